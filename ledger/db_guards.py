@@ -1,0 +1,325 @@
+"""Database triggers that hold the ledger's invariants even against raw SQL.
+
+`install()` (re)creates every guard and `drop()` removes them; migrations call
+`install()` and must call it again after any migration that adds a column to
+`ledger_journalline`, because the SQLite guard lists that table's columns to allow
+exactly one change on a posted line: the database stamping `entry_date` at posting.
+
+Error messages start with a tag (LEDGER_FROZEN, LEDGER_UNBALANCED, ...) that
+`ledger.exceptions.from_integrity_error` turns back into a typed error.
+"""
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+ENTRY = "ledger_journalentry"
+LINE = "ledger_journalline"
+AUDIT = "ledger_auditevent"
+
+SQLITE_TRIGGERS = (
+    "ledger_entry_insert_guard",
+    "ledger_entry_draft_guard",
+    "ledger_entry_frozen_update",
+    "ledger_entry_frozen_delete",
+    "ledger_entry_post_guard",
+    "ledger_entry_stamp_lines",
+    "ledger_line_insert_guard",
+    "ledger_line_update_guard",
+    "ledger_line_delete_guard",
+    "ledger_audit_no_update",
+    "ledger_audit_no_delete",
+)
+
+# Checks shared by insert and draft update: journal, fiscal year and date belong together.
+_SQLITE_ENTRY_SHAPE = """
+  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the journal belongs to another lab')
+   WHERE (SELECT lab_id FROM ledger_journal WHERE id = NEW.journal_id) IS NOT NEW.lab_id;
+  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab')
+   WHERE (SELECT lab_id FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id) IS NOT NEW.lab_id;
+  SELECT RAISE(ABORT, 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year')
+   WHERE NOT EXISTS (SELECT 1 FROM ledger_fiscalyear fy WHERE fy.id = NEW.fiscal_year_id
+                      AND NEW.date BETWEEN fy.start_date AND fy.end_date);
+"""
+
+_SQLITE_LINE_LABS = f"""
+  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry and its account must be of one lab')
+   WHERE NEW.lab_id IS NOT (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
+      OR NEW.lab_id IS NOT (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id);
+"""
+
+
+def _sqlite_sql(line_columns: list[str]) -> list[str]:
+    unchanged = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in line_columns if c != "entry_date")
+    posted = f"(SELECT status FROM {ENTRY} WHERE id = %s) = 'posted'"
+    return [
+        f"""CREATE TRIGGER ledger_entry_insert_guard BEFORE INSERT ON {ENTRY}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_NOT_DRAFT: an entry is created as a draft, then posted')
+   WHERE NEW.status <> 'draft' OR NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL;
+  {_SQLITE_ENTRY_SHAPE}
+END""",
+        f"""CREATE TRIGGER ledger_entry_draft_guard BEFORE UPDATE ON {ENTRY}
+WHEN OLD.status = 'draft'
+BEGIN
+  {_SQLITE_ENTRY_SHAPE}
+END""",
+        f"""CREATE TRIGGER ledger_entry_frozen_update BEFORE UPDATE ON {ENTRY}
+WHEN OLD.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a posted entry cannot be changed; reverse it');
+END""",
+        f"""CREATE TRIGGER ledger_entry_frozen_delete BEFORE DELETE ON {ENTRY}
+WHEN OLD.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a posted entry cannot be deleted; reverse it');
+END""",
+        f"""CREATE TRIGGER ledger_entry_post_guard BEFORE UPDATE OF status ON {ENTRY}
+WHEN OLD.status = 'draft' AND NEW.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_UNBALANCED: total debit differs from total credit')
+   WHERE (SELECT COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0)
+            FROM {LINE} WHERE entry_id = NEW.id) <> 0;
+  SELECT RAISE(ABORT, 'LEDGER_TOO_FEW_LINES: an entry needs at least two lines')
+   WHERE (SELECT COUNT(*) FROM {LINE} WHERE entry_id = NEW.id) < 2;
+  SELECT RAISE(ABORT, 'LEDGER_PERIOD_CLOSED: no open period of the lab holds the entry date')
+   WHERE NOT EXISTS (SELECT 1 FROM ledger_period p
+                      WHERE p.fiscal_year_id = NEW.fiscal_year_id AND p.status = 'open'
+                        AND NEW.date BETWEEN p.start_date AND p.end_date);
+  SELECT RAISE(ABORT, 'LEDGER_NUMBERING: the number does not follow the last posted one')
+   WHERE NEW.seq IS NULL OR NEW.seq < 1
+      OR NEW.number IS NOT ((SELECT code FROM ledger_journal WHERE id = NEW.journal_id)
+                            || '-' || (SELECT year FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id)
+                            || '-' || printf('%06d', NEW.seq))
+      OR (NEW.seq > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
+               AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1));
+  SELECT RAISE(ABORT, 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain')
+   WHERE NEW.chain_index IS NULL
+      OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
+      OR (NEW.chain_index > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
+               AND e.chain_index = NEW.chain_index - 1 AND e.hash = NEW.prev_hash));
+END""",
+        f"""CREATE TRIGGER ledger_entry_stamp_lines AFTER UPDATE OF status ON {ENTRY}
+WHEN OLD.status = 'draft' AND NEW.status = 'posted'
+BEGIN
+  UPDATE {LINE} SET entry_date = NEW.date WHERE entry_id = NEW.id;
+END""",
+        f"""CREATE TRIGGER ledger_line_insert_guard BEFORE INSERT ON {LINE}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: lines cannot be added to a posted entry')
+   WHERE {posted % "NEW.entry_id"} OR NEW.entry_date IS NOT NULL;
+  {_SQLITE_LINE_LABS}
+END""",
+        f"""CREATE TRIGGER ledger_line_update_guard BEFORE UPDATE ON {LINE}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be changed')
+   WHERE (OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"} OR {posted % "NEW.entry_id"})
+     AND NOT (OLD.entry_date IS NULL AND {unchanged}
+              AND NEW.entry_date IS (SELECT date FROM {ENTRY}
+                                     WHERE id = NEW.entry_id AND status = 'posted'));
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: only posting dates a line')
+   WHERE NEW.entry_date IS NOT NULL AND NOT {posted % "NEW.entry_id"};
+  {_SQLITE_LINE_LABS}
+END""",
+        f"""CREATE TRIGGER ledger_line_delete_guard BEFORE DELETE ON {LINE}
+WHEN OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be deleted');
+END""",
+        f"""CREATE TRIGGER ledger_audit_no_update BEFORE UPDATE ON {AUDIT}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_AUDIT_APPEND_ONLY: the audit trail cannot be changed');
+END""",
+        f"""CREATE TRIGGER ledger_audit_no_delete BEFORE DELETE ON {AUDIT}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_AUDIT_APPEND_ONLY: the audit trail cannot be changed');
+END""",
+    ]
+
+
+_PG_RAISE = "USING ERRCODE = 'integrity_constraint_violation'"
+
+PG_INSTALL = [
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  fy ledger_fiscalyear%ROWTYPE;
+  expected text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.status = 'posted' THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be deleted; reverse it', OLD.number {_PG_RAISE};
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.status = 'posted' THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be changed; reverse it', OLD.number {_PG_RAISE};
+  END IF;
+  IF TG_OP = 'INSERT' AND (NEW.status <> 'draft' OR NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL) THEN
+    RAISE EXCEPTION 'LEDGER_NOT_DRAFT: an entry is created as a draft, then posted' {_PG_RAISE};
+  END IF;
+  IF (SELECT lab_id FROM ledger_journal WHERE id = NEW.journal_id) IS DISTINCT FROM NEW.lab_id THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
+  END IF;
+  SELECT * INTO fy FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id;
+  IF fy.lab_id IS DISTINCT FROM NEW.lab_id THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
+  END IF;
+  IF NEW.date < fy.start_date OR NEW.date > fy.end_date THEN
+    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.status = 'posted' THEN
+    IF NOT EXISTS (SELECT 1 FROM ledger_period p WHERE p.fiscal_year_id = NEW.fiscal_year_id
+                   AND p.status = 'open' AND NEW.date BETWEEN p.start_date AND p.end_date) THEN
+      RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', NEW.date {_PG_RAISE};
+    END IF;
+    expected := (SELECT code FROM ledger_journal WHERE id = NEW.journal_id) || '-' || fy.year
+                || '-' || lpad(NEW.seq::text, 6, '0');
+    IF NEW.seq IS NULL OR NEW.seq < 1 OR NEW.number IS DISTINCT FROM expected
+       OR (NEW.seq > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
+               AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1)) THEN
+      RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', NEW.number {_PG_RAISE};
+    END IF;
+    IF NEW.chain_index IS NULL OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
+       OR (NEW.chain_index > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
+               AND e.chain_index = NEW.chain_index - 1 AND e.hash = NEW.prev_hash)) THEN
+      RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_guard BEFORE INSERT OR UPDATE OR DELETE ON {ENTRY}
+FOR EACH ROW EXECUTE FUNCTION ledger_entry_guard()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_stamp_lines() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE {LINE} SET entry_date = NEW.date WHERE entry_id = NEW.id;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_stamp_lines AFTER UPDATE OF status ON {ENTRY}
+FOR EACH ROW WHEN (OLD.status = 'draft' AND NEW.status = 'posted')
+EXECUTE FUNCTION ledger_entry_stamp_lines()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_posted(entry bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM {ENTRY} WHERE id = entry AND status = 'posted') $$""",
+    f"""CREATE OR REPLACE FUNCTION ledger_line_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  stamped {LINE}%ROWTYPE;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be deleted' {_PG_RAISE};
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF ledger_entry_posted(NEW.entry_id) OR NEW.entry_date IS NOT NULL THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: lines cannot be added to a posted entry' {_PG_RAISE};
+    END IF;
+  ELSIF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id)
+        OR ledger_entry_posted(NEW.entry_id) THEN
+    -- The one change allowed: the posting trigger stamping the entry date.
+    stamped := OLD;
+    stamped.entry_date := (SELECT date FROM {ENTRY} WHERE id = OLD.entry_id AND status = 'posted');
+    IF OLD.entry_date IS NOT NULL OR stamped.entry_date IS NULL
+       OR ROW(NEW.*) IS DISTINCT FROM ROW(stamped.*) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be changed' {_PG_RAISE};
+    END IF;
+  ELSIF NEW.entry_date IS NOT NULL THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
+  END IF;
+  IF NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
+     OR NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id) THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry and its account must be of one lab' {_PG_RAISE};
+  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER ledger_line_guard BEFORE INSERT OR UPDATE OR DELETE ON {LINE}
+FOR EACH ROW EXECUTE FUNCTION ledger_line_guard()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_check_balanced(entry bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  d bigint; c bigint; n int;
+BEGIN
+  IF NOT ledger_entry_posted(entry) THEN RETURN; END IF;
+  SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0), COUNT(*) INTO d, c, n
+    FROM {LINE} WHERE entry_id = entry;
+  IF d <> c THEN
+    RAISE EXCEPTION 'LEDGER_UNBALANCED: entry % has debit % and credit % (cents)', entry, d, c {_PG_RAISE};
+  END IF;
+  IF n < 2 THEN
+    RAISE EXCEPTION 'LEDGER_TOO_FEW_LINES: entry % needs at least two lines', entry {_PG_RAISE};
+  END IF;
+END $$""",
+    """CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM ledger_check_balanced(NEW.id);
+  RETURN NULL;
+END $$""",
+    f"""CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT OR UPDATE ON {ENTRY}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted')
+EXECUTE FUNCTION ledger_entry_balanced()""",
+    """CREATE OR REPLACE FUNCTION ledger_line_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM ledger_check_balanced(OLD.entry_id); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM ledger_check_balanced(NEW.entry_id); END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE CONSTRAINT TRIGGER ledger_line_balanced AFTER INSERT OR UPDATE OR DELETE ON {LINE}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_line_balanced()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'LEDGER_%: % on % is refused', TG_ARGV[0], TG_OP, TG_TABLE_NAME {_PG_RAISE};
+END $$""",
+    f"""CREATE TRIGGER ledger_audit_append_only BEFORE UPDATE OR DELETE ON {AUDIT}
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
+    # TRUNCATE skips row triggers: refuse it outright on the frozen tables.
+    f"""CREATE TRIGGER ledger_audit_no_truncate BEFORE TRUNCATE ON {AUDIT}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
+    f"""CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON {ENTRY}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
+    f"""CREATE TRIGGER ledger_line_no_truncate BEFORE TRUNCATE ON {LINE}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
+]
+
+PG_DROP = [
+    f"DROP TRIGGER IF EXISTS ledger_entry_guard ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_stamp_lines ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_balanced ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_no_truncate ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_line_guard ON {LINE}",
+    f"DROP TRIGGER IF EXISTS ledger_line_balanced ON {LINE}",
+    f"DROP TRIGGER IF EXISTS ledger_line_no_truncate ON {LINE}",
+    f"DROP TRIGGER IF EXISTS ledger_audit_append_only ON {AUDIT}",
+    f"DROP TRIGGER IF EXISTS ledger_audit_no_truncate ON {AUDIT}",
+]
+
+
+def _sqlite_line_columns(connection: BaseDatabaseWrapper) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA table_info({LINE})")
+        return [row[1] for row in cursor.fetchall()]
+
+
+def drop(connection: BaseDatabaseWrapper) -> None:
+    """Remove every guard (used by `flush` and by tests that tamper on purpose)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for sql in PG_DROP:
+                cursor.execute(sql)
+        else:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    """(Re)create every guard on `connection`."""
+    drop(connection)
+    if connection.vendor == "postgresql":
+        statements = PG_INSTALL
+    elif connection.vendor == "sqlite":
+        statements = _sqlite_sql(_sqlite_line_columns(connection))
+    else:
+        raise NotImplementedError(f"No ledger guards for {connection.vendor}")
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -1,0 +1,107 @@
+"""Errors of the books, in words an accountant understands.
+
+Every error is a `LedgerError`; its message templates are module constants so tests
+can assert the exact text. `from_integrity_error` maps a refusal by the database
+guards (db_guards.py) to the same classes.
+"""
+
+from django.db import IntegrityError
+
+UNBALANCED = "Entry {ref} does not balance: debit {debit} {currency}, credit {credit} {currency}"
+TOO_FEW_LINES = "Entry {ref} needs at least two lines"
+NOT_DRAFT = "Entry {ref} is posted: it cannot be changed or deleted; reverse it instead"
+PERIOD_CLOSED = "Entry {ref}: the period {period} of {lab} is closed"
+NO_PERIOD = "Entry {ref}: {date} is outside the fiscal years of {lab}"
+CROSS_LAB = "{what} {code} belongs to {other}, not to {lab}"
+LINE_SHAPE = "Line {n}: {problem}"
+NO_RATE = "No {source} rate for {currency} on or before {date}"
+ALREADY_REVERSED = "Entry {ref} was already reversed by {by}"
+REVERSAL_OF_REVERSAL = "Entry {ref} is itself a reversal (of {of}); post a new entry instead"
+NOT_POSTED = "Entry {ref} is a draft: only posted entries are reversed; edit or delete the draft"
+NOT_PERMITTED = "{user} may not {action} in {lab}"
+PERIOD_ALREADY = "Period {period} of {lab} is already {status}"
+DATABASE_REFUSED = "The database refused the change: {detail}"
+
+
+class LedgerError(Exception):
+    """Root of every error the books raise on purpose."""
+
+
+class UnbalancedEntryError(LedgerError):
+    """An entry's total debit differs from its total credit (invariant 1)."""
+
+
+class TooFewLinesError(LedgerError):
+    """An entry has fewer than two lines."""
+
+
+class InvalidLineError(LedgerError):
+    """A line is malformed: negative, both debit and credit, neither, or bad currency data."""
+
+
+class EntryFrozenError(LedgerError):
+    """A posted entry or line was asked to change (invariant 3)."""
+
+
+class NumberingError(LedgerError):
+    """A posting would leave a gap or duplicate in the numbering (invariant 4)."""
+
+
+class PeriodClosedError(LedgerError):
+    """A posting falls into a closed month (invariant 5)."""
+
+
+class NoPeriodError(LedgerError):
+    """A date lies outside every fiscal year of the lab."""
+
+
+class CrossLabError(LedgerError):
+    """An account, journal or other object of another lab was used (invariant 6)."""
+
+
+class MissingRateError(LedgerError):
+    """No exchange rate is known for a currency and date (invariant 7)."""
+
+
+class ReversalError(LedgerError):
+    """An entry cannot be reversed (draft, already reversed, or itself a reversal)."""
+
+
+class PeriodStateError(LedgerError):
+    """A period is already in the asked state."""
+
+
+class ChainError(LedgerError):
+    """A posting would not extend the lab's hash chain (invariant 8)."""
+
+
+class NotPermittedError(LedgerError):
+    """The acting user's roles do not allow the action in this lab."""
+
+
+class AuditTrailError(LedgerError):
+    """Something tried to change or delete an audit event."""
+
+
+_TAGS: dict[str, type[LedgerError]] = {
+    "LEDGER_UNBALANCED": UnbalancedEntryError,
+    "LEDGER_TOO_FEW_LINES": TooFewLinesError,
+    "LEDGER_FROZEN": EntryFrozenError,
+    "LEDGER_NOT_DRAFT": EntryFrozenError,
+    "LEDGER_PERIOD_CLOSED": PeriodClosedError,
+    "LEDGER_OUT_OF_YEAR": NoPeriodError,
+    "LEDGER_CROSS_LAB": CrossLabError,
+    "LEDGER_NUMBERING": NumberingError,
+    "LEDGER_CHAIN": ChainError,
+    "LEDGER_AUDIT_APPEND_ONLY": AuditTrailError,
+}
+
+
+def from_integrity_error(error: IntegrityError) -> LedgerError | None:
+    """The ledger error a database guard raised, or None for another integrity error."""
+    text = str(error)
+    for tag, cls in _TAGS.items():
+        if tag in text:
+            detail = text[text.index(tag) :].splitlines()[0]
+            return cls(DATABASE_REFUSED.format(detail=detail))
+    return None

@@ -1,0 +1,78 @@
+"""The canonical form of a posted entry and its place in the lab's hash chain.
+
+Posting and verification both build the canonical form from rows read back from the
+database, so the same bytes are hashed whatever the database's storage quirks.
+"""
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+ENTRY_FIELDS = (
+    "id",
+    "lab__code",
+    "journal__code",
+    "number",
+    "date",
+    "label",
+    "piece_ref",
+    "piece_date",
+    "posted_by_id",
+    "posted_at",
+    "reversal_of__number",
+    "chain_index",
+    "prev_hash",
+    "hash",
+)
+LINE_FIELDS = (
+    "entry_id",
+    "account__code",
+    "label",
+    "debit",
+    "credit",
+    "amount_currency",
+    "amount_currency_currency",
+    "fx_rate",
+    "fx_rate_date",
+    "fx_rate_source",
+    "third_party",
+)
+_HASHED_ENTRY_KEYS = (
+    "lab__code",
+    "journal__code",
+    "number",
+    "date",
+    "label",
+    "piece_ref",
+    "piece_date",
+    "posted_by_id",
+    "posted_at",
+    "reversal_of__number",
+    "chain_index",
+)
+_HASHED_LINE_KEYS = LINE_FIELDS[1:]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def canonical_form(entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
+    """One JSON text for an entry and its lines (lines in id order)."""
+    body = {key: _plain(entry[key]) for key in _HASHED_ENTRY_KEYS}
+    body["lines"] = [[_plain(line[key]) for key in _HASHED_LINE_KEYS] for line in lines]
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
+    """sha256 of the previous hash of the lab followed by the entry's canonical form."""
+    payload = prev_hash + canonical_form(entry, lines)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -1,0 +1,38 @@
+"""Every write to the books. Import from here: `from ledger.services import entry_post`."""
+
+from ledger.services.audit import audit_record
+from ledger.services.entries import (
+    LineInput,
+    entries_post,
+    entry_create_draft,
+    entry_delete_draft,
+    entry_post,
+    entry_ref,
+    entry_reverse,
+    entry_update_draft,
+)
+from ledger.services.periods import period_close, period_reopen
+from ledger.services.setup import (
+    account_create,
+    exchange_rate_set,
+    fiscal_year_open,
+    journal_create,
+)
+
+__all__ = [
+    "LineInput",
+    "account_create",
+    "audit_record",
+    "entries_post",
+    "entry_create_draft",
+    "entry_delete_draft",
+    "entry_post",
+    "entry_ref",
+    "entry_reverse",
+    "entry_update_draft",
+    "exchange_rate_set",
+    "fiscal_year_open",
+    "journal_create",
+    "period_close",
+    "period_reopen",
+]

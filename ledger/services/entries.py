@@ -1,0 +1,526 @@
+"""Journal entries: drafts, posting, reversal.
+
+Every function is atomic, takes the acting user, checks their role in the entry's lab
+and records audit events. The database guards (db_guards.py) check the invariants
+again underneath, so a bug here cannot break the books.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from djmoney.money import Money
+
+from irls.models import Lab
+from ledger.exceptions import (
+    ALREADY_REVERSED,
+    CROSS_LAB,
+    LINE_SHAPE,
+    NO_PERIOD,
+    NOT_DRAFT,
+    NOT_POSTED,
+    PERIOD_CLOSED,
+    REVERSAL_OF_REVERSAL,
+    TOO_FEW_LINES,
+    UNBALANCED,
+    CrossLabError,
+    EntryFrozenError,
+    InvalidLineError,
+    NoPeriodError,
+    PeriodClosedError,
+    ReversalError,
+    TooFewLinesError,
+    UnbalancedEntryError,
+)
+from ledger.fields import round_cents
+from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
+from ledger.models import (
+    Account,
+    AuditEvent,
+    ExchangeRate,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    LedgerChain,
+    LedgerSequence,
+    Period,
+)
+from ledger.selectors import book_rate, format_amount
+from ledger.services.access import require_role
+from ledger.services.audit import audit_event_build, audit_record
+from ledger.services.guarded import db_guarded
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line to write. Give `debit` or `credit` in book currency; or give only
+    `amount_currency` and `side` to convert at the stored chancellery rate of the date."""
+
+    account: Account
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    label: str = ""
+    amount_currency: Money | None = None
+    side: Literal["debit", "credit"] | None = None
+    third_party: str = ""
+
+
+def entry_ref(entry: JournalEntry) -> str:
+    """How an accountant names an entry: its number, or its journal and draft id."""
+    if entry.number:
+        return entry.number
+    return f"{entry.journal.code} draft #{entry.pk} of {entry.date:%Y-%m-%d}"
+
+
+def _fiscal_year_for(lab: Lab, on: date, ref: str) -> FiscalYear:
+    fiscal_year = FiscalYear.objects.filter(lab=lab, start_date__lte=on, end_date__gte=on).first()
+    if fiscal_year is None:
+        raise NoPeriodError(NO_PERIOD.format(ref=ref, date=on, lab=lab.code))
+    return fiscal_year
+
+
+def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
+    if line.account.lab_id != entry.lab_id:
+        raise CrossLabError(
+            CROSS_LAB.format(
+                what="Account",
+                code=line.account.code,
+                other=line.account.lab.code,
+                lab=entry.lab.code,
+            )
+        )
+    debit, credit = round_cents(Decimal(line.debit)), round_cents(Decimal(line.credit))
+    fx: dict[str, Any] = {}
+    if line.amount_currency is not None:
+        foreign = line.amount_currency.amount
+        if foreign <= 0:
+            raise InvalidLineError(
+                LINE_SHAPE.format(n=n, problem="the foreign amount must be positive")
+            )
+        if debit == ZERO and credit == ZERO:
+            if line.side not in ("debit", "credit"):
+                raise InvalidLineError(
+                    LINE_SHAPE.format(
+                        n=n, problem="say whether the foreign amount is a debit or a credit"
+                    )
+                )
+            rate, rate_date = book_rate(
+                book_currency=entry.lab.book_currency,
+                currency=str(line.amount_currency.currency),
+                on=entry.date,
+            )
+            amount = round_cents(foreign * rate)
+            debit, credit = (amount, ZERO) if line.side == "debit" else (ZERO, amount)
+            fx = {
+                "fx_rate": rate,
+                "fx_rate_date": rate_date,
+                "fx_rate_source": ExchangeRate.Source.CHANCELLERY,
+            }
+        else:
+            # Book amount given: the rate is the one actually obtained (bank rate).
+            fx = {
+                "fx_rate": ((debit or credit) / foreign).quantize(Decimal("0.00000001")),
+                "fx_rate_date": entry.date,
+                "fx_rate_source": ExchangeRate.Source.BANK,
+            }
+    if debit < 0 or credit < 0:
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="amounts cannot be negative"))
+    if (debit > 0) == (credit > 0):
+        raise InvalidLineError(
+            LINE_SHAPE.format(
+                n=n, problem="give either a debit or a credit, not both and not neither"
+            )
+        )
+    return JournalLine(
+        entry=entry,
+        lab_id=entry.lab_id,
+        account=line.account,
+        label=line.label[:200],
+        debit=debit,
+        credit=credit,
+        amount_currency=line.amount_currency,  # type: ignore[misc]  # djmoney has no stubs
+        third_party=line.third_party,
+        **fx,
+    )
+
+
+def _write_lines(entry: JournalEntry, lines: Sequence[LineInput]) -> None:
+    JournalLine.objects.bulk_create(
+        [_build_line(entry, n, line) for n, line in enumerate(lines, start=1)]
+    )
+
+
+def _snapshot(entry: JournalEntry) -> dict[str, Any]:
+    lines = entry.lines.select_related("account").order_by("id")
+    return {
+        "journal": entry.journal.code,
+        "date": entry.date.isoformat(),
+        "label": entry.label,
+        "piece_ref": entry.piece_ref,
+        "piece_date": entry.piece_date.isoformat() if entry.piece_date else None,
+        "lines": [[ln.account.code, ln.label, str(ln.debit), str(ln.credit)] for ln in lines],
+    }
+
+
+def entry_create_draft(
+    *,
+    acting_user: User,
+    lab: Lab,
+    journal: Journal,
+    date: date,
+    label: str,
+    lines: Sequence[LineInput],
+    piece_ref: str = "",
+    piece_date: date | None = None,
+    reversal_of: JournalEntry | None = None,
+) -> JournalEntry:
+    """Record a draft entry (no number; may change freely until posted)."""
+    require_role(acting_user, lab, "record entries")
+    with db_guarded(), transaction.atomic():
+        if journal.lab_id != lab.pk:
+            raise CrossLabError(
+                CROSS_LAB.format(
+                    what="Journal", code=journal.code, other=journal.lab.code, lab=lab.code
+                )
+            )
+        entry = JournalEntry(
+            lab=lab,
+            journal=journal,
+            date=date,
+            label=label,
+            piece_ref=piece_ref,
+            piece_date=piece_date,
+            created_by=acting_user,
+            reversal_of=reversal_of,
+        )
+        entry.fiscal_year = _fiscal_year_for(lab, date, f"{journal.code} entry of {date}")
+        entry.full_clean(exclude=["created_by", "fiscal_year", "reversal_of"])
+        entry.save()
+        _write_lines(entry, lines)
+        audit_record(
+            actor=acting_user, action="entry.create", obj=entry, lab=lab, after=_snapshot(entry)
+        )
+        return entry
+
+
+def entry_update_draft(
+    *,
+    acting_user: User,
+    entry: JournalEntry,
+    lines: Sequence[LineInput] | None = None,
+    **fields: Any,
+) -> JournalEntry:
+    """Change a draft's fields (journal, date, label, piece_ref, piece_date) and/or
+    replace its lines."""
+    require_role(acting_user, entry.lab, "record entries")
+    allowed = {"journal", "date", "label", "piece_ref", "piece_date"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"entry_update_draft() got unexpected fields {sorted(unknown)}")
+    with db_guarded(), transaction.atomic():
+        entry = _locked_draft(entry)
+        before = _snapshot(entry)
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        if entry.journal.lab_id != entry.lab_id:
+            raise CrossLabError(
+                CROSS_LAB.format(
+                    what="Journal",
+                    code=entry.journal.code,
+                    other=entry.journal.lab.code,
+                    lab=entry.lab.code,
+                )
+            )
+        entry.fiscal_year = _fiscal_year_for(entry.lab, entry.date, entry_ref(entry))
+        entry.full_clean(exclude=["created_by", "fiscal_year", "reversal_of"])
+        entry.save()
+        if lines is not None:
+            entry.lines.all().delete()
+            _write_lines(entry, lines)
+        audit_record(
+            actor=acting_user,
+            action="entry.update",
+            obj=entry,
+            lab=entry.lab,
+            before=before,
+            after=_snapshot(entry),
+        )
+        return entry
+
+
+def entry_delete_draft(*, acting_user: User, entry: JournalEntry) -> None:
+    """Delete a draft and its lines; posted entries are never deleted."""
+    require_role(acting_user, entry.lab, "delete draft entries")
+    with db_guarded(), transaction.atomic():
+        entry = _locked_draft(entry)
+        before = _snapshot(entry)
+        audit_record(
+            actor=acting_user, action="entry.delete", obj=entry, lab=entry.lab, before=before
+        )
+        entry.delete()
+
+
+def _locked_draft(entry: JournalEntry) -> JournalEntry:
+    fresh = (
+        JournalEntry.objects.select_for_update(of=("self",))
+        .select_related("lab", "journal")
+        .get(pk=entry.pk)
+    )
+    if fresh.status != JournalEntry.Status.DRAFT:
+        raise EntryFrozenError(NOT_DRAFT.format(ref=entry_ref(fresh)))
+    return fresh
+
+
+def entry_post(*, acting_user: User, entry: JournalEntry) -> JournalEntry:
+    """Post one draft: check, number, hash and freeze it."""
+    return entries_post(acting_user=acting_user, entries=[entry])[0]
+
+
+def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[JournalEntry]:
+    """Post drafts in date order, all or none, with continuous numbers per lab, journal
+    and fiscal year, each extending its lab's hash chain."""
+    ids = [e.pk for e in entries]
+    with db_guarded(), transaction.atomic():
+        drafts = list(
+            JournalEntry.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("lab", "journal", "fiscal_year")
+            .order_by("date", "id")
+        )
+        for lab in {d.lab for d in drafts}:
+            require_role(acting_user, lab, "post entries")
+        _check_postable(drafts)
+        chains = _locked_chains(sorted({d.lab_id for d in drafts}))
+        sequences = _locked_sequences(
+            sorted({(d.lab_id, d.journal_id, d.fiscal_year_id) for d in drafts})
+        )
+        _number_and_hash(drafts, acting_user, chains, sequences)
+        for chain in chains.values():
+            chain.save(update_fields=["length", "head_hash"])
+        for sequence in sequences.values():
+            sequence.save(update_fields=["last_seq"])
+        AuditEvent.objects.bulk_create(
+            audit_event_build(
+                actor=acting_user,
+                action="entry.post",
+                obj=d,
+                lab=d.lab,
+                after={"number": d.number, "hash": d.hash},
+            )
+            for d in drafts
+        )
+    return sorted(drafts, key=lambda d: ids.index(d.pk))
+
+
+def _check_postable(drafts: list[JournalEntry]) -> None:
+    for draft in drafts:
+        if draft.status != JournalEntry.Status.DRAFT:
+            raise EntryFrozenError(NOT_DRAFT.format(ref=entry_ref(draft)))
+    totals = {
+        row["entry_id"]: row
+        for row in JournalLine.objects.filter(entry_id__in=[d.pk for d in drafts])
+        .values("entry_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"), n=Count("id"))
+        .order_by()
+    }
+    closed = _closed_months(drafts)
+    for draft in drafts:
+        row = totals.get(draft.pk, {"debit": ZERO, "credit": ZERO, "n": 0})
+        if row["n"] < 2:
+            raise TooFewLinesError(TOO_FEW_LINES.format(ref=entry_ref(draft)))
+        if row["debit"] != row["credit"]:
+            raise UnbalancedEntryError(
+                UNBALANCED.format(
+                    ref=entry_ref(draft),
+                    debit=format_amount(row["debit"]),
+                    credit=format_amount(row["credit"]),
+                    currency=draft.lab.book_currency,
+                )
+            )
+        if (draft.fiscal_year_id, draft.date.year, draft.date.month) in closed:
+            raise PeriodClosedError(
+                PERIOD_CLOSED.format(
+                    ref=entry_ref(draft), period=f"{draft.date:%Y-%m}", lab=draft.lab.code
+                )
+            )
+
+
+def _closed_months(drafts: list[JournalEntry]) -> set[tuple[int, int, int]]:
+    periods = Period.objects.filter(
+        fiscal_year_id__in={d.fiscal_year_id for d in drafts}, status=Period.Status.CLOSED
+    ).values_list("fiscal_year_id", "start_date")
+    return {(fy, start.year, start.month) for fy, start in periods}
+
+
+def _locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
+    for lab_id in lab_ids:
+        LedgerChain.objects.get_or_create(lab_id=lab_id)
+    return {
+        c.lab_id: c
+        for c in LedgerChain.objects.select_for_update()
+        .filter(lab_id__in=lab_ids)
+        .order_by("lab_id")
+    }
+
+
+def _locked_sequences(
+    keys: list[tuple[int, int, int]],
+) -> dict[tuple[int, int, int], LedgerSequence]:
+    locked = {}
+    for lab_id, journal_id, fiscal_year_id in keys:
+        LedgerSequence.objects.get_or_create(
+            lab_id=lab_id, journal_id=journal_id, fiscal_year_id=fiscal_year_id
+        )
+        locked[(lab_id, journal_id, fiscal_year_id)] = (
+            LedgerSequence.objects.select_for_update().get(
+                lab_id=lab_id, journal_id=journal_id, fiscal_year_id=fiscal_year_id
+            )
+        )
+    return locked
+
+
+_POST_SQL = (
+    "UPDATE ledger_journalentry SET status = 'posted', seq = %s, number = %s, posted_by_id = %s,"
+    " posted_at = %s, chain_index = %s, prev_hash = %s, hash = %s"
+    " WHERE id = %s AND status = 'draft'"
+)
+
+
+def _number_and_hash(
+    drafts: list[JournalEntry],
+    user: User,
+    chains: dict[int, LedgerChain],
+    sequences: dict[tuple[int, int, int], LedgerSequence],
+) -> None:
+    rows = {
+        r["id"]: r
+        for r in JournalEntry.objects.filter(pk__in=[d.pk for d in drafts]).values(*ENTRY_FIELDS)
+    }
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line in (
+        JournalLine.objects.filter(entry_id__in=rows)
+        .order_by("entry_id", "id")
+        .values(*LINE_FIELDS)
+    ):
+        lines[line["entry_id"]].append(line)
+    now = timezone.now()
+    params = []
+    for draft in drafts:
+        sequence = sequences[(draft.lab_id, draft.journal_id, draft.fiscal_year_id)]
+        chain = chains[draft.lab_id]
+        sequence.last_seq += 1
+        chain.length += 1
+        draft.status = JournalEntry.Status.POSTED
+        draft.seq = sequence.last_seq
+        draft.number = f"{draft.journal.code}-{draft.fiscal_year.year}-{draft.seq:06d}"
+        draft.posted_by = user
+        draft.posted_at = now
+        draft.chain_index = chain.length
+        draft.prev_hash = chain.head_hash
+        row = rows[draft.pk] | {
+            "number": draft.number,
+            "posted_by_id": user.pk,
+            "posted_at": now,
+            "chain_index": draft.chain_index,
+        }
+        draft.hash = chain_hash(draft.prev_hash, row, lines[draft.pk])
+        chain.head_hash = draft.hash
+        params.append(
+            (
+                draft.seq,
+                draft.number,
+                user.pk,
+                connection.ops.adapt_datetimefield_value(now),
+                draft.chain_index,
+                draft.prev_hash,
+                draft.hash,
+                draft.pk,
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(_POST_SQL, params)
+
+
+def entry_reverse(
+    *,
+    acting_user: User,
+    entry: JournalEntry,
+    date: date | None = None,
+    label: str | None = None,
+) -> JournalEntry:
+    """Post the reversal of a posted entry, dated the day of the correction (today
+    unless given); the two entries point to each other."""
+    require_role(acting_user, entry.lab, "reverse entries")
+    with db_guarded(), transaction.atomic():
+        original = (
+            JournalEntry.objects.select_for_update(of=("self",))
+            .select_related("lab", "journal", "reversal_of")
+            .get(pk=entry.pk)
+        )
+        if original.status != JournalEntry.Status.POSTED:
+            raise ReversalError(NOT_POSTED.format(ref=entry_ref(original)))
+        if original.reversal_of is not None:
+            raise ReversalError(
+                REVERSAL_OF_REVERSAL.format(ref=original.number, of=original.reversal_of.number)
+            )
+        existing = JournalEntry.objects.filter(reversal_of=original).first()
+        if existing is not None:
+            raise ReversalError(
+                ALREADY_REVERSED.format(
+                    ref=original.number, by=existing.number or entry_ref(existing)
+                )
+            )
+        lines = [
+            LineInput(
+                account=ln.account,
+                debit=ln.credit,
+                credit=ln.debit,
+                label=ln.label,
+                amount_currency=ln.amount_currency,
+                third_party=ln.third_party,
+            )
+            for ln in original.lines.select_related("account__lab").order_by("id")
+        ]
+        reversal = entry_create_draft(
+            acting_user=acting_user,
+            lab=original.lab,
+            journal=original.journal,
+            date=date or timezone.localdate(),
+            label=(label or f"Reversal of {original.number}: {original.label}")[:200],
+            piece_ref=original.piece_ref,
+            piece_date=original.piece_date,
+            lines=lines,
+            reversal_of=original,
+        )
+        _copy_rates(original, reversal)
+        posted = entry_post(acting_user=acting_user, entry=reversal)
+        audit_record(
+            actor=acting_user,
+            action="entry.reverse",
+            obj=original,
+            lab=original.lab,
+            after={"reversed_by": posted.number},
+        )
+        return posted
+
+
+def _copy_rates(original: JournalEntry, reversal: JournalEntry) -> None:
+    """A reversal undoes the original at the original's rates, not today's."""
+    for source, target in zip(
+        original.lines.order_by("id"), reversal.lines.order_by("id"), strict=True
+    ):
+        if source.fx_rate is not None:
+            target.fx_rate = source.fx_rate
+            target.fx_rate_date = source.fx_rate_date
+            target.fx_rate_source = source.fx_rate_source
+            target.save(update_fields=["fx_rate", "fx_rate_date", "fx_rate_source"])

@@ -1,0 +1,111 @@
+"""Books for tests, built through the real services (never by inserting rows by hand)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+
+from irls import services as irls_services
+from irls.models import Institution, Lab
+from ledger import services
+from ledger.models import Account, Journal, JournalEntry
+
+CHART = [
+    ("101", "Capital", "Capital"),
+    ("401", "Fournisseurs", "Suppliers"),
+    ("411", "Partenaires - créances", "Partner receivables"),
+    ("512", "Banque SGD", "Bank SGD"),
+    ("5122", "Banque EUR", "Bank EUR"),
+    ("2183", "Matériel informatique", "IT equipment"),
+    ("6064", "Fournitures", "Supplies"),
+    ("6256", "Missions", "Missions"),
+    ("627", "Frais bancaires", "Bank charges"),
+    ("666", "Pertes de change", "FX losses"),
+    ("741", "Subventions d'exploitation", "Operating subsidies"),
+]
+JOURNALS = [
+    ("AN", "À-nouveaux", "Opening balances", "opening"),
+    ("ACH", "Achats", "Purchases", "purchases"),
+    ("BQS", "Banque SGD", "Bank SGD", "bank"),
+    ("OD", "Opérations diverses", "Miscellaneous", "misc"),
+]
+
+
+def lab_with_books(code: str, year: int = 2025) -> Lab:
+    """A lab with a small chart, four journals and an open fiscal year."""
+    cnrs = Institution.objects.filter(code="CNRS").first() or irls_services.institution_create(
+        acting_user=None,
+        code="CNRS",
+        name="Centre national de la recherche scientifique",
+        kind="research",
+        country="FR",
+    )
+    lab = irls_services.lab_create(
+        acting_user=None,
+        code=code,
+        name=f"{code} laboratory",
+        unit_number="IRL 0000",
+        field="physics",
+        start_date=date(2020, 1, 1),
+        fec_identifier="180089013",
+    )
+    irls_services.partnership_create(
+        acting_user=None, lab=lab, institution=cnrs, role="cnrs", start_date=date(2020, 1, 1)
+    )
+    for account_code, name_fr, name_en in CHART:
+        services.account_create(
+            acting_user=None, lab=lab, code=account_code, name_fr=name_fr, name_en=name_en
+        )
+    for journal_code, name_fr, name_en, kind in JOURNALS:
+        services.journal_create(
+            acting_user=None,
+            lab=lab,
+            code=journal_code,
+            name_fr=name_fr,
+            name_en=name_en,
+            kind=kind,
+        )
+    services.fiscal_year_open(acting_user=None, lab=lab, year=year)
+    return lab
+
+
+def account(lab: Lab, code: str) -> Account:
+    return Account.objects.get(lab=lab, code=code)
+
+
+def journal(lab: Lab, code: str) -> Journal:
+    return Journal.objects.get(lab=lab, code=code)
+
+
+def draft(
+    user: User,
+    lab: Lab,
+    lines: list[tuple[str, str, str]],
+    *,
+    journal_code: str = "ACH",
+    on: date = date(2025, 3, 14),
+    label: str = "Supplies",
+    piece_ref: str = "INV-1",
+) -> JournalEntry:
+    """A draft entry; `lines` are (account code, debit, credit) with amounts as text."""
+    return services.entry_create_draft(
+        acting_user=user,
+        lab=lab,
+        journal=journal(lab, journal_code),
+        date=on,
+        label=label,
+        piece_ref=piece_ref,
+        piece_date=on,
+        lines=[
+            services.LineInput(
+                account=account(lab, code), debit=Decimal(d), credit=Decimal(c), label=label
+            )
+            for code, d, c in lines
+        ],
+    )
+
+
+def posted(user: User, lab: Lab, amount: str = "100.00", **kwargs: object) -> JournalEntry:
+    """A posted two-line purchase: supplies debited, supplier credited."""
+    entry = draft(user, lab, [("6064", amount, "0"), ("401", "0", amount)], **kwargs)  # type: ignore[arg-type]
+    return services.entry_post(acting_user=user, entry=entry)

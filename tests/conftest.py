@@ -1,0 +1,61 @@
+"""Personas and labs shared by every test.
+
+Personas are named after what they do: `office_head`, `accountant` (office-wide),
+`director_cintra`, `director_majulab`, `auditor`.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+
+from irls import services as irls_services
+from irls.models import Lab, Role
+from tests.books import lab_with_books
+
+
+def _person(username: str, role: str, lab: Lab | None) -> User:
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    irls_services.role_grant(acting_user=None, user=user, role=role, lab=lab)
+    return user
+
+
+@pytest.fixture
+def cintra(db: None) -> Lab:
+    return lab_with_books("CINTRA")
+
+
+@pytest.fixture
+def majulab(db: None) -> Lab:
+    return lab_with_books("MAJULAB")
+
+
+@pytest.fixture
+def office_head(db: None) -> User:
+    return _person("office_head", Role.OFFICE_HEAD, None)
+
+
+@pytest.fixture
+def accountant(db: None) -> User:
+    return _person("accountant", Role.ACCOUNTANT, None)
+
+
+@pytest.fixture
+def director_cintra(cintra: Lab) -> User:
+    return _person("director_cintra", Role.DIRECTOR, cintra)
+
+
+@pytest.fixture
+def director_majulab(majulab: Lab) -> User:
+    return _person("director_majulab", Role.DIRECTOR, majulab)
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return _person("auditor", Role.AUDITOR, None)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
