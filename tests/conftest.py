@@ -5,12 +5,21 @@ Personas are named after what they do: `office_head`, `accountant` (office-wide)
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from irls import services as irls_services
 from irls.models import Lab, Role
 from tests.books import lab_with_books
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if item.get_closest_marker("postgres_only") and "postgresql" not in engine:
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://USER@HOST:PORT/DB")
+    if item.get_closest_marker("sqlite_only") and "sqlite" not in engine:
+        pytest.skip("exercises SQLite's own locking: runs when DATABASE_URL is not set")
 
 
 def _person(username: str, role: str, lab: Lab | None) -> User:

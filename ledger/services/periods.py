@@ -11,7 +11,7 @@ from ledger.services.access import require_role
 from ledger.services.audit import audit_record
 
 
-def _set_status(*, acting_user: User, period: Period, status: str, action: str) -> Period:
+def _set_status(*, acting_user: User | None, period: Period, status: str, action: str) -> Period:
     period = Period.objects.select_for_update().select_related("lab").get(pk=period.pk)
     if period.status == status:
         raise PeriodStateError(
@@ -36,9 +36,12 @@ def _set_status(*, acting_user: User, period: Period, status: str, action: str) 
 
 
 @transaction.atomic
-def period_close(*, acting_user: User, period: Period) -> Period:
-    """Close a month: nothing may be posted into it until the office head reopens it."""
-    require_role(acting_user, period.lab, "close periods")
+def period_close(*, acting_user: User | None, period: Period) -> Period:
+    """Close a month: nothing may be posted into it until the office head reopens it.
+
+    `acting_user=None` is the system (the close_period command run on the server)."""
+    if acting_user is not None:
+        require_role(acting_user, period.lab, "close periods")
     return _set_status(
         acting_user=acting_user, period=period, status=Period.Status.CLOSED, action="period.close"
     )

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Set up and run IRL Ledger on a machine with only Python 3.11 and git.
+
+    python3 dev.py start   # venv + dependencies + SQLite database + demo data, then serve
+    python3 dev.py test    # venv + dependencies, then ruff, mypy and the whole test suite
+
+Set DATABASE_URL=postgres://... to run either against PostgreSQL instead of SQLite.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".installed"
+HOST = os.environ.get("IRL_HOST", "127.0.0.1:8000")
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the project with its dev tools, once per pyproject.toml."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"IRL Ledger needs Python 3.11 (this is {sys.version.split()[0]})")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+
+
+def start() -> None:
+    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    run(PYTHON, "manage.py", "migrate", "--verbosity", "0", env=env)
+    run(PYTHON, "manage.py", "load_demo", env=env)
+    print(f"\nIRL Ledger is at http://{HOST}/ (admin: http://{HOST}/admin/). Ctrl-C stops it.\n")
+    run(PYTHON, "manage.py", "runserver", HOST, env=env)
+
+
+def test() -> None:
+    run(PYTHON, "-m", "ruff", "check", ".")
+    run(PYTHON, "-m", "ruff", "format", "--check", ".")
+    run(PYTHON, "-m", "mypy", ".")
+    run(PYTHON, "manage.py", "makemigrations", "--check", "--dry-run", "--verbosity", "0")
+    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+
+
+def main() -> None:
+    commands = {"start": start, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    ensure_environment()
+    commands[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Recompute every lab's hash chain; exit 1 naming the first entry that does not match."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from irls.models import Lab
+from ledger.selectors import ledger_verify
+
+
+class Command(BaseCommand):
+    help = "Verify that no posted entry was altered, removed or inserted (hash chain)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--lab", help="lab code (default: every lab)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        labs = Lab.objects.order_by("code")
+        if options["lab"]:
+            labs = labs.filter(code=options["lab"])
+            if not labs.exists():
+                raise CommandError(f"No lab with code {options['lab']!r}")
+        broken = []
+        for lab in labs:
+            result = ledger_verify(lab=lab)
+            if result.ok:
+                self.stdout.write(
+                    f"{lab.code}: OK, {result.entries} posted entries, "
+                    f"chain head {result.head_hash[:16] or '(empty)'}"
+                )
+            else:
+                broken.append(lab.code)
+                self.stdout.write(
+                    f"{lab.code}: ALTERED at {result.first_bad}: {result.reason} "
+                    f"({result.entries} entries verified before it)"
+                )
+        if broken:
+            raise CommandError(f"Ledger verification failed for {', '.join(broken)}")
