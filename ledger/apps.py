@@ -1,7 +1,22 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def install_guards(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """(Re)install the database guards after every migrate, so they always match the
+    current tables (the SQLite guard lists the columns of a line)."""
+    from ledger import db_guards
+
+    db_guards.install(connections[using])
 
 
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        post_migrate.connect(install_guards, sender=self, dispatch_uid="ledger-install-guards")

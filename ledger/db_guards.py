@@ -1,9 +1,15 @@
 """Database triggers that hold the ledger's invariants even against raw SQL.
 
-`install()` (re)creates every guard and `drop()` removes them; migrations call
-`install()` and must call it again after any migration that adds a column to
-`ledger_journalline`, because the SQLite guard lists that table's columns to allow
-exactly one change on a posted line: the database stamping `entry_date` at posting.
+`install()` (re)creates every guard and `drop()` removes them. They are installed after
+every `migrate` (a post_migrate handler in ledger/apps.py) rather than by a migration,
+so they always match the current tables: the SQLite guard lists the columns of
+`ledger_journalline` to allow exactly one change on a posted line, the database
+stamping `entry_date` at posting.
+
+Triggers also keep two totals that posted lines feed and nothing else changes:
+spending per budget line and month (`ledger_budgetspending`) and the amount invoiced on
+each commitment (`ledger_commitment.settled`, with its status); `ledger_verify`
+checks them against the lines.
 
 Error messages start with a tag (LEDGER_FROZEN, LEDGER_UNBALANCED, ...) that
 `ledger.exceptions.from_integrity_error` turns back into a typed error.
@@ -15,19 +21,6 @@ ENTRY = "ledger_journalentry"
 LINE = "ledger_journalline"
 AUDIT = "ledger_auditevent"
 
-SQLITE_TRIGGERS = (
-    "ledger_entry_insert_guard",
-    "ledger_entry_draft_guard",
-    "ledger_entry_frozen_update",
-    "ledger_entry_frozen_delete",
-    "ledger_entry_post_guard",
-    "ledger_entry_stamp_lines",
-    "ledger_line_insert_guard",
-    "ledger_line_update_guard",
-    "ledger_line_delete_guard",
-    "ledger_audit_no_update",
-    "ledger_audit_no_delete",
-)
 
 # Checks shared by insert and draft update: journal, fiscal year and date belong together.
 _SQLITE_ENTRY_SHAPE = """
@@ -41,10 +34,27 @@ _SQLITE_ENTRY_SHAPE = """
 """
 
 _SQLITE_LINE_LABS = f"""
-  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry and its account must be of one lab')
+  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab')
    WHERE NEW.lab_id IS NOT (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
-      OR NEW.lab_id IS NOT (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id);
+      OR NEW.lab_id IS NOT (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id)
+      OR (NEW.budget_line_id IS NOT NULL
+          AND NEW.lab_id IS NOT (SELECT lab_id FROM ledger_budgetline WHERE id = NEW.budget_line_id))
+      OR (NEW.commitment_id IS NOT NULL
+          AND NEW.lab_id IS NOT (SELECT lab_id FROM ledger_commitment WHERE id = NEW.commitment_id));
+  SELECT RAISE(ABORT, 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line')
+   WHERE NEW.commitment_id IS NOT NULL AND NEW.budget_line_id IS NOT
+         (SELECT budget_line_id FROM ledger_commitment WHERE id = NEW.commitment_id);
 """
+
+# Posting checks on budget tagging, shared by both databases (plain SQL).
+_BUDGET_MISSING = f"""(SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
+      AND EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+                   WHERE l.entry_id = NEW.id AND a.needs_budget_line AND l.budget_line_id IS NULL)"""
+_BUDGET_YEAR = f"""EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_budgetline b ON b.id = l.budget_line_id
+                 WHERE l.entry_id = NEW.id AND b.fiscal_year_id <> NEW.fiscal_year_id)"""
+_BUDGET_LOCKED = (
+    "'LEDGER_BUDGET_ALLOCATION: an allocation is never overwritten; record an amendment'"
+)
 
 
 def _sqlite_sql(line_columns: list[str]) -> list[str]:
@@ -92,6 +102,10 @@ BEGIN
       OR (NEW.seq > 1 AND NOT EXISTS (
             SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
                AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1));
+  SELECT RAISE(ABORT, 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line')
+   WHERE {_BUDGET_MISSING};
+  SELECT RAISE(ABORT, 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year')
+   WHERE {_BUDGET_YEAR};
   SELECT RAISE(ABORT, 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain')
    WHERE NEW.chain_index IS NULL
       OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
@@ -125,6 +139,35 @@ END""",
 WHEN OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"}
 BEGIN
   SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be deleted');
+END""",
+        f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
+WHEN OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
+BEGIN
+  INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
+    SELECT NEW.budget_line_id, strftime('%Y-%m-01', NEW.entry_date), NEW.debit - NEW.credit
+     WHERE NEW.budget_line_id IS NOT NULL
+    ON CONFLICT (budget_line_id, month) DO UPDATE SET amount = amount + excluded.amount;
+  UPDATE ledger_commitment
+     SET settled = settled + NEW.debit - NEW.credit,
+         status = CASE WHEN status = 'cancelled' THEN status
+                       WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
+                       WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
+                       ELSE 'open' END
+   WHERE id = NEW.commitment_id;
+END""",
+        f"""CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
+WHEN NEW.allocated IS NOT OLD.allocated OR NEW.lab_id IS NOT OLD.lab_id
+  OR NEW.fiscal_year_id IS NOT OLD.fiscal_year_id
+BEGIN
+  SELECT RAISE(ABORT, {_BUDGET_LOCKED});
+END""",
+        f"""CREATE TRIGGER ledger_amendment_no_update BEFORE UPDATE ON ledger_budgetamendment
+BEGIN
+  SELECT RAISE(ABORT, {_BUDGET_LOCKED});
+END""",
+        f"""CREATE TRIGGER ledger_amendment_no_delete BEFORE DELETE ON ledger_budgetamendment
+BEGIN
+  SELECT RAISE(ABORT, {_BUDGET_LOCKED});
 END""",
         f"""CREATE TRIGGER ledger_audit_no_update BEFORE UPDATE ON {AUDIT}
 BEGIN
@@ -180,6 +223,12 @@ BEGIN
                AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1)) THEN
       RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', NEW.number {_PG_RAISE};
     END IF;
+    IF {_BUDGET_MISSING} THEN
+      RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
+    END IF;
+    IF {_BUDGET_YEAR} THEN
+      RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
+    END IF;
     IF NEW.chain_index IS NULL OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
        OR (NEW.chain_index > 1 AND NOT EXISTS (
             SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
@@ -228,8 +277,16 @@ BEGIN
     RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
   END IF;
   IF NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
-     OR NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id) THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry and its account must be of one lab' {_PG_RAISE};
+     OR NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id)
+     OR (NEW.budget_line_id IS NOT NULL AND NEW.lab_id IS DISTINCT FROM
+         (SELECT lab_id FROM ledger_budgetline WHERE id = NEW.budget_line_id))
+     OR (NEW.commitment_id IS NOT NULL AND NEW.lab_id IS DISTINCT FROM
+         (SELECT lab_id FROM ledger_commitment WHERE id = NEW.commitment_id)) THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
+  END IF;
+  IF NEW.commitment_id IS NOT NULL AND NEW.budget_line_id IS DISTINCT FROM
+     (SELECT budget_line_id FROM ledger_commitment WHERE id = NEW.commitment_id) THEN
+    RAISE EXCEPTION 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line' {_PG_RAISE};
   END IF;
   RETURN NEW;
 END $$""",
@@ -270,6 +327,40 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_line_balanced
 BEGIN
   RAISE EXCEPTION 'LEDGER_%: % on % is refused', TG_ARGV[0], TG_OP, TG_TABLE_NAME {_PG_RAISE};
 END $$""",
+    """CREATE OR REPLACE FUNCTION ledger_line_posted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.budget_line_id IS NOT NULL THEN
+    INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
+    VALUES (NEW.budget_line_id, date_trunc('month', NEW.entry_date)::date, NEW.debit - NEW.credit)
+    ON CONFLICT (budget_line_id, month)
+    DO UPDATE SET amount = ledger_budgetspending.amount + EXCLUDED.amount;
+  END IF;
+  IF NEW.commitment_id IS NOT NULL THEN
+    UPDATE ledger_commitment
+       SET settled = settled + NEW.debit - NEW.credit,
+           status = CASE WHEN status = 'cancelled' THEN status
+                         WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
+                         WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
+                         ELSE 'open' END
+     WHERE id = NEW.commitment_id;
+  END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
+FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL)
+EXECUTE FUNCTION ledger_line_posted()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_budget_locked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'ledger_budgetline' AND NEW.allocated = OLD.allocated
+     AND NEW.lab_id = OLD.lab_id AND NEW.fiscal_year_id = OLD.fiscal_year_id THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION {_BUDGET_LOCKED} {_PG_RAISE};
+END $$""",
+    """CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
+FOR EACH ROW EXECUTE FUNCTION ledger_budget_locked()""",
+    """CREATE TRIGGER ledger_amendment_frozen BEFORE UPDATE OR DELETE ON ledger_budgetamendment
+FOR EACH ROW EXECUTE FUNCTION ledger_budget_locked()""",
     f"""CREATE TRIGGER ledger_audit_append_only BEFORE UPDATE OR DELETE ON {AUDIT}
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
     # TRUNCATE skips row triggers: refuse it outright on the frozen tables.
@@ -290,6 +381,9 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_line_balanced ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_line_no_truncate ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_audit_append_only ON {AUDIT}",
+    f"DROP TRIGGER IF EXISTS ledger_line_posted ON {LINE}",
+    "DROP TRIGGER IF EXISTS ledger_budgetline_frozen ON ledger_budgetline",
+    "DROP TRIGGER IF EXISTS ledger_amendment_frozen ON ledger_budgetamendment",
     f"DROP TRIGGER IF EXISTS ledger_audit_no_truncate ON {AUDIT}",
 ]
 
@@ -307,8 +401,11 @@ def drop(connection: BaseDatabaseWrapper) -> None:
             for sql in PG_DROP:
                 cursor.execute(sql)
         else:
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ledger%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 def install(connection: BaseDatabaseWrapper) -> None:

@@ -14,11 +14,10 @@ def refused(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> str:
 
     On PostgreSQL the deferred (commit-time) triggers are fired at once, as a COMMIT would.
     """
-    with pytest.raises(IntegrityError) as info, transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if connection.vendor == "postgresql":
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError) as info, transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return str(info.value)
 
 
@@ -27,13 +26,23 @@ def execute(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
         cursor.execute(sql, params)
 
 
-def raw_post_sql(entry: JournalEntry, seq: int, chain_index: int = 1, prev_hash: str = "") -> tuple[str, list[Any]]:
+def raw_post_sql(
+    entry: JournalEntry, seq: int, chain_index: int = 1, prev_hash: str = ""
+) -> tuple[str, list[Any]]:
     """SQL that marks a draft as posted by hand, with well-formed number and chain fields."""
     number = f"{entry.journal.code}-{entry.fiscal_year.year}-{seq:06d}"
     return (
         "UPDATE ledger_journalentry SET status = 'posted', seq = %s, number = %s,"
         " chain_index = %s, prev_hash = %s, hash = %s, posted_at = %s, posted_by_id = %s"
         " WHERE id = %s",
-        [seq, number, chain_index, prev_hash, "f" * 64,
-         connection.ops.adapt_datetimefield_value(timezone.now()), entry.created_by_id, entry.pk],
+        [
+            seq,
+            number,
+            chain_index,
+            prev_hash,
+            "f" * 64,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            entry.created_by_id,
+            entry.pk,
+        ],
     )

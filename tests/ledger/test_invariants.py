@@ -90,7 +90,7 @@ def test_database_refuses_malformed_lines(accountant, cintra, debit, credit):
 
 @pytest.mark.parametrize(("debit", "credit"), [("10", "5"), ("0", "0"), ("-3", "0")])
 def test_service_refuses_malformed_lines(accountant, cintra, debit, credit):
-    with pytest.raises(InvalidLineError, match="^Line 1: "):
+    with pytest.raises(InvalidLineError, match=r"^Line 1: "):
         draft(accountant, cintra, [("6064", debit, credit), ("401", "0", "10")])
     assert not JournalEntry.objects.exists()
 
@@ -132,19 +132,31 @@ def test_database_refuses_raw_changes_to_posted_entries(accountant, cintra, sql)
 def test_every_column_of_a_posted_line_is_frozen(accountant, cintra):
     """Catches a column added later and forgotten by the SQLite guard (see db_guards)."""
     entry = posted(accountant, cintra)
-    line = entry.lines.order_by("id").first()
+    line = entry.lines.earliest("id")
     other = draft(accountant, cintra, [("6064", "1", "0"), ("401", "0", "1")])
     new_values = {
-        "id": 10**9, "entry_id": other.pk, "lab_id": cintra.pk, "entry_date": "2025-03-15",
-        "account_id": account(cintra, "627").pk, "label": "x", "debit": 1, "credit": 0,
-        "amount_currency": "1.00", "amount_currency_currency": "EUR", "fx_rate": "1.5",
-        "fx_rate_date": "2025-03-01", "fx_rate_source": "bank", "third_party": "X",
+        "id": 10**9,
+        "entry_id": other.pk,
+        "lab_id": cintra.pk,
+        "entry_date": "2025-03-15",
+        "account_id": account(cintra, "627").pk,
+        "label": "x",
+        "debit": 1,
+        "credit": 0,
+        "amount_currency": "1.00",
+        "amount_currency_currency": "EUR",
+        "fx_rate": "1.5",
+        "fx_rate_date": "2025-03-01",
+        "fx_rate_source": "bank",
+        "third_party": "X",
+        "budget_line_id": 10**9,
+        "commitment_id": 10**9,
     }
     columns = [f.column for f in JournalLine._meta.concrete_fields]
     assert set(columns) == set(new_values), "a new line column needs a frozen test value"
     for column in columns:
         assert "LEDGER_FROZEN" in refused(
-            f"UPDATE ledger_journalline SET {column} = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE ledger_journalline SET {column} = %s WHERE id = %s",
             [new_values[column], line.pk],
         ), column
 
@@ -152,7 +164,8 @@ def test_every_column_of_a_posted_line_is_frozen(accountant, cintra):
 def test_database_refuses_adding_a_line_to_a_posted_entry(accountant, cintra):
     entry = posted(accountant, cintra)
     assert "LEDGER_FROZEN" in refused(
-        LINE_INSERT, [entry.pk, cintra.pk, account(cintra, "6064").pk, 100, 0])
+        LINE_INSERT, [entry.pk, cintra.pk, account(cintra, "6064").pk, 100, 0]
+    )
 
 
 def test_database_refuses_inserting_an_entry_already_posted(accountant, cintra):
@@ -219,14 +232,18 @@ def test_no_posting_into_a_closed_month(accountant, office_head, cintra):
     with pytest.raises(PeriodClosedError) as info:
         services.entry_post(acting_user=accountant, entry=entry)
     assert str(info.value) == (
-        f"Entry ACH draft #{entry.pk} of 2025-03-14: the period 2025-03 of CINTRA is closed")
+        f"Entry ACH draft #{entry.pk} of 2025-03-14: the period 2025-03 of CINTRA is closed"
+    )
     assert "LEDGER_PERIOD_CLOSED" in refused(*raw_post_sql(entry, seq=1))
     with pytest.raises(NotPermittedError):
         services.period_reopen(acting_user=accountant, period=march(cintra))
     services.period_reopen(acting_user=office_head, period=march(cintra))
     assert services.entry_post(acting_user=accountant, entry=entry).number == "ACH-2025-000001"
-    actions = list(AuditEvent.objects.filter(object_type="ledger.Period")
-                   .order_by("id").values_list("action", "actor__username"))
+    actions = list(
+        AuditEvent.objects.filter(object_type="ledger.Period")
+        .order_by("id")
+        .values_list("action", "actor__username")
+    )
     assert actions == [("period.close", "accountant"), ("period.reopen", "office_head")]
 
 
@@ -255,55 +272,92 @@ def test_close_period_command(accountant, cintra, capsys):
 def test_service_refuses_another_labs_account_or_journal(accountant, cintra, majulab):
     with pytest.raises(CrossLabError, match="Account 6064 belongs to MAJULAB, not to CINTRA"):
         services.entry_create_draft(
-            acting_user=accountant, lab=cintra, journal=journal(cintra, "ACH"), date=MARCH,
-            label="x", lines=[services.LineInput(account=account(majulab, "6064"),
-                                                 debit=Decimal(1))])
+            acting_user=accountant,
+            lab=cintra,
+            journal=journal(cintra, "ACH"),
+            date=MARCH,
+            label="x",
+            lines=[services.LineInput(account=account(majulab, "6064"), debit=Decimal(1))],
+        )
     with pytest.raises(CrossLabError, match="Journal ACH belongs to MAJULAB"):
-        services.entry_create_draft(acting_user=accountant, lab=cintra,
-                                    journal=journal(majulab, "ACH"), date=MARCH, label="x",
-                                    lines=[])
+        services.entry_create_draft(
+            acting_user=accountant,
+            lab=cintra,
+            journal=journal(majulab, "ACH"),
+            date=MARCH,
+            label="x",
+            lines=[],
+        )
     assert not JournalEntry.objects.exists()
 
 
 def test_database_refuses_cross_lab_lines_and_journals(accountant, cintra, majulab):
     entry = draft(accountant, cintra, [("6064", "10", "0"), ("401", "0", "10")])
     assert "LEDGER_CROSS_LAB" in refused(
-        LINE_INSERT, [entry.pk, cintra.pk, account(majulab, "6064").pk, 100, 0])
+        LINE_INSERT, [entry.pk, cintra.pk, account(majulab, "6064").pk, 100, 0]
+    )
     assert "LEDGER_CROSS_LAB" in refused(
-        LINE_INSERT, [entry.pk, majulab.pk, account(majulab, "6064").pk, 100, 0])
+        LINE_INSERT, [entry.pk, majulab.pk, account(majulab, "6064").pk, 100, 0]
+    )
     assert "LEDGER_CROSS_LAB" in refused(
         "UPDATE ledger_journalline SET account_id = %s WHERE entry_id = %s",
-        [account(majulab, "6064").pk, entry.pk])
+        [account(majulab, "6064").pk, entry.pk],
+    )
     assert "LEDGER_CROSS_LAB" in refused(
         "UPDATE ledger_journalentry SET journal_id = %s WHERE id = %s",
-        [journal(majulab, "ACH").pk, entry.pk])
+        [journal(majulab, "ACH").pk, entry.pk],
+    )
 
 
 # 7. Traceable conversion -----------------------------------------------------------------
 
 
 def test_conversion_records_rate_date_and_source(accountant, cintra):
-    services.exchange_rate_set(acting_user=None, currency="SGD", valid_from=date(2025, 3, 1),
-                               units_per_eur=Decimal("1.4512"), source="chancellery")
+    services.exchange_rate_set(
+        acting_user=None,
+        currency="SGD",
+        valid_from=date(2025, 3, 1),
+        units_per_eur=Decimal("1.4512"),
+        source="chancellery",
+    )
     entry = services.entry_create_draft(
-        acting_user=accountant, lab=cintra, journal=journal(cintra, "ACH"), date=MARCH,
-        label="Paris hotel", lines=[
-            services.LineInput(account=account(cintra, "6256"),
-                               amount_currency=Money("333.33", "EUR"), side="debit"),
+        acting_user=accountant,
+        lab=cintra,
+        journal=journal(cintra, "ACH"),
+        date=MARCH,
+        label="Paris hotel",
+        lines=[
+            services.LineInput(
+                account=account(cintra, "6256"),
+                amount_currency=Money("333.33", "EUR"),
+                side="debit",
+            ),
             services.LineInput(account=account(cintra, "401"), credit=Decimal("483.73")),
-        ])
+        ],
+    )
     line = entry.lines.get(account__code="6256")
     assert line.debit == Decimal("483.73")  # 333.33 x 1.4512 = 483.728496, half-up
     assert (line.fx_rate, line.fx_rate_date, line.fx_rate_source) == (
-        Decimal("1.4512"), date(2025, 3, 1), "chancellery")
+        Decimal("1.4512"),
+        date(2025, 3, 1),
+        "chancellery",
+    )
 
 
 def test_missing_rate_is_an_error(accountant, cintra):
     with pytest.raises(MissingRateError, match="No chancellery rate for SGD on or before"):
         services.entry_create_draft(
-            acting_user=accountant, lab=cintra, journal=journal(cintra, "ACH"), date=MARCH,
-            label="x", lines=[services.LineInput(account=account(cintra, "6256"),
-                                                 amount_currency=Money("1", "EUR"), side="debit")])
+            acting_user=accountant,
+            lab=cintra,
+            journal=journal(cintra, "ACH"),
+            date=MARCH,
+            label="x",
+            lines=[
+                services.LineInput(
+                    account=account(cintra, "6256"), amount_currency=Money("1", "EUR"), side="debit"
+                )
+            ],
+        )
 
 
 def test_database_refuses_a_converted_amount_without_its_rate(accountant, cintra):
@@ -312,7 +366,8 @@ def test_database_refuses_a_converted_amount_without_its_rate(accountant, cintra
         "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
         " amount_currency, amount_currency_currency, fx_rate_source, third_party)"
         " VALUES (%s, %s, %s, '', 100, 0, 1.00, 'EUR', '', '')",
-        [entry.pk, cintra.pk, account(cintra, "6064").pk])
+        [entry.pk, cintra.pk, account(cintra, "6064").pk],
+    )
 
 
 # 8. Tamper evidence ----------------------------------------------------------------------
@@ -320,18 +375,24 @@ def test_database_refuses_a_converted_amount_without_its_rate(accountant, cintra
 
 @pytest.mark.django_db(transaction=True)
 def test_verify_ledger_names_the_first_tampered_entry(accountant, cintra, capsys):
-    entries = [posted(accountant, cintra, amount, piece_ref=f"INV-{amount}")
-               for amount in ("100.00", "200.00", "300.00")]
+    entries = [
+        posted(accountant, cintra, amount, piece_ref=f"INV-{amount}")
+        for amount in ("100.00", "200.00", "300.00")
+    ]
     call_command("verify_ledger", "--lab", "CINTRA")
     assert "CINTRA: OK, 3 posted entries" in capsys.readouterr().out
     # An intruder with database access lifts the guards and edits a posted amount,
     # keeping the entry balanced so that only the hash can tell.
     with transaction.atomic():
         db_guards.drop(connection)
-        execute("UPDATE ledger_journalline SET debit = 20500 WHERE entry_id = %s AND debit > 0",
-                [entries[1].pk])
-        execute("UPDATE ledger_journalline SET credit = 20500 WHERE entry_id = %s AND credit > 0",
-                [entries[1].pk])
+        execute(
+            "UPDATE ledger_journalline SET debit = 20500 WHERE entry_id = %s AND debit > 0",
+            [entries[1].pk],
+        )
+        execute(
+            "UPDATE ledger_journalline SET credit = 20500 WHERE entry_id = %s AND credit > 0",
+            [entries[1].pk],
+        )
         db_guards.install(connection)
     with pytest.raises(CommandError, match="CINTRA"):
         call_command("verify_ledger")
@@ -368,7 +429,7 @@ def test_a_batch_posting_is_all_or_nothing(accountant, cintra):
 
 
 def test_a_draft_with_a_bad_line_writes_nothing(accountant, cintra):
-    with pytest.raises(InvalidLineError, match="^Line 3: "):
+    with pytest.raises(InvalidLineError, match=r"^Line 3: "):
         draft(accountant, cintra, [("6064", "10", "0"), ("401", "0", "10"), ("627", "1", "1")])
     assert (JournalEntry.objects.count(), JournalLine.objects.count()) == (0, 0)
     assert not AuditEvent.objects.filter(action__startswith="entry.").exists()
@@ -396,8 +457,10 @@ def test_only_accountants_and_office_head_write(director_cintra, auditor, cintra
 
 def test_audit_trail_is_append_only(accountant, cintra):
     posted(accountant, cintra)
-    event = AuditEvent.objects.first()
+    event = AuditEvent.objects.earliest("id")
     assert "LEDGER_AUDIT_APPEND_ONLY" in refused(
-        "UPDATE ledger_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+        "UPDATE ledger_auditevent SET action = 'x' WHERE id = %s", [event.pk]
+    )
     assert "LEDGER_AUDIT_APPEND_ONLY" in refused(
-        "DELETE FROM ledger_auditevent WHERE id = %s", [event.pk])
+        "DELETE FROM ledger_auditevent WHERE id = %s", [event.pk]
+    )

@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--lab", required=True, help="lab code, e.g. CINTRA")
         parser.add_argument("--month", required=True, help="month to close, YYYY-MM")
         parser.add_argument(
-            "--as", dest="username",
+            "--as",
+            dest="username",
             help="act as this user (their roles are checked); default: the system",
         )
 

@@ -33,6 +33,14 @@ class Account(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    needs_budget_line = models.BooleanField(
+        _("needs a budget line"),
+        default=False,
+        help_text=_(
+            "Lines on this account must name the budget line they consume (expenses and "
+            "equipment; not depreciation or provisions)"
+        ),
+    )
 
     class Meta:
         ordering = ["lab__code", "code"]
@@ -305,6 +313,17 @@ class JournalLine(models.Model):
         _("rate source"), max_length=20, blank=True, choices=ExchangeRate.Source.choices
     )
     third_party = models.CharField(_("third party"), max_length=40, blank=True)
+    budget_line = models.ForeignKey(
+        "ledger.BudgetLine", on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+    )
+    commitment = models.ForeignKey(
+        "ledger.Commitment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        help_text=_("The purchase order or mission order this invoice line settles"),
+    )
 
     objects = models.Manager()
 

@@ -1,0 +1,32 @@
+"""Models of the books (books.py) and of the budget (budget.py)."""
+
+from ledger.models.books import (
+    Account,
+    AuditEvent,
+    ExchangeRate,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    LedgerChain,
+    LedgerSequence,
+    Period,
+)
+from ledger.models.budget import BudgetAmendment, BudgetLine, BudgetSpending, Commitment
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "BudgetAmendment",
+    "BudgetLine",
+    "BudgetSpending",
+    "Commitment",
+    "ExchangeRate",
+    "FiscalYear",
+    "Journal",
+    "JournalEntry",
+    "JournalLine",
+    "LedgerChain",
+    "LedgerSequence",
+    "Period",
+]

@@ -1,0 +1,203 @@
+"""Budget lines, their amendments, commitments, and spending totals kept by the database."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from irls.models import FundingSource, Lab
+from ledger.fields import CentsField
+from ledger.models.books import FiscalYear
+
+
+class BudgetLine(models.Model):
+    """Lab x fiscal year x funding source x envelope/nature, with its original allocation."""
+
+    class Envelope(models.TextChoices):
+        PERSONNEL = "personnel", _("Personnel")
+        OPERATING = "operating", _("Operating")
+        EQUIPMENT = "equipment", _("Equipment")
+
+    class Nature(models.TextChoices):
+        MISSIONS = "missions", _("Missions")
+        SUPPLIES = "supplies", _("Supplies")
+        SERVICES = "services", _("Services")
+        EQUIPMENT = "equipment", _("Equipment")
+        FIXED_TERM_STAFF = "fixed_term_staff", _("Fixed-term staff")
+        RECEPTIONS = "receptions", _("Receptions")
+        OTHER = "other", _("Other")
+
+    class FunderCategory(models.TextChoices):
+        PERSONNEL = "personnel", _("Personnel")
+        TRAVEL = "travel", _("Travel")
+        EQUIPMENT = "equipment", _("Equipment")
+        OTHER_GOODS = "other_goods_services", _("Other goods and services")
+        INDIRECT = "indirect_costs", _("Indirect costs")
+        SUBCONTRACTING = "subcontracting", _("Subcontracting")
+
+    class Policy(models.TextChoices):
+        WARN = "warn", _("Warn: post and flag the excess")
+        BLOCK = "block", _("Block: refuse the excess")
+
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="budget_lines")
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, related_name="budget_lines"
+    )
+    funding_source = models.ForeignKey(
+        FundingSource, on_delete=models.PROTECT, related_name="budget_lines"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    label_fr = models.CharField(_("French label"), max_length=200)
+    label_en = models.CharField(_("English label"), max_length=200)
+    envelope = models.CharField(_("envelope"), max_length=20, choices=Envelope.choices)
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices)
+    funder_category = models.CharField(
+        _("funder's cost category"), max_length=30, choices=FunderCategory.choices, blank=True
+    )
+    allocated = CentsField(_("allocated"), help_text=_("Original allocation, in book currency"))
+    allocated_on = models.DateField(_("allocation notified on"))
+    policy = models.CharField(
+        _("overspending policy"), max_length=10, choices=Policy.choices, default=Policy.WARN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["lab__code", "fiscal_year__year", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lab", "fiscal_year", "code"], name="budget_line_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0), name="budget_line_allocated_positive"
+            ),
+        ]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label_en}"
+
+
+class BudgetAmendment(models.Model):
+    """A dated, justified change to a line's allocation. Append-only."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        CUT = "cut", _("Cut")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+
+    budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="amendments")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    delta = CentsField(_("change"), help_text=_("Positive adds to the line, negative removes"))
+    date = models.DateField(_("date"))
+    justification = models.CharField(_("justification"), max_length=300)
+    counterpart = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counterpart_of",
+        help_text=_("The other half of a transfer between lines"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["budget_line_id", "date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["top_up", "transfer_in"], delta__gt=0)
+                | Q(kind__in=["cut", "transfer_out"], delta__lt=0),
+                name="budget_amendment_sign",
+            ),
+        ]
+        verbose_name = _("budget amendment")
+        verbose_name_plural = _("budget amendments")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.delta} on {self.budget_line_id}"
+
+
+class Commitment(models.Model):
+    """A purchase order, convention or mission order that reserves part of a budget line."""
+
+    class Kind(models.TextChoices):
+        PURCHASE_ORDER = "purchase_order", _("Purchase order")
+        CONVENTION = "convention", _("Convention")
+        MISSION_ORDER = "mission_order", _("Mission order")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PARTLY_SETTLED = "partly_settled", _("Partly settled")
+        SETTLED = "settled", _("Settled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="commitments")
+    budget_line = models.ForeignKey(
+        BudgetLine, on_delete=models.PROTECT, related_name="commitments"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reference = models.CharField(_("reference"), max_length=60)
+    third_party = models.CharField(_("supplier or staff"), max_length=60)
+    label = models.CharField(_("label"), max_length=200)
+    amount = CentsField(_("amount"))
+    date = models.DateField(_("date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    settled = CentsField(_("invoiced so far"), default=0, editable=False)
+    cancelled_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["lab__code", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lab", "reference"], name="commitment_reference_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive"),
+        ]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What still reserves the budget line: nothing once settled or cancelled."""
+        if self.status in (self.Status.SETTLED, self.Status.CANCELLED):
+            return Decimal("0.00")
+        return max(self.amount - self.settled, Decimal("0.00"))
+
+
+class BudgetSpending(models.Model):
+    """Posted spending of a budget line in a month, kept by a database trigger when lines
+    are posted (posted lines never change, so the total never needs recomputing).
+    `ledger_verify` checks it against the lines."""
+
+    budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="spending")
+    month = models.DateField(_("month"), help_text=_("First day of the month"))
+    amount = CentsField(_("spent"), default=0)
+
+    class Meta:
+        ordering = ["budget_line_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget_line", "month"], name="budget_spending_unique"),
+        ]
+        verbose_name = _("budget spending by month")
+        verbose_name_plural = _("budget spending by month")
+
+    def __str__(self) -> str:
+        return f"{self.budget_line_id} {self.month:%Y-%m}: {self.amount}"
