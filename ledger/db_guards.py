@@ -349,18 +349,18 @@ END $$""",
     f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
 FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL)
 EXECUTE FUNCTION ledger_line_posted()""",
-    f"""CREATE OR REPLACE FUNCTION ledger_budget_locked() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_NAME = 'ledger_budgetline' AND NEW.allocated = OLD.allocated
-     AND NEW.lab_id = OLD.lab_id AND NEW.fiscal_year_id = OLD.fiscal_year_id THEN
+  IF NEW.allocated = OLD.allocated AND NEW.lab_id = OLD.lab_id
+     AND NEW.fiscal_year_id = OLD.fiscal_year_id THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION {_BUDGET_LOCKED} {_PG_RAISE};
 END $$""",
     """CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
-FOR EACH ROW EXECUTE FUNCTION ledger_budget_locked()""",
+FOR EACH ROW EXECUTE FUNCTION ledger_budgetline_guard()""",
     """CREATE TRIGGER ledger_amendment_frozen BEFORE UPDATE OR DELETE ON ledger_budgetamendment
-FOR EACH ROW EXECUTE FUNCTION ledger_budget_locked()""",
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only('BUDGET_ALLOCATION')""",
     f"""CREATE TRIGGER ledger_audit_append_only BEFORE UPDATE OR DELETE ON {AUDIT}
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
     # TRUNCATE skips row triggers: refuse it outright on the frozen tables.

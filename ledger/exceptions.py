@@ -83,6 +83,34 @@ class AuditTrailError(LedgerError):
     """Something tried to change or delete an audit event."""
 
 
+BUDGET_MISSING = "Entry {ref}, line {n} (account {account}): name the budget line it consumes"
+BUDGET_OTHER_YEAR = "Entry {ref}: budget line {code} belongs to {year}, not to {entry_year}"
+BUDGET_EXCEEDED = (
+    "Budget line {code} ({label}): {what} exceeds the available amount by {excess} {currency}"
+)
+TRANSFER_EXCEEDS = "Budget line {code} has only {available} {currency} available to transfer"
+TRANSFER_SAME_LINE = "A transfer needs two different budget lines of the same lab and year"
+AMOUNT_NOT_POSITIVE = "{what}: the amount must be greater than zero"
+COMMITMENT_CLOSED = "Commitment {ref} is {status}: it can no longer be {action}"
+COMMITMENT_OTHER_LINE = "Commitment {ref} is charged to budget line {code}, not to {other}"
+
+
+class BudgetError(LedgerError):
+    """A budget rule refuses the action."""
+
+
+class BudgetLineMissingError(BudgetError):
+    """A line on an expense or equipment account names no budget line."""
+
+
+class BudgetExceededError(BudgetError):
+    """A posting or commitment would overspend a budget line whose policy is 'block'."""
+
+
+class CommitmentError(BudgetError):
+    """A commitment cannot be used, settled or cancelled in its state."""
+
+
 _TAGS: dict[str, type[LedgerError]] = {
     "LEDGER_UNBALANCED": UnbalancedEntryError,
     "LEDGER_TOO_FEW_LINES": TooFewLinesError,
@@ -94,6 +122,10 @@ _TAGS: dict[str, type[LedgerError]] = {
     "LEDGER_NUMBERING": NumberingError,
     "LEDGER_CHAIN": ChainError,
     "LEDGER_AUDIT_APPEND_ONLY": AuditTrailError,
+    "LEDGER_BUDGET_MISSING": BudgetLineMissingError,
+    "LEDGER_BUDGET_YEAR": BudgetError,
+    "LEDGER_BUDGET_ALLOCATION": BudgetError,
+    "LEDGER_COMMITMENT_LINE": CommitmentError,
 }
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 
 from irls import services as irls_services
-from irls.models import Institution, Lab
+from irls.models import FundingSource, Institution, Lab
 from ledger import services
-from ledger.models import Account, Journal, JournalEntry
+from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry
 
 CHART = [
     ("101", "Capital", "Capital"),
@@ -22,6 +22,11 @@ CHART = [
     ("627", "Frais bancaires", "Bank charges"),
     ("666", "Pertes de change", "FX losses"),
     ("741", "Subventions d'exploitation", "Operating subsidies"),
+]
+# Accounts whose lines must name a budget line (expenses and equipment).
+BUDGETED = [
+    ("6063", "Petit équipement", "Small equipment"),
+    ("6251", "Voyages et déplacements", "Travel"),
 ]
 JOURNALS = [
     ("AN", "À-nouveaux", "Opening balances", "opening"),
@@ -55,6 +60,15 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
     for account_code, name_fr, name_en in CHART:
         services.account_create(
             acting_user=None, lab=lab, code=account_code, name_fr=name_fr, name_en=name_en
+        )
+    for account_code, name_fr, name_en in BUDGETED:
+        services.account_create(
+            acting_user=None,
+            lab=lab,
+            code=account_code,
+            name_fr=name_fr,
+            name_en=name_en,
+            needs_budget_line=True,
         )
     for journal_code, name_fr, name_en, kind in JOURNALS:
         services.journal_create(
@@ -109,3 +123,47 @@ def posted(user: User, lab: Lab, amount: str = "100.00", **kwargs: object) -> Jo
     """A posted two-line purchase: supplies debited, supplier credited."""
     entry = draft(user, lab, [("6064", amount, "0"), ("401", "0", amount)], **kwargs)  # type: ignore[arg-type]
     return services.entry_post(acting_user=user, entry=entry)
+
+
+def funding(lab: Lab, code: str = "CNRS-DOT") -> FundingSource:
+    """The lab's CNRS allocation (created on first use)."""
+    existing = FundingSource.objects.filter(lab=lab, code=code).first()
+    if existing:
+        return existing
+    return irls_services.funding_source_create(
+        acting_user=None,
+        lab=lab,
+        code=code,
+        name="Dotation CNRS",
+        funder=Institution.objects.get(code="CNRS"),
+        kind="cnrs_allocation",
+        start_date=date(2025, 1, 1),
+        currency="EUR",
+    )
+
+
+def budget_line(
+    lab: Lab,
+    code: str,
+    allocated: str,
+    *,
+    policy: str = "warn",
+    envelope: str = "operating",
+    nature: str = "supplies",
+    year: int = 2025,
+) -> BudgetLine:
+    """A budget line of the lab's CNRS allocation, notified on 15 January."""
+    return services.budget_line_create(
+        acting_user=None,
+        lab=lab,
+        fiscal_year=FiscalYear.objects.get(lab=lab, year=year),
+        funding_source=funding(lab),
+        code=code,
+        label_fr=f"Ligne {code}",
+        label_en=f"Line {code}",
+        envelope=envelope,
+        nature=nature,
+        allocated=Decimal(allocated),
+        allocated_on=date(year, 1, 15),
+        policy=policy,
+    )

@@ -1,6 +1,13 @@
 """Every write to the books. Import from here: `from ledger.services import entry_post`."""
 
 from ledger.services.audit import audit_record
+from ledger.services.budget import (
+    budget_line_amend,
+    budget_line_create,
+    budget_transfer,
+    commitment_cancel,
+    commitment_create,
+)
 from ledger.services.entries import (
     LineInput,
     entries_post,
@@ -23,6 +30,11 @@ __all__ = [
     "LineInput",
     "account_create",
     "audit_record",
+    "budget_line_amend",
+    "budget_line_create",
+    "budget_transfer",
+    "commitment_cancel",
+    "commitment_create",
     "entries_post",
     "entry_create_draft",
     "entry_delete_draft",

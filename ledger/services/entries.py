@@ -21,6 +21,9 @@ from djmoney.money import Money
 from irls.models import Lab
 from ledger.exceptions import (
     ALREADY_REVERSED,
+    BUDGET_MISSING,
+    BUDGET_OTHER_YEAR,
+    COMMITMENT_OTHER_LINE,
     CROSS_LAB,
     LINE_SHAPE,
     NO_PERIOD,
@@ -30,6 +33,9 @@ from ledger.exceptions import (
     REVERSAL_OF_REVERSAL,
     TOO_FEW_LINES,
     UNBALANCED,
+    BudgetError,
+    BudgetLineMissingError,
+    CommitmentError,
     CrossLabError,
     EntryFrozenError,
     InvalidLineError,
@@ -44,6 +50,8 @@ from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
 from ledger.models import (
     Account,
     AuditEvent,
+    BudgetLine,
+    Commitment,
     ExchangeRate,
     FiscalYear,
     Journal,
@@ -56,6 +64,7 @@ from ledger.models import (
 from ledger.selectors import book_rate, format_amount
 from ledger.services.access import require_role
 from ledger.services.audit import audit_event_build, audit_record
+from ledger.services.budget import Overspending, posting_budget_check
 from ledger.services.guarded import db_guarded
 
 ZERO = Decimal("0.00")
@@ -73,6 +82,8 @@ class LineInput:
     amount_currency: Money | None = None
     side: Literal["debit", "credit"] | None = None
     third_party: str = ""
+    budget_line: BudgetLine | None = None
+    commitment: Commitment | None = None
 
 
 def entry_ref(entry: JournalEntry) -> str:
@@ -89,16 +100,34 @@ def _fiscal_year_for(lab: Lab, on: date, ref: str) -> FiscalYear:
     return fiscal_year
 
 
-def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
-    if line.account.lab_id != entry.lab_id:
+def _same_lab(entry: JournalEntry, what: str, obj: Any, code: str) -> None:
+    if obj is not None and obj.lab_id != entry.lab_id:
         raise CrossLabError(
-            CROSS_LAB.format(
-                what="Account",
-                code=line.account.code,
-                other=line.account.lab.code,
-                lab=entry.lab.code,
-            )
+            CROSS_LAB.format(what=what, code=code, other=obj.lab.code, lab=entry.lab.code)
         )
+
+
+def _budget_tags(entry: JournalEntry, line: LineInput) -> dict[str, Any]:
+    _same_lab(entry, "Account", line.account, line.account.code)
+    budget_line, commitment = line.budget_line, line.commitment
+    _same_lab(entry, "Budget line", budget_line, getattr(budget_line, "code", ""))
+    _same_lab(entry, "Commitment", commitment, getattr(commitment, "reference", ""))
+    if commitment is not None:
+        if budget_line is None:
+            budget_line = commitment.budget_line
+        elif commitment.budget_line_id != budget_line.pk:
+            raise CommitmentError(
+                COMMITMENT_OTHER_LINE.format(
+                    ref=commitment.reference,
+                    code=commitment.budget_line.code,
+                    other=budget_line.code,
+                )
+            )
+    return {"budget_line": budget_line, "commitment": commitment}
+
+
+def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
+    tags = _budget_tags(entry, line)
     debit, credit = round_cents(Decimal(line.debit)), round_cents(Decimal(line.credit))
     fx: dict[str, Any] = {}
     if line.amount_currency is not None:
@@ -150,6 +179,7 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
         credit=credit,
         amount_currency=line.amount_currency,  # type: ignore[misc]  # djmoney has no stubs
         third_party=line.third_party,
+        **tags,
         **fx,
     )
 
@@ -300,6 +330,7 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
         for lab in {d.lab for d in drafts}:
             require_role(acting_user, lab, "post entries")
         _check_postable(drafts)
+        overspent = _check_budgets(drafts)
         chains = _locked_chains(sorted({d.lab_id for d in drafts}))
         sequences = _locked_sequences(
             sorted({(d.lab_id, d.journal_id, d.fiscal_year_id) for d in drafts})
@@ -319,7 +350,64 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
             )
             for d in drafts
         )
-    return sorted(drafts, key=lambda d: ids.index(d.pk))
+        numbers = ", ".join(d.number or "" for d in drafts[:5]) + (
+            " ..." if len(drafts) > 5 else ""
+        )
+        for flag in overspent:
+            audit_record(
+                actor=acting_user,
+                action="budget_line.overspent",
+                obj=flag.budget_line,
+                lab=flag.budget_line.lab,
+                after={"excess": str(flag.excess), "by": numbers},
+            )
+    position = {pk: i for i, pk in enumerate(ids)}
+    return sorted(drafts, key=lambda d: position[d.pk])
+
+
+def _check_budgets(drafts: list[JournalEntry]) -> list[Overspending]:
+    """Every expense or equipment line names a budget line of the entry's year; 'block'
+    lines are not overspent. Returns the overspending of 'warn' lines."""
+    by_id = {d.pk: d for d in drafts}
+    lines = list(
+        JournalLine.objects.filter(entry_id__in=by_id)
+        .order_by("entry_id", "id")
+        .values(
+            "entry_id",
+            "account__code",
+            "account__needs_budget_line",
+            "budget_line_id",
+            "budget_line__code",
+            "budget_line__fiscal_year__year",
+            "commitment_id",
+            "debit",
+            "credit",
+        )
+    )
+    position: dict[int, int] = defaultdict(int)
+    for line in lines:
+        draft = by_id[line["entry_id"]]
+        position[draft.pk] += 1
+        if line["budget_line_id"] is None:
+            if line["account__needs_budget_line"] and draft.journal.kind != Journal.Kind.OPENING:
+                raise BudgetLineMissingError(
+                    BUDGET_MISSING.format(
+                        ref=entry_ref(draft), n=position[draft.pk], account=line["account__code"]
+                    )
+                )
+        elif line["budget_line__fiscal_year__year"] != draft.fiscal_year.year:
+            raise BudgetError(
+                BUDGET_OTHER_YEAR.format(
+                    ref=entry_ref(draft),
+                    code=line["budget_line__code"],
+                    year=line["budget_line__fiscal_year__year"],
+                    entry_year=draft.fiscal_year.year,
+                )
+            )
+    describe = (
+        f"entry {entry_ref(drafts[0])}" if len(drafts) == 1 else f"posting {len(drafts)} entries"
+    )
+    return posting_budget_check(lines, describe)
 
 
 def _check_postable(drafts: list[JournalEntry]) -> None:
@@ -488,8 +576,12 @@ def entry_reverse(
                 label=ln.label,
                 amount_currency=ln.amount_currency,
                 third_party=ln.third_party,
+                budget_line=ln.budget_line,
+                commitment=ln.commitment,
             )
-            for ln in original.lines.select_related("account__lab").order_by("id")
+            for ln in original.lines.select_related(
+                "account__lab", "budget_line__lab", "commitment__lab", "commitment__budget_line"
+            ).order_by("id")
         ]
         reversal = entry_create_draft(
             acting_user=acting_user,

@@ -31,9 +31,17 @@ def _require(user: User | None, lab: Lab, action: str) -> None:
 
 @transaction.atomic
 def account_create(
-    *, acting_user: User | None, lab: Lab, code: str, name_fr: str, name_en: str
+    *,
+    acting_user: User | None,
+    lab: Lab,
+    code: str,
+    name_fr: str,
+    name_en: str,
+    needs_budget_line: bool = False,
 ) -> Account:
-    """Add an account to the lab's chart; its parent is the longest existing prefix."""
+    """Add an account to the lab's chart; its parent is the longest existing prefix.
+
+    `needs_budget_line`: lines on it must name the budget line they consume."""
     _require(acting_user, lab, "create accounts")
     prefixes = [code[:n] for n in range(len(code) - 1, 2, -1)]
     parent = (
@@ -48,6 +56,7 @@ def account_create(
         name_en=name_en,
         kind=KIND_BY_CLASS.get(code[:1], ""),
         parent=parent,
+        needs_budget_line=needs_budget_line,
     )
     account.full_clean()
     account.save()
@@ -56,7 +65,12 @@ def account_create(
         action="account.create",
         obj=account,
         lab=lab,
-        after={"code": code, "name_fr": name_fr, "name_en": name_en},
+        after={
+            "code": code,
+            "name_fr": name_fr,
+            "name_en": name_en,
+            "needs_budget_line": needs_budget_line,
+        },
     )
     return account
 

@@ -1,0 +1,41 @@
+"""Every read of the books and budgets. Import from here: `from ledger.selectors import ...`."""
+
+from ledger.selectors.books import (
+    BalanceRow,
+    VerifyResult,
+    book_rate,
+    entries_for_user,
+    format_amount,
+    lab_totals,
+    ledger_verify,
+    rate_find,
+    trial_balance,
+)
+from ledger.selectors.budget import (
+    BudgetExecution,
+    BudgetFigures,
+    budget_availability,
+    budget_execution,
+    budget_line_commitments,
+    budget_line_postings,
+    budget_lines_for_user,
+)
+
+__all__ = [
+    "BalanceRow",
+    "BudgetExecution",
+    "BudgetFigures",
+    "VerifyResult",
+    "book_rate",
+    "budget_availability",
+    "budget_execution",
+    "budget_line_commitments",
+    "budget_line_postings",
+    "budget_lines_for_user",
+    "entries_for_user",
+    "format_amount",
+    "lab_totals",
+    "ledger_verify",
+    "rate_find",
+    "trial_balance",
+]

@@ -1,0 +1,359 @@
+"""Budget lines, amendments and commitments, and the budget check made at posting."""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from irls.models import FundingSource, Lab
+from ledger.exceptions import (
+    AMOUNT_NOT_POSITIVE,
+    BUDGET_EXCEEDED,
+    COMMITMENT_CLOSED,
+    CROSS_LAB,
+    TRANSFER_EXCEEDS,
+    TRANSFER_SAME_LINE,
+    BudgetError,
+    BudgetExceededError,
+    CommitmentError,
+    CrossLabError,
+)
+from ledger.models import BudgetAmendment, BudgetLine, Commitment, FiscalYear
+from ledger.selectors.books import format_amount
+from ledger.selectors.budget import budget_availability
+from ledger.services.access import require_role
+from ledger.services.audit import audit_record
+
+ZERO = Decimal("0.00")
+
+
+def _require(user: User | None, lab: Lab, action: str) -> None:
+    if user is not None:  # None: the system (load_demo, imports run on the server)
+        require_role(user, lab, action)
+
+
+def _positive(amount: Decimal, what: str) -> Decimal:
+    if amount <= 0:
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=what))
+    return amount
+
+
+@transaction.atomic
+def budget_line_create(
+    *,
+    acting_user: User | None,
+    lab: Lab,
+    fiscal_year: FiscalYear,
+    funding_source: FundingSource,
+    code: str,
+    label_fr: str,
+    label_en: str,
+    envelope: str,
+    nature: str,
+    allocated: Decimal,
+    allocated_on: date,
+    funder_category: str = "",
+    policy: str = BudgetLine.Policy.WARN,
+) -> BudgetLine:
+    """Open a budget line with its original allocation (never changed afterwards)."""
+    _require(acting_user, lab, "manage budgets")
+    for what, obj in (("Fiscal year", fiscal_year), ("Funding source", funding_source)):
+        if obj.lab_id != lab.pk:
+            raise CrossLabError(
+                CROSS_LAB.format(what=what, code=obj, other=obj.lab_id, lab=lab.code)
+            )
+    line = BudgetLine(
+        lab=lab,
+        fiscal_year=fiscal_year,
+        funding_source=funding_source,
+        code=code,
+        label_fr=label_fr,
+        label_en=label_en,
+        envelope=envelope,
+        nature=nature,
+        funder_category=funder_category,
+        allocated=allocated,
+        allocated_on=allocated_on,
+        policy=policy,
+        created_by=acting_user,
+    )
+    line.full_clean()
+    line.save()
+    audit_record(
+        actor=acting_user,
+        action="budget_line.create",
+        obj=line,
+        lab=lab,
+        after={
+            "code": code,
+            "allocated": str(allocated),
+            "policy": policy,
+            "funding_source": funding_source.code,
+        },
+    )
+    return line
+
+
+def _locked_lines(*lines: BudgetLine) -> dict[int, BudgetLine]:
+    return {
+        b.pk: b
+        for b in BudgetLine.objects.select_for_update()
+        .select_related("lab")
+        .filter(pk__in=[b.pk for b in lines])
+        .order_by("pk")
+    }
+
+
+def _amendment(
+    user: User | None,
+    line: BudgetLine,
+    kind: str,
+    delta: Decimal,
+    on: date,
+    justification: str,
+    counterpart: BudgetAmendment | None = None,
+) -> BudgetAmendment:
+    amendment = BudgetAmendment(
+        budget_line=line,
+        kind=kind,
+        delta=delta,
+        date=on,
+        justification=justification,
+        counterpart=counterpart,
+        created_by=user,
+    )
+    amendment.full_clean()
+    amendment.save()
+    audit_record(
+        actor=user,
+        action=f"budget_line.{kind}",
+        obj=line,
+        lab=line.lab,
+        after={"delta": str(delta), "date": on.isoformat(), "justification": justification},
+    )
+    return amendment
+
+
+@transaction.atomic
+def budget_line_amend(
+    *,
+    acting_user: User | None,
+    budget_line: BudgetLine,
+    amount: Decimal,
+    on: date,
+    justification: str,
+) -> BudgetAmendment:
+    """Top up (amount > 0) or cut (amount < 0) a line, dated and justified."""
+    line = _locked_lines(budget_line)[budget_line.pk]
+    _require(acting_user, line.lab, "manage budgets")
+    if amount == 0:
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"Amendment of {line.code}"))
+    if amount < 0:
+        _check_room(line, -amount, f"cutting {format_amount(-amount)}", always=True)
+    kind = BudgetAmendment.Kind.TOP_UP if amount > 0 else BudgetAmendment.Kind.CUT
+    return _amendment(acting_user, line, kind, amount, on, justification)
+
+
+@transaction.atomic
+def budget_transfer(
+    *,
+    acting_user: User | None,
+    source: BudgetLine,
+    target: BudgetLine,
+    amount: Decimal,
+    on: date,
+    justification: str,
+) -> tuple[BudgetAmendment, BudgetAmendment]:
+    """Move available budget from one line to another of the same lab and year."""
+    locked = _locked_lines(source, target)
+    source, target = locked[source.pk], locked.get(target.pk, target)
+    _require(acting_user, source.lab, "manage budgets")
+    if (
+        source.pk == target.pk
+        or source.lab_id != target.lab_id
+        or source.fiscal_year_id != target.fiscal_year_id
+    ):
+        raise BudgetError(TRANSFER_SAME_LINE)
+    _positive(amount, f"Transfer from {source.code}")
+    available = budget_availability(budget_line_ids=[source.pk])[source.pk]
+    if amount > available:
+        raise BudgetExceededError(
+            TRANSFER_EXCEEDS.format(
+                code=source.code,
+                available=format_amount(available),
+                currency=source.lab.book_currency,
+            )
+        )
+    out = _amendment(
+        acting_user, source, BudgetAmendment.Kind.TRANSFER_OUT, -amount, on, justification
+    )
+    into = _amendment(
+        acting_user,
+        target,
+        BudgetAmendment.Kind.TRANSFER_IN,
+        amount,
+        on,
+        justification,
+        counterpart=out,
+    )
+    return out, into
+
+
+def _check_room(line: BudgetLine, consumption: Decimal, what: str, always: bool = False) -> Decimal:
+    """Raise for a 'block' line (or `always`) if `consumption` exceeds what is available;
+    return the excess (0 when it fits)."""
+    available = budget_availability(budget_line_ids=[line.pk])[line.pk]
+    excess = consumption - max(available, ZERO) if consumption > 0 else ZERO
+    if consumption > available and (always or line.policy == BudgetLine.Policy.BLOCK):
+        raise BudgetExceededError(
+            BUDGET_EXCEEDED.format(
+                code=line.code,
+                label=line.label_en,
+                what=what,
+                excess=format_amount(consumption - available),
+                currency=line.lab.book_currency,
+            )
+        )
+    return max(excess, ZERO)
+
+
+def _flag_overspending(user: User | None, line: BudgetLine, excess: Decimal, what: str) -> None:
+    audit_record(
+        actor=user,
+        action="budget_line.overspent",
+        obj=line,
+        lab=line.lab,
+        after={"excess": str(excess), "by": what},
+    )
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    acting_user: User | None,
+    budget_line: BudgetLine,
+    kind: str,
+    reference: str,
+    third_party: str,
+    label: str,
+    amount: Decimal,
+    on: date,
+) -> Commitment:
+    """Reserve `amount` of a budget line for a purchase order, convention or mission order."""
+    line = _locked_lines(budget_line)[budget_line.pk]
+    _require(acting_user, line.lab, "record commitments")
+    _positive(amount, f"Commitment {reference}")
+    excess = _check_room(line, amount, f"commitment {reference}")
+    commitment = Commitment(
+        lab=line.lab,
+        budget_line=line,
+        kind=kind,
+        reference=reference,
+        third_party=third_party,
+        label=label,
+        amount=amount,
+        date=on,
+        created_by=acting_user,
+    )
+    commitment.full_clean()
+    commitment.save()
+    audit_record(
+        actor=acting_user,
+        action="commitment.create",
+        obj=commitment,
+        lab=line.lab,
+        after={"budget_line": line.code, "amount": str(amount), "date": on.isoformat()},
+    )
+    if excess > 0:
+        _flag_overspending(acting_user, line, excess, f"commitment {reference}")
+    return commitment
+
+
+@transaction.atomic
+def commitment_cancel(
+    *, acting_user: User | None, commitment: Commitment, reason: str
+) -> Commitment:
+    """Cancel what is left open of a commitment (what was invoiced stays spent)."""
+    _locked_lines(commitment.budget_line)
+    commitment = Commitment.objects.select_for_update().select_related("lab").get(pk=commitment.pk)
+    _require(acting_user, commitment.lab, "cancel commitments")
+    if commitment.status in (Commitment.Status.SETTLED, Commitment.Status.CANCELLED):
+        raise CommitmentError(
+            COMMITMENT_CLOSED.format(
+                ref=commitment.reference,
+                status=commitment.get_status_display().lower(),
+                action="cancelled",
+            )
+        )
+    before = {"status": commitment.status, "open": str(commitment.open_amount)}
+    commitment.status = Commitment.Status.CANCELLED
+    commitment.cancelled_reason = reason
+    commitment.save(update_fields=["status", "cancelled_reason"])
+    audit_record(
+        actor=acting_user,
+        action="commitment.cancel",
+        obj=commitment,
+        lab=commitment.lab,
+        before=before,
+        after={"status": "cancelled", "reason": reason},
+    )
+    return commitment
+
+
+@dataclass(frozen=True)
+class Overspending:
+    budget_line: BudgetLine
+    excess: Decimal
+
+
+def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> list[Overspending]:
+    """Check what a posting consumes: refuse on 'block' lines it would overspend, return
+    the excess on 'warn' lines. `lines` are value dicts with budget_line_id,
+    commitment_id, debit and credit. Locks the budget lines until the posting commits."""
+    spent: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    by_commitment: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in lines:
+        if row["budget_line_id"] is not None:
+            spent[row["budget_line_id"]] += row["debit"] - row["credit"]
+        if row["commitment_id"] is not None:
+            by_commitment[row["commitment_id"]] += row["debit"] - row["credit"]
+    if not spent:
+        return []
+    budget_lines = (
+        BudgetLine.objects.select_for_update().select_related("lab").in_bulk(sorted(spent))
+    )
+    released: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for commitment in Commitment.objects.filter(id__in=by_commitment):
+        if commitment.status == Commitment.Status.CANCELLED:
+            raise CommitmentError(
+                COMMITMENT_CLOSED.format(
+                    ref=commitment.reference, status="cancelled", action="invoiced"
+                )
+            )
+        invoiced = by_commitment[commitment.pk]
+        released[commitment.budget_line_id] += max(min(invoiced, commitment.open_amount), ZERO)
+    available = budget_availability(budget_line_ids=spent)
+    flagged = []
+    for line_id, amount in sorted(spent.items()):
+        consumption = amount - released[line_id]
+        if consumption <= 0 or consumption <= available[line_id]:
+            continue
+        line = budget_lines[line_id]
+        excess = consumption - max(available[line_id], ZERO)
+        if line.policy == BudgetLine.Policy.BLOCK:
+            raise BudgetExceededError(
+                BUDGET_EXCEEDED.format(
+                    code=line.code,
+                    label=line.label_en,
+                    what=describe,
+                    excess=format_amount(consumption - available[line_id]),
+                    currency=line.lab.book_currency,
+                )
+            )
+        flagged.append(Overspending(line, excess))
+    return flagged
