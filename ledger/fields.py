@@ -34,6 +34,7 @@ class CentsField(models.BigIntegerField):
 
     _pyi_private_set_type: Decimal | int | str  # type: ignore[assignment]
     _pyi_private_get_type: Decimal  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int | str  # type: ignore[assignment]
 
     description = "Amount in book currency (stored as cents)"
 

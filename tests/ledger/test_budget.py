@@ -156,6 +156,7 @@ def test_an_accountants_year_on_one_budget_line(accountant, cintra):
     flagged = figures(cintra, "OP-MIS")
     assert flagged.book.available == D("-500.00") and flagged.book.overspent
     event = AuditEvent.objects.get(action="budget_line.overspent")
+    assert event.after is not None
     assert event.after["excess"] == "500.00" and event.object_repr.startswith("OP-MIS")
 
     # Reversing the first invoice releases its spending and reopens the order.
