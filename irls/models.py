@@ -79,7 +79,7 @@ class Partnership(models.Model):
         verbose_name_plural = _("partnerships")
 
     def __str__(self) -> str:
-        return f"{self.lab_id}: {self.institution_id}"
+        return f"{self.lab.code}: {self.institution.code}"
 
 
 class FundingSource(models.Model):
@@ -160,14 +160,18 @@ class RoleGrant(models.Model):
             models.CheckConstraint(
                 condition=~Q(role="director") | Q(lab__isnull=False),
                 name="role_grant_director_has_lab",
+                violation_error_message=_("A director is granted for one lab."),
             ),
             models.CheckConstraint(
                 condition=~Q(role="office_head") | Q(lab__isnull=True),
                 name="role_grant_office_head_office_wide",
+                violation_error_message=_(
+                    "The office head role is office-wide: leave the lab empty."
+                ),
             ),
         ]
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
 
     def __str__(self) -> str:
-        return f"{self.user} {self.role} {self.lab_id or '*'}"
+        return f"{self.user} {self.role} {self.lab.code if self.lab else '(office-wide)'}"

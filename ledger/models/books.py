@@ -45,9 +45,17 @@ class Account(models.Model):
     class Meta:
         ordering = ["lab__code", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["lab", "code"], name="account_code_unique_in_lab"),
+            models.UniqueConstraint(
+                fields=["lab", "code"],
+                name="account_code_unique_in_lab",
+                violation_error_message=_("This lab already has an account with this code."),
+            ),
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[1-7][0-9]{2,11}$"), name="account_code_pcg"
+                condition=Q(code__regex=r"^[1-7][0-9]{2,11}$"),
+                name="account_code_pcg",
+                violation_error_message=_(
+                    "An account code is a PCG number: class 1 to 7, then 2 to 11 digits."
+                ),
             ),
         ]
         verbose_name = _("account")
@@ -79,7 +87,11 @@ class Journal(models.Model):
     class Meta:
         ordering = ["lab__code", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["lab", "code"], name="journal_code_unique_in_lab"),
+            models.UniqueConstraint(
+                fields=["lab", "code"],
+                name="journal_code_unique_in_lab",
+                violation_error_message=_("This lab already has a journal with this code."),
+            ),
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[A-Z]{2,6}$"), name="journal_code_format"
             ),
@@ -114,7 +126,7 @@ class FiscalYear(models.Model):
         verbose_name_plural = _("fiscal years")
 
     def __str__(self) -> str:
-        return f"{self.lab_id} {self.year}"
+        return f"{self.lab.code} {self.year}"
 
 
 class Period(models.Model):
@@ -148,7 +160,7 @@ class Period(models.Model):
         verbose_name_plural = _("periods")
 
     def __str__(self) -> str:
-        return f"{self.lab_id} {self.start_date:%Y-%m}"
+        return f"{self.lab.code} {self.start_date:%Y-%m}"
 
 
 class ExchangeRate(models.Model):
@@ -361,7 +373,8 @@ class JournalLine(models.Model):
         verbose_name_plural = _("journal lines")
 
     def __str__(self) -> str:
-        return f"{self.account_id} D{self.debit} C{self.credit}"
+        side = f"debit {self.debit}" if self.debit else f"credit {self.credit}"
+        return f"{self.account.code} {side}"
 
 
 class LedgerSequence(models.Model):

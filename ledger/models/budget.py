@@ -70,7 +70,9 @@ class BudgetLine(models.Model):
         ordering = ["lab__code", "fiscal_year__year", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["lab", "fiscal_year", "code"], name="budget_line_code_unique"
+                fields=["lab", "fiscal_year", "code"],
+                name="budget_line_code_unique",
+                violation_error_message=_("This lab already has a budget line with this code."),
             ),
             models.CheckConstraint(
                 condition=Q(allocated__gte=0), name="budget_line_allocated_positive"
@@ -164,7 +166,9 @@ class Commitment(models.Model):
         ordering = ["lab__code", "date", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["lab", "reference"], name="commitment_reference_unique"
+                fields=["lab", "reference"],
+                name="commitment_reference_unique",
+                violation_error_message=_("This lab already has a commitment with this reference."),
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive"),
         ]
