@@ -13,6 +13,7 @@ from ledger.models.books import (
     Period,
 )
 from ledger.models.budget import BudgetAmendment, BudgetLine, BudgetSpending, Commitment
+from ledger.models.imports import ImportBatch
 
 __all__ = [
     "Account",
@@ -23,6 +24,7 @@ __all__ = [
     "Commitment",
     "ExchangeRate",
     "FiscalYear",
+    "ImportBatch",
     "Journal",
     "JournalEntry",
     "JournalLine",

@@ -228,6 +228,18 @@ class JournalEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # Provenance of imported entries: the batch and the sheet's own key of the entry.
+    import_batch = models.ForeignKey(
+        "ledger.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        editable=False,
+    )
+    source_key = models.CharField(
+        _("key in the source file"), max_length=60, blank=True, editable=False
+    )
     # Tamper evidence: position in the lab's chain, hash of the previous entry, own hash.
     chain_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -245,6 +257,12 @@ class JournalEntry(models.Model):
                 fields=["lab", "number"],
                 name="entry_number_unique",
                 condition=Q(number__isnull=False),
+            ),
+            # An entry of a spreadsheet is imported once, whatever the file it comes in.
+            models.UniqueConstraint(
+                fields=["lab", "journal", "piece_ref", "source_key"],
+                condition=~Q(source_key=""),
+                name="entry_source_key_unique",
             ),
             models.UniqueConstraint(
                 fields=["lab", "chain_index"],
@@ -335,6 +353,10 @@ class JournalLine(models.Model):
         blank=True,
         related_name="lines",
         help_text=_("The purchase order or mission order this invoice line settles"),
+    )
+
+    source_row = models.PositiveIntegerField(
+        _("row in the source file"), null=True, blank=True, editable=False
     )
 
     objects = models.Manager()

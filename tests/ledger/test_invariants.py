@@ -151,6 +151,7 @@ def test_every_column_of_a_posted_line_is_frozen(accountant, cintra):
         "third_party": "X",
         "budget_line_id": 10**9,
         "commitment_id": 10**9,
+        "source_row": 7,
     }
     columns = [f.column for f in JournalLine._meta.concrete_fields]
     assert set(columns) == set(new_values), "a new line column needs a frozen test value"
