@@ -1,0 +1,325 @@
+"""Write the demo data set through the services, once: whatever exists is left alone.
+
+Reference data (institutions, rates, users, role grants) is created when missing. A
+lab is set up and its year booked only if the lab does not exist yet: its books are
+written in the same transaction as the lab, so an existing lab has them all.
+"""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from djmoney.money import Money
+
+from irls import services as irls_services
+from irls.models import Institution, Lab, Role, RoleGrant
+from ledger import services
+from ledger.demo.data import DemoData, DemoDataError, LabRow, demo_data_read
+from ledger.demo.plan import Convert, PlannedEntry, PlannedLine
+from ledger.demo.scenario import lab_plan
+from ledger.fields import round_cents
+from ledger.models import Account, ExchangeRate, Journal, JournalEntry, Period
+from ledger.selectors import book_rate
+
+YEAR = 2025
+# January to October are closed, November and December open: the books as they stand
+# while the year-end is being prepared (the demo's drafts and accruals are in December).
+LAST_CLOSED_MONTH = 10
+
+WEAK_PASSWORD = "users.csv: the password of {user} fails Django's validators: {problems}"  # noqa: S105
+NO_ACCOUNTANT = "users.csv: an office-wide accountant is needed to book the demo entries"
+ROLE_NAMES = {
+    Role.OFFICE_HEAD: "office head",
+    Role.ACCOUNTANT: "accountant",
+    Role.DIRECTOR: "director",
+    Role.AUDITOR: "auditor",
+}
+
+
+def demo_dir() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures" / "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    scope: str
+
+
+@dataclass
+class DemoResult:
+    """What `demo_load` created (nothing when the demo was already there)."""
+
+    created: Counter[str] = field(default_factory=Counter)
+    labs_loaded: list[str] = field(default_factory=list)
+    labs_skipped: list[str] = field(default_factory=list)
+    entries: dict[str, tuple[int, int]] = field(default_factory=dict)  # lab: (posted, drafts)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values())
+
+
+def demo_load(*, directory: Path | None = None) -> DemoResult:
+    """Load the demo data set (all or nothing); a second run changes nothing."""
+    data = demo_data_read(directory or demo_dir())
+    result = DemoResult()
+    with transaction.atomic():
+        institutions = _institutions(data, result)
+        new_labs = _labs(data, institutions, result)
+        _rates(data, result)
+        accountant = _users(data, result)
+        for row, lab in new_labs:
+            plan = lab_plan(
+                data=data, lab_code=row.code, year=YEAR, convert=chancellery_converter(lab)
+            )
+            _book(lab, plan, accountant, result)
+            _close_months(lab, accountant, result)
+    for code in result.labs_loaded:
+        entries = JournalEntry.objects.filter(lab__code=code)
+        result.entries[code] = (
+            entries.filter(status=JournalEntry.Status.POSTED).count(),
+            entries.filter(status=JournalEntry.Status.DRAFT).count(),
+        )
+    return result
+
+
+def _institutions(data: DemoData, result: DemoResult) -> dict[str, Institution]:
+    existing = {
+        i.code: i for i in Institution.objects.filter(code__in=[r.code for r in data.institutions])
+    }
+    for row in data.institutions:
+        if row.code not in existing:
+            existing[row.code] = irls_services.institution_create(
+                acting_user=None, code=row.code, name=row.name, kind=row.kind, country=row.country
+            )
+            result.created["institutions"] += 1
+    return existing
+
+
+def _labs(
+    data: DemoData, institutions: dict[str, Institution], result: DemoResult
+) -> list[tuple[LabRow, Lab]]:
+    """Set up the labs that do not exist yet: partners, funding, chart, journals, year."""
+    existing = set(
+        Lab.objects.filter(code__in=[r.code for r in data.labs]).values_list("code", flat=True)
+    )
+    created = []
+    for row in data.labs:
+        if row.code in existing:
+            result.labs_skipped.append(row.code)
+            continue
+        lab = irls_services.lab_create(
+            acting_user=None,
+            code=row.code,
+            name=row.name,
+            unit_number=row.unit_number,
+            field=row.field,
+            start_date=row.start_date,
+            fec_identifier=row.fec_identifier,
+            book_currency=row.book_currency,
+        )
+        for partner in (p for p in data.partnerships if p.lab == row.code):
+            irls_services.partnership_create(
+                acting_user=None,
+                lab=lab,
+                institution=institutions[partner.institution],
+                role=partner.role,
+                start_date=partner.start_date,
+            )
+        for source in (s for s in data.funding_sources if s.lab == row.code):
+            irls_services.funding_source_create(
+                acting_user=None,
+                lab=lab,
+                code=source.code,
+                name=source.name,
+                funder=institutions[source.funder],
+                kind=source.kind,
+                reference=source.reference,
+                currency=source.currency,
+                start_date=source.start_date,
+                end_date=source.end_date,
+            )
+        # By code, so that a parent account (512) exists before its children (5121).
+        for account in sorted(data.accounts, key=lambda a: a.code):
+            services.account_create(
+                acting_user=None,
+                lab=lab,
+                code=account.code,
+                name_fr=account.name_fr,
+                name_en=account.name_en,
+            )
+        for journal in data.journals:
+            services.journal_create(
+                acting_user=None,
+                lab=lab,
+                code=journal.code,
+                name_fr=journal.name_fr,
+                name_en=journal.name_en,
+                kind=journal.kind,
+            )
+        services.fiscal_year_open(acting_user=None, lab=lab, year=YEAR)
+        result.created["labs"] += 1
+        result.labs_loaded.append(row.code)
+        created.append((row, lab))
+    return created
+
+
+def _rates(data: DemoData, result: DemoResult) -> None:
+    """Record the rates not yet known; a stored rate is never overwritten by the demo's."""
+    known = set(ExchangeRate.objects.values_list("currency", "source", "valid_from"))
+    for row in data.exchange_rates:
+        if (row.currency, row.source, row.valid_from) not in known:
+            services.exchange_rate_set(
+                acting_user=None,
+                currency=row.currency,
+                valid_from=row.valid_from,
+                units_per_eur=row.units_per_eur,
+                source=row.source,
+            )
+            result.created["exchange rates"] += 1
+
+
+def _users(data: DemoData, result: DemoResult) -> User:
+    """The demo users and their roles; returns the office-wide accountant who books."""
+    accountant = None
+    labs = {
+        lab.code: lab for lab in Lab.objects.filter(code__in=[u.lab for u in data.users if u.lab])
+    }
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[r.username for r in data.users])
+    }
+    new = [row for row in data.users if row.username not in users]
+    for row in new:
+        # Staff, so they can sign in to the admin site; their role grants decide what
+        # they see there.
+        users[row.username] = User(username=row.username, is_staff=True)
+        try:
+            validate_password(row.password, users[row.username])
+        except ValidationError as exc:
+            raise DemoDataError(
+                WEAK_PASSWORD.format(user=row.username, problems=" ".join(exc.messages))
+            ) from None
+    for row, password_hash in zip(new, _hashes([row.password for row in new]), strict=True):
+        users[row.username].password = password_hash
+        users[row.username].save()
+        result.created["users"] += 1
+    for row in data.users:
+        user = users[row.username]
+        lab = labs[row.lab] if row.lab else None
+        if not RoleGrant.objects.filter(user=user, role=row.role, lab=lab).exists():
+            irls_services.role_grant(acting_user=None, user=user, role=row.role, lab=lab)
+            result.created["role grants"] += 1
+        if row.role == Role.ACCOUNTANT and lab is None:
+            accountant = user
+        scope = lab.code if lab else "whole office"
+        result.logins.append(
+            DemoLogin(row.username, row.password, ROLE_NAMES[Role(row.role)], scope)
+        )
+    if accountant is None:
+        raise DemoDataError(NO_ACCOUNTANT)
+    return accountant
+
+
+def _hashes(passwords: list[str]) -> list[str]:
+    """The passwords hashed side by side: PBKDF2 is most of the demo's load time and
+    hashlib releases the GIL while it works."""
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(make_password, passwords))
+
+
+def chancellery_converter(lab: Lab) -> Convert:
+    """The conversion the entry services make: the stored chancellery rate of the date,
+    rounded half-up to the cent (so the plan balances exactly as the books will)."""
+
+    def convert(amount: Decimal, currency: str, on: date) -> Decimal:
+        rate, _rate_date = book_rate(book_currency=lab.book_currency, currency=currency, on=on)
+        return round_cents(amount * rate)
+
+    return convert
+
+
+def _line_input(line: PlannedLine, accounts: dict[str, Account]) -> services.LineInput:
+    account = accounts[line.account]
+    if line.currency and not line.bank_rate:
+        # Given without book amount, the service converts at the stored chancellery rate
+        # and records the rate, its date and its source on the line.
+        return services.LineInput(
+            account=account,
+            amount_currency=Money(line.amount, line.currency),
+            side="debit" if line.debit else "credit",
+            label=line.label,
+            third_party=line.third_party,
+        )
+    foreign = Money(line.amount, line.currency) if line.currency else None
+    return services.LineInput(
+        account=account,
+        debit=line.debit,
+        credit=line.credit,
+        label=line.label,
+        amount_currency=foreign,
+        third_party=line.third_party,
+    )
+
+
+def _book(lab: Lab, plan: list[PlannedEntry], user: User, result: DemoResult) -> None:
+    """Write the plan in date order: drafts first, posted in batches; a reversal posts
+    everything before it, so numbers follow the dates within each journal."""
+    accounts = {a.code: a for a in Account.objects.filter(lab=lab)}
+    journals = {j.code: j for j in Journal.objects.filter(lab=lab)}
+    booked: dict[str, JournalEntry] = {}
+    waiting: list[JournalEntry] = []
+    for planned in plan:
+        if planned.reverses:
+            _post(user, waiting, result)
+            original = JournalEntry.objects.get(pk=booked[planned.reverses].pk)
+            booked[planned.key] = services.entry_reverse(
+                acting_user=user,
+                entry=original,
+                date=planned.date,
+                label=f"Reversal of {original.number}: {planned.label}",
+            )
+            result.created["posted entries"] += 1
+            continue
+        entry = services.entry_create_draft(
+            acting_user=user,
+            lab=lab,
+            journal=journals[planned.journal],
+            date=planned.date,
+            label=planned.label,
+            piece_ref=planned.piece_ref,
+            piece_date=planned.piece_date,
+            lines=[_line_input(line, accounts) for line in planned.lines],
+        )
+        booked[planned.key] = entry
+        if planned.draft:
+            result.created["draft entries"] += 1
+        else:
+            waiting.append(entry)
+    _post(user, waiting, result)
+
+
+def _post(user: User, waiting: list[JournalEntry], result: DemoResult) -> None:
+    if waiting:
+        services.entries_post(acting_user=user, entries=waiting)
+        result.created["posted entries"] += len(waiting)
+        waiting.clear()
+
+
+def _close_months(lab: Lab, user: User, result: DemoResult) -> None:
+    periods = Period.objects.filter(lab=lab, fiscal_year__year=YEAR, month__lte=LAST_CLOSED_MONTH)
+    for period in periods.order_by("month"):
+        services.period_close(acting_user=user, period=period)
+        result.created["closed months"] += 1

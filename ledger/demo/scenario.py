@@ -1,0 +1,359 @@
+"""A demo lab's year, entry kind by entry kind (DOMAIN.md, "Demo data").
+
+Each function turns the rows of one file of fixtures/demo/ into planned entries: the
+rules (accounts, journal, rate) are here and in `purchases.py`, the amounts and dates
+are in the files. `lab_plan` puts every entry of the lab in date order, the order they
+are booked in.
+"""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledger.demo.data import (
+    BankChargeRow,
+    DemoData,
+    DemoDataError,
+    IncomeRow,
+    MissionRow,
+    PayrollRow,
+    PurchaseRow,
+    TransferRow,
+)
+from ledger.demo.plan import (
+    ZERO,
+    Convert,
+    DemoLab,
+    PlannedEntry,
+    PlannedLine,
+    Side,
+    clearing,
+    fx_difference,
+)
+from ledger.demo.purchases import (
+    Asset,
+    accrual_book,
+    assets_build,
+    depreciation_book,
+    invoice_lines,
+    purchases_book,
+)
+from ledger.fields import round_cents
+
+# Accounts of the chart (accounts.csv) that the booking rules name.
+PARTNER_RECEIVABLES, SALARIES_PAYABLE, EXPENSE_CLAIMS = "411", "421", "467"
+TRAVEL, MISSIONS, BANK_CHARGES, SALARIES = "6251", "6256", "627", "641"
+
+# Abroad the daily allowance splits 65% night, 17.5% lunch, 17.5% dinner (DOMAIN.md);
+# the daily rates per country are a table (per_diem_rates.csv).
+NIGHT_SHARE, MEAL_SHARE = Decimal("0.65"), Decimal("0.175")
+PAYROLL_DAY, SALARY_PAYMENT_DAY = 25, 28
+
+DUPLICATE_KEY = "{lab}: two demo entries have the key {key}"
+
+
+def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> list[PlannedEntry]:
+    """Every entry of the lab's year, in date order."""
+    lab = DemoLab(data, lab_code, year, convert)
+    purchases: list[PurchaseRow] = lab.rows(data.purchases)
+    assets = assets_build(lab, purchases)
+    entries = [_opening(lab, assets, purchases), *purchases_book(lab, purchases)]
+    for income in lab.rows(data.income):
+        entries += _income(lab, income)
+    entries += [_transfer(lab, row) for row in lab.rows(data.transfers)]
+    entries += [_bank_charge(lab, row) for row in lab.rows(data.bank_charges)]
+    for mission in lab.rows(data.missions):
+        entries += _mission(lab, mission)
+    for payroll in lab.rows(data.payroll):
+        entries += _payroll(lab, payroll)
+    entries += depreciation_book(lab, assets)
+    entries += [accrual_book(lab, row) for row in lab.rows(data.accruals)]
+    keys: set[str] = set()
+    for entry in entries:
+        if entry.key in keys:
+            raise DemoDataError(DUPLICATE_KEY.format(lab=lab_code, key=entry.key))
+        keys.add(entry.key)
+    # Stable: entries of one day keep the order above (a reversal before its rebooking).
+    return sorted(entries, key=lambda entry: entry.date)
+
+
+def _opening(lab: DemoLab, assets: list[Asset], purchases: list[PurchaseRow]) -> PlannedEntry:
+    """Opening balances (AN, 1 January): banks, assets and their depreciation to date,
+    invoices of last year still unpaid, and the row without amounts takes the balance."""
+    on = lab.start
+    rows = lab.rows(lab.data.opening_balances)
+    balancing = [row for row in rows if row.debit is None and row.credit is None]
+    if len(balancing) != 1:
+        raise lab.fail("opening", "exactly one opening row must have no amount")
+    lines = []
+    for row in rows:
+        if row is balancing[0]:
+            continue
+        side: Side = "debit" if row.debit is not None else "credit"
+        amount = lab.scaled(row, row.debit if row.debit is not None else row.credit)
+        lines.append(lab.line(row.account, side, amount, row.currency, on, label=row.label))
+    for asset in (a for a in assets if a.in_service < on):
+        budget: dict[str, Any] = {"funding": asset.funding, "envelope": asset.envelope}
+        to_date = asset.accumulated(on.year - 1, 12)
+        lines += [
+            PlannedLine(asset.account, debit=asset.cost, label=asset.description, **budget),
+            PlannedLine(
+                asset.depreciation_account,
+                credit=to_date,
+                label=f"{asset.description}: depreciation to date",
+                **budget,
+            ),
+        ]
+    for row in (r for r in purchases if r.invoice_date < on):
+        owed = invoice_lines(lab, row, row.account)[-1]
+        unpaid = f"{owed.label}: invoice {row.invoice_ref} of {row.invoice_date}, unpaid"
+        lines.append(replace(owed, label=unpaid))
+    gap = sum((ln.debit for ln in lines), ZERO) - sum((ln.credit for ln in lines), ZERO)
+    last = balancing[0]
+    lines.append(
+        PlannedLine(last.account, debit=max(-gap, ZERO), credit=max(gap, ZERO), label=last.label)
+    )
+    return lab.entry("opening", lab.journal("opening"), on, f"Opening balances at {on}", lines)
+
+
+def _income(lab: DemoLab, row: IncomeRow) -> list[PlannedEntry]:
+    """Money in: invoiced to a partner (VT) then received, or received without invoice
+    (the CNRS allocation, grant payments)."""
+    amount = lab.scaled(row, row.amount)
+    funder = lab.funding(row.funding).funder
+    name = lab.find("institution", funder, lab.data.institutions).name
+    bank = lab.bank(row.bank).code
+    if row.invoice_date is None:
+        on = row.received_date
+        lines = [
+            lab.bank_line(
+                row.bank, "debit", amount, row.currency, on, bank_rate=None, key=row.key, label=name
+            ),
+            lab.line(
+                row.account,
+                "credit",
+                amount,
+                row.currency,
+                on,
+                label=row.description,
+                funding=row.funding,
+            ),
+        ]
+        return [
+            lab.entry(
+                f"{row.key}/receipt",
+                bank,
+                on,
+                f"{name}: {row.description}",
+                lines,
+                piece_ref=row.piece_ref,
+                piece_date=on,
+            )
+        ]
+    on = row.invoice_date
+    receivable = lab.line(
+        PARTNER_RECEIVABLES, "debit", amount, row.currency, on, label=name, third_party=funder
+    )
+    income = lab.line(
+        row.account, "credit", amount, row.currency, on, label=row.description, funding=row.funding
+    )
+    piece: dict[str, Any] = {"piece_ref": row.piece_ref, "piece_date": on}
+    invoice = lab.entry(
+        f"{row.key}/invoice",
+        lab.journal("sales"),
+        on,
+        f"Invoice to {name}: {row.description}",
+        [receivable, income],
+        **piece,
+    )
+    receipt = lab.settlement(
+        key=f"{row.key}/receipt",
+        on=row.received_date,
+        receive=True,
+        bank=row.bank,
+        owed=clearing(receivable, booked_on=on),
+        amount=amount,
+        currency=row.currency,
+        funding=row.funding,
+        label=f"Receipt of invoice {row.piece_ref}, {name}",
+        **piece,
+    )
+    return [invoice, receipt]
+
+
+def _transfer(lab: DemoLab, row: TransferRow) -> PlannedEntry:
+    """Money changed between two bank accounts: the bank's rate against the chancellery
+    rate the money was carried at gives an FX difference."""
+    amount = lab.scaled(row, row.amount)
+    currency = lab.bank(row.from_bank).currency
+    lines = [
+        lab.bank_line(
+            row.to_bank,
+            "debit",
+            amount,
+            currency,
+            row.date,
+            bank_rate=row.bank_rate,
+            key=row.key,
+            label=row.description,
+        ),
+        lab.bank_line(
+            row.from_bank,
+            "credit",
+            amount,
+            currency,
+            row.date,
+            bank_rate=None,
+            key=row.key,
+            label=row.description,
+        ),
+    ]
+    lines = fx_difference(lines, funding=row.funding, label=row.description)
+    journal = lab.bank(row.from_bank).code
+    return lab.entry(
+        row.key,
+        journal,
+        row.date,
+        row.description,
+        lines,
+        piece_ref=f"TRANSFER-{row.date:%Y%m%d}",
+        piece_date=row.date,
+    )
+
+
+def _bank_charge(lab: DemoLab, row: BankChargeRow) -> PlannedEntry:
+    """Charges read on a bank statement (627), in the currency of the account."""
+    amount = lab.scaled(row, row.amount)
+    budget: dict[str, Any] = {"funding": row.funding, "envelope": row.envelope}
+    lines = [
+        lab.line(
+            BANK_CHARGES, "debit", amount, row.currency, row.date, label=row.description, **budget
+        ),
+        lab.bank_line(
+            row.bank,
+            "credit",
+            amount,
+            row.currency,
+            row.date,
+            bank_rate=None,
+            key=row.key,
+            label=row.description,
+        ),
+    ]
+    piece: dict[str, Any] = {
+        "piece_ref": f"STATEMENT-{row.bank}-{row.date:%Y%m}",
+        "piece_date": row.date,
+    }
+    return lab.entry(row.key, lab.bank(row.bank).code, row.date, row.description, lines, **piece)
+
+
+def _mission(lab: DemoLab, row: MissionRow) -> list[PlannedEntry]:
+    """The traveller's expense claim (MIS): lodging and meals at the country's daily
+    rate, local transport at cost; then its reimbursement. The ticket is a purchase."""
+    rates = [r for r in lab.data.per_diem_rates if r.country == row.country]
+    rate = lab.find("per diem rate for", row.city, rates, "city")
+    daily = f"{rate.currency} {rate.daily_rate:,.2f}"
+    budget: dict[str, Any] = {"funding": row.funding, "envelope": row.envelope}
+    on = row.claim_date
+    lodging = round_cents(row.nights * rate.daily_rate * NIGHT_SHARE)
+    meals = round_cents((row.lunches + row.dinners) * rate.daily_rate * MEAL_SHARE)
+    lines = [
+        lab.line(
+            MISSIONS,
+            "debit",
+            lodging,
+            rate.currency,
+            on,
+            label=f"Lodging: {row.nights} nights x 65% of {daily}",
+            **budget,
+        ),
+        lab.line(
+            MISSIONS,
+            "debit",
+            meals,
+            rate.currency,
+            on,
+            label=f"Per diem: {row.lunches} lunches and {row.dinners} dinners x 17.5% of {daily}",
+            **budget,
+        ),
+        lab.line(
+            TRAVEL,
+            "debit",
+            lab.scaled(row, row.local_transport),
+            row.local_currency,
+            on,
+            label="Local transport (taxis, trains)",
+            **budget,
+        ),
+    ]
+    total = sum((ln.debit for ln in lines), ZERO)
+    claim = PlannedLine(
+        EXPENSE_CLAIMS,
+        credit=total,
+        label=f"Expense claim of the {row.traveller}",
+        third_party=row.traveller[:40],
+    )
+    piece: dict[str, Any] = {"piece_ref": row.key, "piece_date": on}
+    title = f"Mission {row.city}, {row.start_date} to {row.end_date}: {row.purpose}"
+    return [
+        lab.entry(
+            f"{row.key}/claim",
+            lab.journal("missions"),
+            on,
+            f"{title} ({row.traveller})",
+            [*lines, claim],
+            **piece,
+        ),
+        lab.settlement(
+            key=f"{row.key}/reimbursement",
+            on=row.reimbursed,
+            receive=False,
+            bank=lab.book_bank(),
+            owed=clearing(claim, booked_on=on),
+            amount=total,
+            currency=lab.book_currency,
+            funding=row.funding,
+            label=f"Reimbursement of the {row.traveller}, mission {row.city}",
+            **piece,
+        ),
+    ]
+
+
+def _payroll(lab: DemoLab, row: PayrollRow) -> list[PlannedEntry]:
+    """Monthly salary of a fixed-term post (OD on the 25th), paid on the 28th. Illustrative:
+    the gross is paid in full, without deductions or employer contributions."""
+    gross = lab.scaled(row, row.monthly_gross)
+    budget: dict[str, Any] = {"funding": row.funding, "envelope": row.envelope}
+    entries = []
+    for month in range(row.first_month, row.last_month + 1):
+        period = f"{lab.year}-{month:02d}"
+        booked_on = date(lab.year, month, PAYROLL_DAY)
+        piece: dict[str, Any] = {"piece_ref": f"PAYSLIP-{period}", "piece_date": booked_on}
+        salary = PlannedLine(SALARIES, debit=gross, label=f"Salary {period}", **budget)
+        due = PlannedLine(
+            SALARIES_PAYABLE, credit=gross, label=f"Salary due, {period}", third_party=row.role[:40]
+        )
+        entries += [
+            lab.entry(
+                f"{row.key}/{period}",
+                lab.journal("misc"),
+                booked_on,
+                f"Salary {period}, {row.role}",
+                [salary, due],
+                **piece,
+            ),
+            lab.settlement(
+                key=f"{row.key}/{period}/payment",
+                on=date(lab.year, month, SALARY_PAYMENT_DAY),
+                receive=False,
+                bank=lab.book_bank(),
+                owed=clearing(due, booked_on=booked_on),
+                amount=gross,
+                currency=lab.book_currency,
+                funding=row.funding,
+                label=f"Salary payment {period}, {row.role}",
+                **piece,
+            ),
+        ]
+    return entries
