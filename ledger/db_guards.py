@@ -169,6 +169,14 @@ END""",
 BEGIN
   SELECT RAISE(ABORT, {_BUDGET_LOCKED});
 END""",
+        """CREATE TRIGGER ledger_statement_no_change BEFORE UPDATE ON reports_issuedstatement
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_ARCHIVE_APPEND_ONLY: an issued statement is never changed');
+END""",
+        """CREATE TRIGGER ledger_statement_no_delete BEFORE DELETE ON reports_issuedstatement
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_ARCHIVE_APPEND_ONLY: an issued statement is never deleted');
+END""",
         f"""CREATE TRIGGER ledger_audit_no_update BEFORE UPDATE ON {AUDIT}
 BEGIN
   SELECT RAISE(ABORT, 'LEDGER_AUDIT_APPEND_ONLY: the audit trail cannot be changed');
@@ -363,6 +371,8 @@ FOR EACH ROW EXECUTE FUNCTION ledger_budgetline_guard()""",
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('BUDGET_ALLOCATION')""",
     f"""CREATE TRIGGER ledger_audit_append_only BEFORE UPDATE OR DELETE ON {AUDIT}
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
+    """CREATE TRIGGER ledger_statement_append_only BEFORE UPDATE OR DELETE ON reports_issuedstatement
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only('ARCHIVE_APPEND_ONLY')""",
     # TRUNCATE skips row triggers: refuse it outright on the frozen tables.
     f"""CREATE TRIGGER ledger_audit_no_truncate BEFORE TRUNCATE ON {AUDIT}
 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
@@ -382,6 +392,7 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_line_no_truncate ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_audit_append_only ON {AUDIT}",
     f"DROP TRIGGER IF EXISTS ledger_line_posted ON {LINE}",
+    "DROP TRIGGER IF EXISTS ledger_statement_append_only ON reports_issuedstatement",
     "DROP TRIGGER IF EXISTS ledger_budgetline_frozen ON ledger_budgetline",
     "DROP TRIGGER IF EXISTS ledger_amendment_frozen ON ledger_budgetamendment",
     f"DROP TRIGGER IF EXISTS ledger_audit_no_truncate ON {AUDIT}",
@@ -408,9 +419,24 @@ def drop(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
+GUARDED_TABLES = {
+    ENTRY,
+    LINE,
+    AUDIT,
+    "ledger_budgetline",
+    "ledger_budgetamendment",
+    "ledger_budgetspending",
+    "ledger_commitment",
+    "reports_issuedstatement",
+}
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
-    """(Re)create every guard on `connection`."""
+    """(Re)create every guard on `connection`; nothing while a migration is half-applied
+    (some guarded table missing), since the guards name every one of them."""
     drop(connection)
+    if not set(connection.introspection.table_names()) >= GUARDED_TABLES:
+        return
     if connection.vendor == "postgresql":
         statements = PG_INSTALL
     elif connection.vendor == "sqlite":

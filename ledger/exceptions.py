@@ -122,6 +122,7 @@ _TAGS: dict[str, type[LedgerError]] = {
     "LEDGER_NUMBERING": NumberingError,
     "LEDGER_CHAIN": ChainError,
     "LEDGER_AUDIT_APPEND_ONLY": AuditTrailError,
+    "LEDGER_ARCHIVE_APPEND_ONLY": AuditTrailError,
     "LEDGER_BUDGET_MISSING": BudgetLineMissingError,
     "LEDGER_BUDGET_YEAR": BudgetError,
     "LEDGER_BUDGET_ALLOCATION": BudgetError,

@@ -465,3 +465,27 @@ def test_audit_trail_is_append_only(accountant, cintra):
     assert "LEDGER_AUDIT_APPEND_ONLY" in refused(
         "DELETE FROM ledger_auditevent WHERE id = %s", [event.pk]
     )
+
+
+def test_statement_archive_is_append_only(accountant, cintra):
+    from reports.models import IssuedStatement
+
+    issued = IssuedStatement.objects.create(
+        lab=cintra,
+        kind="trial-balance",
+        format="pdf",
+        parameters={},
+        file_name="tb.pdf",
+        sha256="0" * 64,
+        size=3,
+        content=b"pdf",
+        chain_length=0,
+        chain_head="",
+        issued_by=accountant,
+    )
+    assert "LEDGER_ARCHIVE_APPEND_ONLY" in refused(
+        "UPDATE reports_issuedstatement SET content = %s WHERE id = %s", [b"forged", issued.pk]
+    )
+    assert "LEDGER_ARCHIVE_APPEND_ONLY" in refused(
+        "DELETE FROM reports_issuedstatement WHERE id = %s", [issued.pk]
+    )
