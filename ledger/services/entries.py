@@ -184,14 +184,16 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
     )
 
 
-def _write_lines(entry: JournalEntry, lines: Sequence[LineInput]) -> None:
-    JournalLine.objects.bulk_create(
+def _write_lines(entry: JournalEntry, lines: Sequence[LineInput]) -> list[JournalLine]:
+    return JournalLine.objects.bulk_create(
         [_build_line(entry, n, line) for n, line in enumerate(lines, start=1)]
     )
 
 
-def _snapshot(entry: JournalEntry) -> dict[str, Any]:
-    lines = entry.lines.select_related("account").order_by("id")
+def _snapshot(entry: JournalEntry, lines: Sequence[JournalLine] | None = None) -> dict[str, Any]:
+    """What the audit trail keeps of a draft; `lines` when just written (saves a read)."""
+    if lines is None:
+        lines = list(entry.lines.select_related("account").order_by("id"))
     return {
         "journal": entry.journal.code,
         "date": entry.date.isoformat(),
@@ -200,6 +202,16 @@ def _snapshot(entry: JournalEntry) -> dict[str, Any]:
         "piece_date": entry.piece_date.isoformat() if entry.piece_date else None,
         "lines": [[ln.account.code, ln.label, str(ln.debit), str(ln.credit)] for ln in lines],
     }
+
+
+def _validate_draft_fields(entry: JournalEntry) -> None:
+    # Field checks (lengths, dates) only: the unique constraints concern posted entries
+    # (numbers, chain) and the database holds them; checking them here cost five queries.
+    entry.full_clean(
+        exclude=["created_by", "fiscal_year", "reversal_of"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def entry_create_draft(
@@ -234,11 +246,15 @@ def entry_create_draft(
             reversal_of=reversal_of,
         )
         entry.fiscal_year = _fiscal_year_for(lab, date, f"{journal.code} entry of {date}")
-        entry.full_clean(exclude=["created_by", "fiscal_year", "reversal_of"])
+        _validate_draft_fields(entry)
         entry.save()
-        _write_lines(entry, lines)
+        written = _write_lines(entry, lines)
         audit_record(
-            actor=acting_user, action="entry.create", obj=entry, lab=lab, after=_snapshot(entry)
+            actor=acting_user,
+            action="entry.create",
+            obj=entry,
+            lab=lab,
+            after=_snapshot(entry, written),
         )
         return entry
 
@@ -272,7 +288,7 @@ def entry_update_draft(
                 )
             )
         entry.fiscal_year = _fiscal_year_for(entry.lab, entry.date, entry_ref(entry))
-        entry.full_clean(exclude=["created_by", "fiscal_year", "reversal_of"])
+        _validate_draft_fields(entry)
         entry.save()
         if lines is not None:
             entry.lines.all().delete()
