@@ -9,6 +9,7 @@ Set DATABASE_URL=postgres://... to run either against PostgreSQL instead of SQLi
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".installed"
 HOST = os.environ.get("IRL_HOST", "127.0.0.1:8000")
+CHROMIUM = "/usr/bin/chromium"
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -41,8 +43,23 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_chromium() -> None:
+    """Debian's chromium drives the browser tests; install it where we may (root + apt)."""
+    if Path(CHROMIUM).exists() or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    print("+ apt-get install chromium (for the browser tests)", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for args in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        subprocess.run(
+            args, check=False, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    if not Path(CHROMIUM).exists():
+        print("  chromium could not be installed: the browser tests will skip", flush=True)
+
+
 def start() -> None:
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    run(PYTHON, "manage.py", "compile_translations", env=env)
     run(PYTHON, "manage.py", "migrate", "--verbosity", "0", env=env)
     run(PYTHON, "manage.py", "load_demo", env=env)
     print(f"\nIRL Ledger is at http://{HOST}/ (admin: http://{HOST}/admin/). Ctrl-C stops it.\n")
@@ -50,6 +67,8 @@ def start() -> None:
 
 
 def test() -> None:
+    ensure_chromium()
+    run(PYTHON, "manage.py", "compile_translations")
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "mypy", ".")

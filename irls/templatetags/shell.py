@@ -1,0 +1,27 @@
+"""Template tags of the web shell: the lab picker and bilingual fields."""
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from irls.access import labs_for_user
+from irls.models import Lab
+
+register = template.Library()
+
+
+@register.inclusion_tag("shell/lab_picker.html", takes_context=True)
+def lab_picker(context: template.Context, current: Lab | None = None) -> dict[str, Any]:
+    """Links to the labs the signed-in user may read (and only those), `current` marked."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    labs = list(labs_for_user(user)) if user is not None else []
+    return {"labs": labs, "current": current}
+
+
+@register.filter
+def in_language(obj: object, field: str) -> str:
+    """`obj.<field>_fr` when the page is in French, `obj.<field>_en` otherwise."""
+    suffix = "fr" if (get_language() or "en").startswith("fr") else "en"
+    return str(getattr(obj, f"{field}_{suffix}", "") or getattr(obj, f"{field}_en", ""))

@@ -1,0 +1,89 @@
+"""Amounts, rates and percentages as the reader's language writes them.
+
+English: 1,234.56 and 45.0%; French: 1 234,56 and 45,0 % (no-break spaces).
+Django's localisation gives the separators; grouping is forced here rather than
+with the global USE_THOUSAND_SEPARATOR, which would also group years and ids.
+"""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from ledger.models import BudgetLine
+from ledger.selectors import BudgetExecution, BudgetFigures
+from ledger.selectors.budget import BudgetGroup, BudgetLineRow
+
+register = template.Library()
+
+NOT_AVAILABLE = "—"
+RATE_MIN_PLACES = 4
+
+
+@register.filter
+def amount(value: Decimal | str | None) -> str:
+    """An amount with two decimals and grouped thousands; an em dash when unknown
+    (None, or the empty string a template gives for figures that do not exist)."""
+    if value is None or value == "":
+        return NOT_AVAILABLE
+    return number_format(value, decimal_pos=2, force_grouping=True)
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """A percentage with one decimal; an em dash when there is no budget to measure."""
+    if value is None:
+        return NOT_AVAILABLE
+    number = number_format(value, decimal_pos=1, force_grouping=True)
+    return gettext("%(number)s%%") % {"number": number}
+
+
+@register.filter
+def rate(value: Decimal) -> str:
+    """An exchange rate with its significant decimals (at least four)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(RATE_MIN_PLACES, -exponent if isinstance(exponent, int) else 0)
+    return number_format(value, decimal_pos=places)
+
+
+@register.filter
+def css_percent(value: Decimal | None) -> str:
+    """A bar width for a style attribute: 0 to 100, always with a decimal point."""
+    share = min(max(Decimal(value or 0), Decimal(0)), Decimal(100))
+    return f"{share:.1f}%"
+
+
+@register.filter
+def budget_mark(figures: BudgetFigures) -> str:
+    """Where the budget ends on the bar of an overspent line (scaled to what it consumed)."""
+    if figures.consumed <= 0:
+        return css_percent(Decimal(100))
+    return css_percent(figures.budget * 100 / figures.consumed)
+
+
+@register.filter
+def in_currency(
+    item: BudgetLineRow | BudgetGroup | BudgetExecution, currency: str
+) -> BudgetFigures | None:
+    """The figures of a line, group or execution in EUR, or in book currency; None when
+    some amount of it could not be converted (a month without a chancellery rate)."""
+    if isinstance(item, BudgetExecution):
+        return item.total_eur if currency == "EUR" else item.total_book
+    return item.eur if currency == "EUR" else item.book
+
+
+@register.filter
+def envelope_label(value: str) -> str:
+    try:
+        return str(BudgetLine.Envelope(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def nature_label(value: str) -> str:
+    try:
+        return str(BudgetLine.Nature(value).label)
+    except ValueError:
+        return value

@@ -1,0 +1,118 @@
+"""Pages of a lab's books. Thin: check access, call a selector, render.
+
+Every page looks the lab up inside the labs the user may read
+(`lab_for_user_or_404`), and every object inside that lab, so a lab the user
+may not see, a year it does not have and a budget line of another lab all
+answer the same 404.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from irls.access import lab_for_user_or_404
+from irls.models import Lab
+from ledger.models import BudgetLine, FiscalYear
+from ledger.selectors import budget_execution, budget_line_commitments, budget_line_postings
+from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow
+
+POSTINGS_PER_PAGE = 50
+EUR = "EUR"
+
+
+@dataclass(frozen=True)
+class SourceSection:
+    """A funding source's subtotal and its envelopes' groups, in the order they are shown."""
+
+    source: BudgetGroup
+    groups: tuple[BudgetGroup, ...]
+
+
+def _currency(request: HttpRequest, lab: Lab) -> str:
+    """EUR when asked for (?currency=EUR), the lab's book currency otherwise."""
+    return EUR if request.GET.get("currency") == EUR else lab.book_currency
+
+
+def _fiscal_years(lab: Lab) -> list[FiscalYear]:
+    return list(FiscalYear.objects.filter(lab=lab).order_by("year"))
+
+
+def _fiscal_year_or_404(years: list[FiscalYear], year: int) -> FiscalYear:
+    for fiscal_year in years:
+        if fiscal_year.year == year:
+            return fiscal_year
+    raise Http404("No such fiscal year")
+
+
+def _sections(execution: BudgetExecution) -> list[SourceSection]:
+    return [
+        SourceSection(source, tuple(g for g in execution.groups if g.key[0] == source.key[0]))
+        for source in execution.by_source
+    ]
+
+
+@login_required
+def lab_index(request: HttpRequest, code: str) -> HttpResponse:
+    """A lab's first page: the budget of the fiscal year under way (or the latest one)."""
+    lab = lab_for_user_or_404(request.user, code)
+    years = _fiscal_years(lab)
+    if not years:
+        return render(request, "ledger/no_fiscal_year.html", {"lab": lab})
+    today = timezone.localdate()
+    current = next((fy for fy in reversed(years) if fy.start_date <= today), years[0])
+    return redirect("ledger:budget", code=lab.code, year=current.year)
+
+
+@login_required
+def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Budget execution of a lab's year, by funding source and envelope."""
+    lab = lab_for_user_or_404(request.user, code)
+    years = _fiscal_years(lab)
+    fiscal_year = _fiscal_year_or_404(years, year)
+    execution = budget_execution(lab=lab, fiscal_year=fiscal_year)
+    currency = _currency(request, lab)
+    return render(
+        request,
+        "ledger/budget/execution.html",
+        {
+            "lab": lab,
+            "years": years,
+            "fiscal_year": fiscal_year,
+            "execution": execution,
+            "sections": _sections(execution),
+            "currency": currency,
+            "total": execution.total_eur if currency == EUR else execution.total_book,
+        },
+    )
+
+
+@login_required
+def budget_line_detail(request: HttpRequest, code: str, year: int, line_id: int) -> HttpResponse:
+    """One budget line: its figures, the postings that consumed it, its open commitments."""
+    lab = lab_for_user_or_404(request.user, code)
+    line = get_object_or_404(
+        BudgetLine.objects.select_related("fiscal_year", "funding_source"),
+        pk=line_id,
+        lab=lab,
+        fiscal_year__year=year,
+    )
+    execution = budget_execution(lab=lab, fiscal_year=line.fiscal_year)
+    row: BudgetLineRow = next(r for r in execution.lines if r.id == line.pk)
+    postings = Paginator(budget_line_postings(budget_line=line), POSTINGS_PER_PAGE)
+    return render(
+        request,
+        "ledger/budget/line.html",
+        {
+            "lab": lab,
+            "line": line,
+            "row": row,
+            "execution": execution,
+            "currency": _currency(request, lab),
+            "postings": postings.get_page(request.GET.get("page")),
+            "commitments": list(budget_line_commitments(budget_line=line)),
+        },
+    )

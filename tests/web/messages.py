@@ -1,0 +1,77 @@
+"""The messages the web pages ask to translate, found the way makemessages finds them.
+
+This machine has no GNU gettext, so `makemessages` cannot run: instead the templates are
+parsed with Django's own template engine (every {% translate %} and {% blocktranslate %})
+and our Python files with `ast` (every gettext call), and the French catalog is checked
+against what they ask for.
+"""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.template import engines
+from django.template.base import Node
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+from django.utils import translation
+
+from ledger.models import BudgetLine, Commitment
+
+ROOT = Path(settings.BASE_DIR)
+TEMPLATE_DIR = ROOT / "templates"
+PYTHON_FILES = [
+    ROOT / "irls" / "views.py",
+    ROOT / "irls" / "templatetags" / "shell.py",
+    ROOT / "ledger" / "views.py",
+    ROOT / "ledger" / "templatetags" / "ledger_format.py",
+]
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy"}
+
+Message = tuple[str | None, str]  # (context, msgid)
+
+
+def _literal(node: Node) -> str | None:
+    context = getattr(node, "message_context", None)
+    return None if context is None else str(context.var)
+
+
+def template_messages(path: Path) -> Iterator[Message]:
+    template = engines["django"].from_string(path.read_text()).template  # type: ignore[attr-defined]
+    for node in template.nodelist.get_nodes_by_type(TranslateNode):
+        if not node.noop:
+            # The tag looks its literal up with percent signs doubled (Variable.resolve).
+            yield _literal(node), str(node.filter_expression.var.literal).replace("%", "%%")
+    for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
+        yield _literal(node), node.render_token_list(node.singular)[0]
+
+
+def python_messages(path: Path) -> Iterator[Message]:
+    for call in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            continue
+        if call.func.id not in GETTEXT_NAMES:
+            continue
+        args = [a.value for a in call.args if isinstance(a, ast.Constant)]
+        if call.func.id.startswith("pgettext"):
+            yield str(args[0]), str(args[1])
+        else:
+            yield None, str(args[0])
+
+
+def model_messages() -> Iterator[Message]:
+    """Choice labels of other apps that the budget pages show."""
+    with translation.override(None):
+        for choices in (BudgetLine.Envelope, BudgetLine.Nature, Commitment.Kind):
+            for label in choices.labels:
+                yield None, str(label)
+
+
+def page_messages() -> set[Message]:
+    found: set[Message] = set()
+    for template in sorted(TEMPLATE_DIR.rglob("*.html")):
+        found.update(template_messages(template))
+    for source in PYTHON_FILES:
+        found.update(python_messages(source))
+    found.update(model_messages())
+    return found
