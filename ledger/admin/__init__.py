@@ -1,6 +1,7 @@
 """The admin of the books, for the office's accountants: entries, chart, periods, rates,
-audit trail. Access and writes follow irls.admin_base."""
+budget lines, amendments and commitments, audit trail. Access and writes follow
+irls.admin_base."""
 
-from ledger.admin import books, entries
+from ledger.admin import amendments, books, budget, commitments, entries
 
-__all__ = ["books", "entries"]
+__all__ = ["amendments", "books", "budget", "commitments", "entries"]

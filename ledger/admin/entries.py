@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from irls.admin_base import (
+    LabCodedChoiceField,
     LabFilter,
     LabScopedAdmin,
     acting_user,
@@ -43,6 +44,8 @@ from ledger.services import (
 from ledger.services.guarded import db_guarded
 
 ZERO = Decimal("0.00")
+# Line fields whose choices are limited to the entry's lab once it has one.
+LAB_CHOICES = ["account", "budget_line", "commitment"]
 HEADER_FIELDS = ["journal", "date", "label", "piece_ref", "piece_date"]
 POSTING_FIELDS = [
     "reference",
@@ -125,14 +128,25 @@ class JournalEntryForm(forms.ModelForm):
             journal.queryset = journal.queryset.filter(lab_id=self.instance.lab_id)  # type: ignore[union-attr]
 
 
+class CommitmentChoiceField(LabCodedChoiceField):
+    """`CINTRA · PO-2025-001 Clean-room wafers`: the lab, the reference and what it is for."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.lab.code} · {obj.reference} {obj.label}"
+
+
 class LineFormSet(BaseInlineFormSet):
-    """The lines of one entry; once the entry has a lab, only that lab's accounts."""
+    """The lines of one entry; once the entry has a lab, only that lab's accounts, budget
+    lines and commitments."""
 
     def add_fields(self, form: Any, index: Any) -> None:
         super().add_fields(form, index)
-        account = form.fields.get("account")
-        if account is not None and self.instance.lab_id:
-            account.queryset = account.queryset.filter(lab_id=self.instance.lab_id)
+        if not self.instance.lab_id:
+            return
+        for name in LAB_CHOICES:
+            field = form.fields.get(name)
+            if field is not None:
+                field.queryset = field.queryset.filter(lab_id=self.instance.lab_id)
 
     def line_inputs(self) -> list[LineInput]:
         """The lines as the services take them, without blank and deleted rows."""
@@ -145,6 +159,8 @@ class LineFormSet(BaseInlineFormSet):
                 label=form.cleaned_data.get("label", ""),
                 amount_currency=form.cleaned_data.get("amount_currency"),
                 third_party=form.cleaned_data.get("third_party", ""),
+                budget_line=form.cleaned_data.get("budget_line"),
+                commitment=form.cleaned_data.get("commitment"),
             )
             for form in self.forms
             if form.cleaned_data and id(form) not in deleted
@@ -161,7 +177,17 @@ class JournalLineInline(admin.TabularInline):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         foreign = "amount_currency" if _entry_writable(request, obj) else "foreign_amount"
-        return ["account", "label", "debit", "credit", foreign, "third_party", "rate"]
+        return [
+            "account",
+            "label",
+            "debit",
+            "credit",
+            foreign,
+            "third_party",
+            "budget_line",
+            "commitment",
+            "rate",
+        ]
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -172,12 +198,18 @@ class JournalLineInline(admin.TabularInline):
         return field
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[JournalLine]:
-        return super().get_queryset(request).select_related("account__lab")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("account__lab", "budget_line__lab", "commitment__lab")
+        )
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 2 if obj is None else 1
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "commitment":
+            kwargs["form_class"] = CommitmentChoiceField
         limit_choices_to_labs(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -4,6 +4,7 @@ from ledger.services.audit import audit_record
 from ledger.services.budget import (
     budget_line_amend,
     budget_line_create,
+    budget_line_update,
     budget_transfer,
     commitment_cancel,
     commitment_create,
@@ -32,6 +33,7 @@ __all__ = [
     "audit_record",
     "budget_line_amend",
     "budget_line_create",
+    "budget_line_update",
     "budget_transfer",
     "commitment_cancel",
     "commitment_create",

@@ -99,6 +99,44 @@ def budget_line_create(
     return line
 
 
+@transaction.atomic
+def budget_line_update(
+    *,
+    acting_user: User | None,
+    budget_line: BudgetLine,
+    label_fr: str,
+    label_en: str,
+    policy: str,
+    funder_category: str,
+) -> BudgetLine:
+    """Change a line's labels, overspending policy and funder's category; its allocation,
+    lab, year and code never change (amendments change what it holds)."""
+    line = _locked_lines(budget_line)[budget_line.pk]
+    _require(acting_user, line.lab, "manage budgets")
+    changes = {
+        "label_fr": label_fr,
+        "label_en": label_en,
+        "policy": policy,
+        "funder_category": funder_category,
+    }
+    before = {name: getattr(line, name) for name in changes if getattr(line, name) != changes[name]}
+    if not before:
+        return line
+    for name, value in changes.items():
+        setattr(line, name, value)
+    line.full_clean()
+    line.save(update_fields=sorted(before))
+    audit_record(
+        actor=acting_user,
+        action="budget_line.update",
+        obj=line,
+        lab=line.lab,
+        before=before,
+        after={name: changes[name] for name in before},
+    )
+    return line
+
+
 def _locked_lines(*lines: BudgetLine) -> dict[int, BudgetLine]:
     return {
         b.pk: b
