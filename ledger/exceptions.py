@@ -91,6 +91,9 @@ BUDGET_EXCEEDED = (
 TRANSFER_EXCEEDS = "Budget line {code} has only {available} {currency} available to transfer"
 TRANSFER_SAME_LINE = "A transfer needs two different budget lines of the same lab and year"
 AMOUNT_NOT_POSITIVE = "{what}: the amount must be greater than zero"
+COMMITMENT_OTHER_YEAR = (
+    "Commitment {ref} is dated {date}, outside {year}, the year of budget line {code}"
+)
 COMMITMENT_CLOSED = "Commitment {ref} is {status}: it can no longer be {action}"
 COMMITMENT_OTHER_LINE = "Commitment {ref} is charged to budget line {code}, not to {other}"
 

@@ -15,6 +15,7 @@ from ledger.exceptions import (
     AMOUNT_NOT_POSITIVE,
     BUDGET_EXCEEDED,
     COMMITMENT_CLOSED,
+    COMMITMENT_OTHER_YEAR,
     CROSS_LAB,
     TRANSFER_EXCEEDS,
     TRANSFER_SAME_LINE,
@@ -140,8 +141,8 @@ def budget_line_update(
 def _locked_lines(*lines: BudgetLine) -> dict[int, BudgetLine]:
     return {
         b.pk: b
-        for b in BudgetLine.objects.select_for_update()
-        .select_related("lab")
+        for b in BudgetLine.objects.select_for_update(of=("self",))
+        .select_related("lab", "fiscal_year")
         .filter(pk__in=[b.pk for b in lines])
         .order_by("pk")
     }
@@ -286,6 +287,11 @@ def commitment_create(
     line = _locked_lines(budget_line)[budget_line.pk]
     _require(acting_user, line.lab, "record commitments")
     _positive(amount, f"Commitment {reference}")
+    year = line.fiscal_year
+    if not year.start_date <= on <= year.end_date:
+        raise CommitmentError(
+            COMMITMENT_OTHER_YEAR.format(ref=reference, date=on, year=year.year, code=line.code)
+        )
     excess = _check_room(line, amount, f"commitment {reference}")
     commitment = Commitment(
         lab=line.lab,
@@ -318,7 +324,11 @@ def commitment_cancel(
 ) -> Commitment:
     """Cancel what is left open of a commitment (what was invoiced stays spent)."""
     _locked_lines(commitment.budget_line)
-    commitment = Commitment.objects.select_for_update().select_related("lab").get(pk=commitment.pk)
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("lab")
+        .get(pk=commitment.pk)
+    )
     _require(acting_user, commitment.lab, "cancel commitments")
     if commitment.status in (Commitment.Status.SETTLED, Commitment.Status.CANCELLED):
         raise CommitmentError(
@@ -363,7 +373,9 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
     if not spent:
         return []
     budget_lines = (
-        BudgetLine.objects.select_for_update().select_related("lab").in_bulk(sorted(spent))
+        BudgetLine.objects.select_for_update(of=("self",))
+        .select_related("lab")
+        .in_bulk(sorted(spent))
     )
     released: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for commitment in Commitment.objects.filter(id__in=by_commitment):

@@ -12,7 +12,7 @@ from ledger.services.audit import audit_record
 
 
 def _set_status(*, acting_user: User | None, period: Period, status: str, action: str) -> Period:
-    period = Period.objects.select_for_update().select_related("lab").get(pk=period.pk)
+    period = Period.objects.select_for_update(of=("self",)).select_related("lab").get(pk=period.pk)
     if period.status == status:
         raise PeriodStateError(
             PERIOD_ALREADY.format(

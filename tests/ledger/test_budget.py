@@ -333,3 +333,18 @@ def test_block_policy_refuses_a_commitment_too(accountant, cintra):
             on=date(2025, 3, 1),
         )
     assert not Commitment.objects.exists()
+
+
+def test_a_commitment_is_dated_in_its_budget_lines_year(accountant, cintra):
+    supplies = budget_line(cintra, "OP-SUP", "100.00")
+    with pytest.raises(CommitmentError, match="outside 2025, the year of budget line OP-SUP"):
+        services.commitment_create(
+            acting_user=accountant,
+            budget_line=supplies,
+            kind="purchase_order",
+            reference="PO-2026",
+            third_party="S",
+            label="x",
+            amount=D("10.00"),
+            on=date(2026, 1, 5),
+        )
