@@ -1,9 +1,10 @@
 """The demo data set: the four Singapore IRLs over 2025 (DOMAIN.md, "Demo data").
 
 The data is in `fixtures/demo/` (CSV, one file a table; `data.py` documents the
-columns); the rules that turn it into entries are in `scenario.py`; `load.py` writes
-everything through the real services, so the demo's entries are numbered, hashed and
-audited like any other. Amounts, rates, start dates and suppliers are illustrative;
+columns); the rules that turn it into entries are in `scenario.py`, and into budget
+lines, orders and amendments in `budget.py`; `load.py` and `book.py` write everything
+through the real services, so the demo's entries are numbered, hashed and audited, and
+its budgets checked, like any other. Amounts, rates, start dates and suppliers are illustrative;
 people appear only as roles.
 """
 
@@ -16,7 +17,7 @@ from ledger.demo.load import (
     demo_dir,
     demo_load,
 )
-from ledger.demo.scenario import lab_plan
+from ledger.demo.scenario import LabPlan, lab_plan
 
 __all__ = [
     "YEAR",
@@ -24,6 +25,7 @@ __all__ = [
     "DemoDataError",
     "DemoLogin",
     "DemoResult",
+    "LabPlan",
     "chancellery_converter",
     "demo_data_read",
     "demo_dir",

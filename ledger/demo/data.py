@@ -29,6 +29,9 @@ BAD_VALUE = "{file}, line {line}, column {column}: {problem}"
 UNKNOWN = "{file}: {what} {code!r} is not defined{where}"
 DUPLICATE = "{file}: {what} {code!r} appears twice"
 MISSING_FILE = "The demo data file {path} is missing"
+NATURE_IFF_BUDGET = (
+    "accounts.csv: account {code} needs a budget_nature if and only if it needs a budget line"
+)
 
 
 class DemoDataError(LedgerError):
@@ -81,6 +84,8 @@ class AccountRow:
     code: str
     name_fr: str
     name_en: str
+    needs_budget_line: bool  # its lines (outside the opening entry) name a budget line
+    budget_nature: str  # the nature of the budget line they consume ("" if none)
 
 
 @dataclass(frozen=True)
@@ -160,13 +165,46 @@ class IncomeRow:
 
 
 @dataclass(frozen=True)
+class BudgetLineRow:
+    """A budget line of the year: lab x funding source x envelope and nature."""
+
+    lab: str
+    funding: str
+    code: str
+    label_fr: str
+    label_en: str
+    envelope: str
+    nature: str
+    funder_category: str  # the grant funder's cost category ("" for other sources)
+    allocated: Decimal  # in book currency
+    allocated_on: date  # when the allocation was notified
+    policy: str  # "warn" or "block" when spending exceeds the line
+
+
+@dataclass(frozen=True)
+class BudgetAmendmentRow:
+    """A top-up (amount > 0) or cut (amount < 0) of `line`, or with `from_line` a transfer."""
+
+    key: str
+    lab: str
+    date: date
+    line: str
+    from_line: str
+    amount: Decimal
+    justification: str
+
+
+@dataclass(frozen=True)
 class PurchaseOrderRow:
+    """A purchase order, committed on its budget line the day it is signed."""
+
     number: str
     lab: str
     date: date
     supplier: str
     description: str
-    amount: Decimal
+    account: str  # the account its invoices are booked to (gives the budget line's nature)
+    amount: Decimal  # GST included, as signed
     funding: str
     envelope: str
 
@@ -185,7 +223,7 @@ class PurchaseRow:
     net: Decimal
     currency: str
     gst: bool
-    po: str
+    order: str  # the purchase order or mission order the invoice settles ("" if none)
     funding: str
     envelope: str
     paid_date: date | None
@@ -239,6 +277,9 @@ class MissionRow:
     local_currency: str
     claim_date: date
     reimbursed: date
+    order_ref: str  # the mission order, committed on `order_date` for `order_amount`
+    order_date: date
+    order_amount: Decimal  # estimated cost in book currency: ticket, lodging, per diem, transport
     funding: str
     envelope: str
 
@@ -311,6 +352,8 @@ class DemoData:
     per_diem_rates: tuple[PerDiemRow, ...]
     suppliers: tuple[SupplierRow, ...]
     users: tuple[UserRow, ...]
+    budget_lines: tuple[BudgetLineRow, ...]
+    budget_amendments: tuple[BudgetAmendmentRow, ...]
     opening_balances: tuple[OpeningRow, ...]
     income: tuple[IncomeRow, ...]
     purchase_orders: tuple[PurchaseOrderRow, ...]
@@ -344,6 +387,8 @@ FILES: dict[str, tuple[str, type]] = {
     "per_diem_rates": ("per_diem_rates.csv", PerDiemRow),
     "suppliers": ("suppliers.csv", SupplierRow),
     "users": ("users.csv", UserRow),
+    "budget_lines": ("budget_lines.csv", BudgetLineRow),
+    "budget_amendments": ("budget_amendments.csv", BudgetAmendmentRow),
     "opening_balances": ("opening_balances.csv", OpeningRow),
     "income": ("income.csv", IncomeRow),
     "purchase_orders": ("purchase_orders.csv", PurchaseOrderRow),
@@ -443,8 +488,9 @@ def _known(
 
 def _check(data: DemoData) -> None:
     """Refuse duplicate codes, and references to undefined labs, institutions, accounts,
-    bank accounts, suppliers, funding sources or envelopes. (The plan checks the rest:
-    balance, and a funding source and envelope on every expense line.)"""
+    bank accounts, suppliers, funding sources, envelopes or budget lines. (The plan checks
+    the rest: balance, a funding source and envelope on every expense line, a budget line
+    for each, orders that exist and are not exceeded.)"""
     labs = _unique("labs.csv", "lab", (lab.code for lab in data.labs))
     institutions = _unique("institutions.csv", "institution", (i.code for i in data.institutions))
     accounts = _unique("accounts.csv", "account", (a.code for a in data.accounts))
@@ -464,12 +510,32 @@ def _check(data: DemoData) -> None:
     for journal in data.journals:
         if journal.bank_account:
             _known("journals.csv", "account", journal.bank_account, accounts)
+    for account in data.accounts:
+        if account.needs_budget_line != bool(account.budget_nature):
+            raise DemoDataError(NATURE_IFF_BUDGET.format(code=account.code))
     for table, (file, _row_type) in FILES.items():
         rows = getattr(data, table)
         if not rows or not hasattr(rows[0], "lab") or table in ("partnerships", "users"):
             continue
         for row in rows:
             _check_row(file, row, labs, accounts, suppliers, banks, funding)
+    _check_budget(data, labs)
+
+
+def _check_budget(data: DemoData, labs: set[str]) -> None:
+    """Budget line codes are unique in each lab; amendments name lines of their lab."""
+    codes: dict[str, set[str]] = {lab: set() for lab in labs}
+    for line in data.budget_lines:
+        for lab in labs if line.lab == ALL_LABS else {line.lab}:
+            if line.code in codes[lab]:
+                raise DemoDataError(
+                    DUPLICATE.format(file="budget_lines.csv", what=f"{lab} line", code=line.code)
+                )
+            codes[lab].add(line.code)
+    for row in data.budget_amendments:
+        for lab in labs if row.lab == ALL_LABS else {row.lab}:
+            for code in filter(None, (row.line, row.from_line)):
+                _known("budget_amendments.csv", "budget line", code, codes[lab], f"lab {lab}")
 
 
 def _check_row(

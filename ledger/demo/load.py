@@ -1,8 +1,9 @@
 """Write the demo data set through the services, once: whatever exists is left alone.
 
 Reference data (institutions, rates, users, role grants) is created when missing. A
-lab is set up and its year booked only if the lab does not exist yet: its books are
-written in the same transaction as the lab, so an existing lab has them all.
+lab is set up and its year booked only if the lab does not exist yet: its budget lines,
+orders and books are written in the same transaction as the lab, so an existing lab has
+them all.
 """
 
 from collections import Counter
@@ -18,16 +19,16 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from djmoney.money import Money
 
 from irls import services as irls_services
 from irls.models import Institution, Lab, Role, RoleGrant
 from ledger import services
+from ledger.demo.book import lab_book
 from ledger.demo.data import DemoData, DemoDataError, LabRow, demo_data_read
-from ledger.demo.plan import Convert, PlannedEntry, PlannedLine
+from ledger.demo.plan import Convert
 from ledger.demo.scenario import lab_plan
 from ledger.fields import round_cents
-from ledger.models import Account, ExchangeRate, Journal, JournalEntry, Period
+from ledger.models import ExchangeRate, JournalEntry, Period
 from ledger.selectors import book_rate
 
 YEAR = 2025
@@ -85,7 +86,7 @@ def demo_load(*, directory: Path | None = None) -> DemoResult:
             plan = lab_plan(
                 data=data, lab_code=row.code, year=YEAR, convert=chancellery_converter(lab)
             )
-            _book(lab, plan, accountant, result)
+            lab_book(lab=lab, plan=plan, user=accountant, created=result.created)
             _close_months(lab, accountant, result)
     for code in result.labs_loaded:
         entries = JournalEntry.objects.filter(lab__code=code)
@@ -160,6 +161,7 @@ def _labs(
                 code=account.code,
                 name_fr=account.name_fr,
                 name_en=account.name_en,
+                needs_budget_line=account.needs_budget_line,
             )
         for journal in data.journals:
             services.journal_create(
@@ -249,73 +251,6 @@ def chancellery_converter(lab: Lab) -> Convert:
         return round_cents(amount * rate)
 
     return convert
-
-
-def _line_input(line: PlannedLine, accounts: dict[str, Account]) -> services.LineInput:
-    account = accounts[line.account]
-    if line.currency and not line.bank_rate:
-        # Given without book amount, the service converts at the stored chancellery rate
-        # and records the rate, its date and its source on the line.
-        return services.LineInput(
-            account=account,
-            amount_currency=Money(line.amount, line.currency),
-            side="debit" if line.debit else "credit",
-            label=line.label,
-            third_party=line.third_party,
-        )
-    foreign = Money(line.amount, line.currency) if line.currency else None
-    return services.LineInput(
-        account=account,
-        debit=line.debit,
-        credit=line.credit,
-        label=line.label,
-        amount_currency=foreign,
-        third_party=line.third_party,
-    )
-
-
-def _book(lab: Lab, plan: list[PlannedEntry], user: User, result: DemoResult) -> None:
-    """Write the plan in date order: drafts first, posted in batches; a reversal posts
-    everything before it, so numbers follow the dates within each journal."""
-    accounts = {a.code: a for a in Account.objects.filter(lab=lab)}
-    journals = {j.code: j for j in Journal.objects.filter(lab=lab)}
-    booked: dict[str, JournalEntry] = {}
-    waiting: list[JournalEntry] = []
-    for planned in plan:
-        if planned.reverses:
-            _post(user, waiting, result)
-            original = JournalEntry.objects.get(pk=booked[planned.reverses].pk)
-            booked[planned.key] = services.entry_reverse(
-                acting_user=user,
-                entry=original,
-                date=planned.date,
-                label=f"Reversal of {original.number}: {planned.label}",
-            )
-            result.created["posted entries"] += 1
-            continue
-        entry = services.entry_create_draft(
-            acting_user=user,
-            lab=lab,
-            journal=journals[planned.journal],
-            date=planned.date,
-            label=planned.label,
-            piece_ref=planned.piece_ref,
-            piece_date=planned.piece_date,
-            lines=[_line_input(line, accounts) for line in planned.lines],
-        )
-        booked[planned.key] = entry
-        if planned.draft:
-            result.created["draft entries"] += 1
-        else:
-            waiting.append(entry)
-    _post(user, waiting, result)
-
-
-def _post(user: User, waiting: list[JournalEntry], result: DemoResult) -> None:
-    if waiting:
-        services.entries_post(acting_user=user, entries=waiting)
-        result.created["posted entries"] += len(waiting)
-        waiting.clear()
 
 
 def _close_months(lab: Lab, user: User, result: DemoResult) -> None:

@@ -4,19 +4,22 @@ A plan is pure data: it reads the demo data and converts currencies with the fun
 it is given (the stored chancellery rates when loading). `load.py` writes it through
 the ledger services, so the entries are numbered, hashed and audited like any other.
 
-Every class 6 and class 2 line names its funding source and budget envelope, so that
-budget lines (lab x year x funding source x envelope) can be attached to them later.
+Every class 6 and class 2 line names its funding source and budget envelope; a line on
+an account that needs a budget line (accounts.csv), outside the opening entry, names the
+lab's budget line of that funding source, envelope and the account's nature.
 """
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from ledger.demo.data import (
     ALL_LABS,
+    AccountRow,
+    BudgetLineRow,
     DemoData,
     DemoDataError,
     FundingSourceRow,
@@ -38,6 +41,14 @@ NO_BUDGET = "Demo entry {key} of {lab}: the line on {account} names no funding s
 MISSING = "{lab}: {what} {code!r} is not defined for this lab"
 NEEDS_BANK_RATE = "{lab} {key}: {currency} through bank account {bank} needs a bank_rate"
 BAD_ROW = "{lab} {key}: {problem}"
+NO_BUDGET_LINE = (
+    "Demo entry {key} of {lab}: no budget line for funding source {funding}, envelope "
+    "{envelope} and nature {nature} (the nature of account {account})"
+)
+TWO_BUDGET_LINES = (
+    "{lab}: budget lines {first} and {second} both hold funding source {funding}, "
+    "envelope {envelope} and nature {nature}"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class PlannedLine:
     third_party: str = ""
     funding: str = ""  # code of the funding source the line consumes (class 6 and 2 lines)
     envelope: str = ""  # personnel, operating or equipment
+    budget_line: str = ""  # code of the budget line it consumes (set by DemoLab.entry)
+    commitment: str = ""  # reference of the purchase or mission order it settles
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,26 @@ class DemoLab:
         self.start = date(year, 1, 1)
         self.convert = convert
         self.book_currency = self.row.book_currency
+        self.accounts: dict[str, AccountRow] = {a.code: a for a in data.accounts}
+        self.budget_lines: list[BudgetLineRow] = [
+            replace(line, lab=code, allocated=self.scaled(line, line.allocated))
+            for line in self.rows(data.budget_lines)
+        ]
+        self._budget_keys: dict[tuple[str, str, str], str] = {}
+        for line in self.budget_lines:
+            key = (line.funding, line.envelope, line.nature)
+            if key in self._budget_keys:
+                raise DemoDataError(
+                    TWO_BUDGET_LINES.format(
+                        lab=code,
+                        first=self._budget_keys[key],
+                        second=line.code,
+                        funding=line.funding,
+                        envelope=line.envelope,
+                        nature=line.nature,
+                    )
+                )
+            self._budget_keys[key] = line.code
 
     def rows(self, table: Sequence[Any]) -> list[Any]:
         """The rows of `table` this lab books: its own and those shared by every lab."""
@@ -111,6 +144,24 @@ class DemoLab:
             if getattr(row, attr) == code:
                 return row
         raise DemoDataError(MISSING.format(lab=self.code, what=what, code=code))
+
+    def budget_line(self, key: str, funding: str, envelope: str, account: str) -> str:
+        """The code of the budget line that an expense of `funding` and `envelope` on
+        `account` consumes."""
+        nature = self.accounts[account].budget_nature
+        code = self._budget_keys.get((funding, envelope, nature))
+        if code is None:
+            raise DemoDataError(
+                NO_BUDGET_LINE.format(
+                    key=key,
+                    lab=self.code,
+                    funding=funding,
+                    envelope=envelope,
+                    nature=nature,
+                    account=account,
+                )
+            )
+        return code
 
     def fail(self, key: str, problem: str) -> DemoDataError:
         return DemoDataError(BAD_ROW.format(lab=self.code, key=key, problem=problem))
@@ -195,8 +246,14 @@ class DemoLab:
         lines: Sequence[PlannedLine],
         **kw: Any,
     ) -> PlannedEntry:
-        """A planned entry; refuses one that does not balance or an expense without funding."""
+        """A planned entry, its expense lines tagged with their budget line (but in the
+        opening entry); refuses one that does not balance or an expense without funding."""
         kept = tuple(line for line in lines if line.debit or line.credit)
+        for line in kept:
+            if needs_budget(line.account) and not (line.funding and line.envelope):
+                raise DemoDataError(NO_BUDGET.format(key=key, lab=self.code, account=line.account))
+        if self.find("journal", journal, self.data.journals).kind != "opening":
+            kept = tuple(self._budgeted(key, line) for line in kept)
         planned = PlannedEntry(key, journal, on, label[:200], kept, **kw)
         if planned.debit != planned.credit:
             raise DemoDataError(
@@ -204,10 +261,13 @@ class DemoLab:
                     key=key, lab=self.code, debit=planned.debit, credit=planned.credit
                 )
             )
-        for line in kept:
-            if needs_budget(line.account) and not (line.funding and line.envelope):
-                raise DemoDataError(NO_BUDGET.format(key=key, lab=self.code, account=line.account))
         return planned
+
+    def _budgeted(self, key: str, line: PlannedLine) -> PlannedLine:
+        if line.budget_line or not self.accounts[line.account].needs_budget_line:
+            return line
+        code = self.budget_line(key, line.funding, line.envelope, line.account)
+        return replace(line, budget_line=code)
 
     def expense_lines(
         self,
@@ -221,10 +281,16 @@ class DemoLab:
         label: str,
         funding: str,
         envelope: str,
+        commitment: str = "",
     ) -> list[PlannedLine]:
-        """The cost lines of an invoice. The lab is not GST-registered, so GST is part of
-        the cost: same account, on a line of its own so that it shows."""
-        budget: dict[str, Any] = {"funding": funding, "envelope": envelope}
+        """The cost lines of an invoice (settling `commitment`, if any). The lab is not
+        GST-registered, so GST is part of the cost: same account, on a line of its own so
+        that it shows."""
+        budget: dict[str, Any] = {
+            "funding": funding,
+            "envelope": envelope,
+            "commitment": commitment,
+        }
         lines = [self.line(account, "debit", net, currency, on, label=label, **budget)]
         if gst:
             if currency != self.book_currency:

@@ -2,12 +2,14 @@
 and the year-end cut-off of costs (DOMAIN.md, "Demo data")."""
 
 import calendar
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledger.demo.data import AccrualRow, CorrectionRow, PurchaseOrderRow, PurchaseRow
+from ledger.demo.budget import PURCHASE_ORDER, PlannedCommitment
+from ledger.demo.data import AccrualRow, CorrectionRow, PurchaseRow
 from ledger.demo.plan import ZERO, DemoLab, PlannedEntry, PlannedLine, clearing
 from ledger.fields import round_cents
 
@@ -15,7 +17,7 @@ from ledger.fields import round_cents
 SUPPLIERS, ASSET_SUPPLIERS, INVOICES_NOT_RECEIVED = "401", "404", "408"
 PREPAID, DEPRECIATION = "486", "6811"
 
-OVER_ORDER = "the invoice ({amount}) exceeds its purchase order {po} ({ordered})"
+OVER_ORDER = "the invoices ({amount}) exceed their purchase order {po} ({ordered})"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class Asset:
 
 
 def invoice_lines(lab: DemoLab, row: PurchaseRow, account: str) -> list[PlannedLine]:
-    """The cost lines of a supplier invoice, then the supplier's line (always last)."""
+    """The cost lines of a supplier invoice (settling its order, if any), then the
+    supplier's line (always last)."""
     supplier = lab.supplier(row.supplier)
     net = lab.scaled(row, row.net)
     lines = lab.expense_lines(
@@ -60,6 +63,7 @@ def invoice_lines(lab: DemoLab, row: PurchaseRow, account: str) -> list[PlannedL
         label=row.description,
         funding=row.funding,
         envelope=row.envelope,
+        commitment=row.order,
     )
     payable = ASSET_SUPPLIERS if account.startswith("2") else SUPPLIERS
     party: dict[str, Any] = {"label": supplier.name, "third_party": supplier.code}
@@ -110,15 +114,30 @@ def assets_build(lab: DemoLab, purchases: list[PurchaseRow]) -> list[Asset]:
     return assets
 
 
-def purchases_book(lab: DemoLab, purchases: list[PurchaseRow]) -> list[PlannedEntry]:
-    """The lab's supplier invoices and payments, corrections included."""
-    orders = {order.number: order for order in lab.rows(lab.data.purchase_orders)}
+def purchases_book(
+    lab: DemoLab, purchases: list[PurchaseRow], orders: dict[str, PlannedCommitment]
+) -> list[PlannedEntry]:
+    """The lab's supplier invoices and payments, corrections included; the invoices of a
+    purchase order together stay within it."""
     corrections: dict[str, CorrectionRow] = {c.purchase: c for c in lab.rows(lab.data.corrections)}
     for key in set(corrections) - {row.key for row in purchases}:
         raise lab.fail(corrections[key].key, f"corrects the unknown purchase {key}")
+    invoiced: dict[str, Decimal] = defaultdict(lambda: ZERO)
     entries = []
     for row in purchases:
-        entries += _purchase(lab, row, corrections.get(row.key), orders)
+        order = (
+            lab.find("order", row.order, list(orders.values()), "reference") if row.order else None
+        )
+        entries += _purchase(lab, row, corrections.get(row.key), order)
+        if order is not None and order.kind == PURCHASE_ORDER:
+            invoiced[order.reference] += invoice_lines(lab, row, row.account)[-1].credit
+            if invoiced[order.reference] > order.amount:
+                raise lab.fail(
+                    row.key,
+                    OVER_ORDER.format(
+                        amount=invoiced[order.reference], po=order.reference, ordered=order.amount
+                    ),
+                )
     return entries
 
 
@@ -126,7 +145,7 @@ def _purchase(
     lab: DemoLab,
     row: PurchaseRow,
     correction: CorrectionRow | None,
-    orders: dict[str, PurchaseOrderRow],
+    order: PlannedCommitment | None,
 ) -> list[PlannedEntry]:
     """A supplier invoice (ACH) and its payment. A correction books the invoice on the
     wrong account first, then reverses and rebooks it on the day the error was seen."""
@@ -134,16 +153,8 @@ def _purchase(
     lines = invoice_lines(lab, row, row.account)
     owed = lines[-1]
     label = f"{supplier.name}: {row.description}"
-    if row.po:
-        order: PurchaseOrderRow = lab.find(
-            "purchase order", row.po, list(orders.values()), "number"
-        )
-        ordered = lab.scaled(order, order.amount)
-        if owed.credit > ordered:
-            raise lab.fail(
-                row.key, OVER_ORDER.format(amount=owed.credit, po=order.number, ordered=ordered)
-            )
-        label += f" (PO {order.number} of {order.date})"
+    if order is not None:
+        label += f" ({order.title})"
     if row.status not in ("posted", "draft"):
         raise lab.fail(row.key, f"status {row.status!r} is neither posted nor draft")
     if row.status == "draft" and row.paid_date:

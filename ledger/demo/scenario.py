@@ -2,17 +2,26 @@
 
 Each function turns the rows of one file of fixtures/demo/ into planned entries: the
 rules (accounts, journal, rate) are here and in `purchases.py`, the amounts and dates
-are in the files. `lab_plan` puts every entry of the lab in date order, the order they
-are booked in.
+are in the files. `lab_plan` puts every entry of the lab, with the orders signed and
+the budget amendments made during the year, in date order: the order they are booked in.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.demo.budget import (
+    PlannedAmendment,
+    PlannedCommitment,
+    PlannedRelease,
+    amendments_plan,
+    mission_releases,
+    orders_plan,
+)
 from ledger.demo.data import (
     BankChargeRow,
+    BudgetLineRow,
     DemoData,
     DemoDataError,
     IncomeRow,
@@ -52,13 +61,32 @@ PAYROLL_DAY, SALARY_PAYMENT_DAY = 25, 28
 
 DUPLICATE_KEY = "{lab}: two demo entries have the key {key}"
 
+Step = PlannedEntry | PlannedCommitment | PlannedAmendment | PlannedRelease
+# Within a day: orders are signed and budgets amended first, then entries are booked,
+# then closed orders release what they did not use.
+RANK = {PlannedCommitment: 0, PlannedAmendment: 0, PlannedEntry: 1, PlannedRelease: 2}
 
-def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> list[PlannedEntry]:
-    """Every entry of the lab's year, in date order."""
+
+@dataclass(frozen=True)
+class LabPlan:
+    """The lab's budget lines, and its year step by step in date order."""
+
+    year: int
+    budget_lines: tuple[BudgetLineRow, ...]
+    steps: tuple[Step, ...]
+
+    @property
+    def entries(self) -> list[PlannedEntry]:
+        return [step for step in self.steps if isinstance(step, PlannedEntry)]
+
+
+def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> LabPlan:
+    """The lab's budget lines, and every entry, order and amendment of its year."""
     lab = DemoLab(data, lab_code, year, convert)
+    orders = orders_plan(lab)
     purchases: list[PurchaseRow] = lab.rows(data.purchases)
     assets = assets_build(lab, purchases)
-    entries = [_opening(lab, assets, purchases), *purchases_book(lab, purchases)]
+    entries = [_opening(lab, assets, purchases), *purchases_book(lab, purchases, orders)]
     for income in lab.rows(data.income):
         entries += _income(lab, income)
     entries += [_transfer(lab, row) for row in lab.rows(data.transfers)]
@@ -74,8 +102,15 @@ def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> l
         if entry.key in keys:
             raise DemoDataError(DUPLICATE_KEY.format(lab=lab_code, key=entry.key))
         keys.add(entry.key)
+    steps: list[Step] = [
+        *orders.values(),
+        *amendments_plan(lab),
+        *entries,
+        *mission_releases(lab, orders, entries),
+    ]
     # Stable: entries of one day keep the order above (a reversal before its rebooking).
-    return sorted(entries, key=lambda entry: entry.date)
+    steps.sort(key=lambda step: (step.date, RANK[type(step)]))
+    return LabPlan(year, tuple(lab.budget_lines), tuple(steps))
 
 
 def _opening(lab: DemoLab, assets: list[Asset], purchases: list[PurchaseRow]) -> PlannedEntry:
@@ -249,12 +284,17 @@ def _bank_charge(lab: DemoLab, row: BankChargeRow) -> PlannedEntry:
 
 
 def _mission(lab: DemoLab, row: MissionRow) -> list[PlannedEntry]:
-    """The traveller's expense claim (MIS): lodging and meals at the country's daily
-    rate, local transport at cost; then its reimbursement. The ticket is a purchase."""
+    """The traveller's expense claim (MIS), settling the mission order: lodging and meals
+    at the country's daily rate, local transport at cost; then its reimbursement. The
+    ticket is a purchase on the same order."""
     rates = [r for r in lab.data.per_diem_rates if r.country == row.country]
     rate = lab.find("per diem rate for", row.city, rates, "city")
     daily = f"{rate.currency} {rate.daily_rate:,.2f}"
-    budget: dict[str, Any] = {"funding": row.funding, "envelope": row.envelope}
+    budget: dict[str, Any] = {
+        "funding": row.funding,
+        "envelope": row.envelope,
+        "commitment": row.order_ref,
+    }
     on = row.claim_date
     lodging = round_cents(row.nights * rate.daily_rate * NIGHT_SHARE)
     meals = round_cents((row.lunches + row.dinners) * rate.daily_rate * MEAL_SHARE)
@@ -301,7 +341,7 @@ def _mission(lab: DemoLab, row: MissionRow) -> list[PlannedEntry]:
             f"{row.key}/claim",
             lab.journal("missions"),
             on,
-            f"{title} ({row.traveller})",
+            f"{title} ({row.traveller}, mission order {row.order_ref})",
             [*lines, claim],
             **piece,
         ),
