@@ -357,6 +357,7 @@ def commitment_cancel(
 class Overspending:
     budget_line: BudgetLine
     excess: Decimal
+    entry_ids: tuple[int, ...] = ()  # the entries of the posting that consume the line
 
 
 def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> list[Overspending]:
@@ -365,9 +366,11 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
     commitment_id, debit and credit. Locks the budget lines until the posting commits."""
     spent: dict[int, Decimal] = defaultdict(lambda: ZERO)
     by_commitment: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    entries: dict[int, set[int]] = defaultdict(set)
     for row in lines:
         if row["budget_line_id"] is not None:
             spent[row["budget_line_id"]] += row["debit"] - row["credit"]
+            entries[row["budget_line_id"]].add(row["entry_id"])
         if row["commitment_id"] is not None:
             by_commitment[row["commitment_id"]] += row["debit"] - row["credit"]
     if not spent:
@@ -405,5 +408,5 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
                     currency=line.lab.book_currency,
                 )
             )
-        flagged.append(Overspending(line, excess))
+        flagged.append(Overspending(line, excess, tuple(sorted(entries[line_id]))))
     return flagged

@@ -366,16 +366,17 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
             )
             for d in drafts
         )
-        numbers = ", ".join(d.number or "" for d in drafts[:5]) + (
-            " ..." if len(drafts) > 5 else ""
-        )
+        number_of = {d.pk: d.number for d in drafts}
         for flag in overspent:
             audit_record(
                 actor=acting_user,
                 action="budget_line.overspent",
                 obj=flag.budget_line,
                 lab=flag.budget_line.lab,
-                after={"excess": str(flag.excess), "by": numbers},
+                after={
+                    "excess": str(flag.excess),
+                    "by": ", ".join(str(number_of[pk]) for pk in flag.entry_ids),
+                },
             )
     position = {pk: i for i, pk in enumerate(ids)}
     return sorted(drafts, key=lambda d: position[d.pk])

@@ -158,6 +158,7 @@ def test_an_accountants_year_on_one_budget_line(accountant, cintra):
     event = AuditEvent.objects.get(action="budget_line.overspent")
     assert event.after is not None
     assert event.after["excess"] == "500.00" and event.object_repr.startswith("OP-MIS")
+    assert event.after["by"] == "ACH-2025-000003"
 
     # Reversing the first invoice releases its spending and reopens the order.
     services.entry_reverse(acting_user=accountant, entry=first, date=date(2025, 3, 28))
