@@ -57,9 +57,16 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
     irls_services.partnership_create(
         acting_user=None, lab=lab, institution=cnrs, role="cnrs", start_date=date(2020, 1, 1)
     )
+    # The core tests book expenses without budgets on purpose: only the BUDGETED accounts
+    # ask for a budget line, as the budget tests need.
     for account_code, name_fr, name_en in CHART:
         services.account_create(
-            acting_user=None, lab=lab, code=account_code, name_fr=name_fr, name_en=name_en
+            acting_user=None,
+            lab=lab,
+            code=account_code,
+            name_fr=name_fr,
+            name_en=name_en,
+            needs_budget_line=False,
         )
     for account_code, name_fr, name_en in BUDGETED:
         services.account_create(

@@ -37,11 +37,15 @@ def account_create(
     code: str,
     name_fr: str,
     name_en: str,
-    needs_budget_line: bool = False,
+    needs_budget_line: bool | None = None,
 ) -> Account:
     """Add an account to the lab's chart; its parent is the longest existing prefix.
 
-    `needs_budget_line`: lines on it must name the budget line they consume."""
+    `needs_budget_line`: lines on it must name the budget line they consume; by default
+    expenses (class 6) and equipment (class 2), but not depreciation and provisions
+    (68, 28, 29), which consume no budget."""
+    if needs_budget_line is None:
+        needs_budget_line = code[:1] in "26" and code[:2] not in ("68", "28", "29")
     _require(acting_user, lab, "create accounts")
     prefixes = [code[:n] for n in range(len(code) - 1, 2, -1)]
     parent = (

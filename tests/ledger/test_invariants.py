@@ -489,3 +489,21 @@ def test_statement_archive_is_append_only(accountant, cintra):
     assert "LEDGER_ARCHIVE_APPEND_ONLY" in refused(
         "DELETE FROM reports_issuedstatement WHERE id = %s", [issued.pk]
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "needs"),
+    [
+        ("6064", True),
+        ("2183", True),
+        ("6811", False),
+        ("28183", False),
+        ("401", False),
+        ("706", False),
+    ],
+)
+def test_expense_and_equipment_accounts_ask_for_a_budget_line(cintra, code, needs):
+    created = services.account_create(
+        acting_user=None, lab=cintra, code=code + "9", name_fr="x", name_en="x"
+    )
+    assert created.needs_budget_line is needs
