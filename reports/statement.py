@@ -23,6 +23,8 @@ class Column:
     heading: str  # already in the statement's language
     kind: ColumnKind = "text"
     width: int = 10  # relative width: renderers scale it to the page or sheet
+    # A running balance: carried to the next page as its last value, never summed.
+    running: bool = False
 
 
 @dataclass(frozen=True)
