@@ -58,7 +58,14 @@ _BUDGET_LOCKED = (
 
 
 def _sqlite_sql(line_columns: list[str]) -> list[str]:
-    unchanged = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in line_columns if c != "entry_date")
+    # Posting stamps `entry_date` on every line: that column has its own guard, and the
+    # others are guarded only when an UPDATE names them, so stamping stays cheap.
+    others = ", ".join(c for c in line_columns if c != "entry_date")
+    labs = ", ".join(
+        c
+        for c in ("entry_id", "lab_id", "account_id", "budget_line_id", "commitment_id")
+        if c in line_columns
+    )
     posted = f"(SELECT status FROM {ENTRY} WHERE id = %s) = 'posted'"
     return [
         f"""CREATE TRIGGER ledger_entry_insert_guard BEFORE INSERT ON {ENTRY}
@@ -124,16 +131,23 @@ BEGIN
    WHERE {posted % "NEW.entry_id"} OR NEW.entry_date IS NOT NULL;
   {_SQLITE_LINE_LABS}
 END""",
-        f"""CREATE TRIGGER ledger_line_update_guard BEFORE UPDATE ON {LINE}
+        # SQLite fires the newest trigger first: the frozen guard, created after, speaks first.
+        f"""CREATE TRIGGER ledger_line_labs_guard BEFORE UPDATE OF {labs} ON {LINE}
 BEGIN
-  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be changed')
-   WHERE (OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"} OR {posted % "NEW.entry_id"})
-     AND NOT (OLD.entry_date IS NULL AND {unchanged}
-              AND NEW.entry_date IS (SELECT date FROM {ENTRY}
-                                     WHERE id = NEW.entry_id AND status = 'posted'));
-  SELECT RAISE(ABORT, 'LEDGER_FROZEN: only posting dates a line')
-   WHERE NEW.entry_date IS NOT NULL AND NOT {posted % "NEW.entry_id"};
   {_SQLITE_LINE_LABS}
+END""",
+        f"""CREATE TRIGGER ledger_line_update_guard BEFORE UPDATE OF {others} ON {LINE}
+WHEN OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"} OR {posted % "NEW.entry_id"}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be changed');
+END""",
+        f"""CREATE TRIGGER ledger_line_date_guard BEFORE UPDATE OF entry_date ON {LINE}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: only posting dates a line, once')
+   WHERE NEW.entry_date IS NOT OLD.entry_date
+     AND (OLD.entry_date IS NOT NULL
+          OR NEW.entry_date IS NOT (SELECT date FROM {ENTRY}
+                                    WHERE id = NEW.entry_id AND status = 'posted'));
 END""",
         f"""CREATE TRIGGER ledger_line_delete_guard BEFORE DELETE ON {LINE}
 WHEN OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"}
@@ -325,11 +339,14 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted')
 EXECUTE FUNCTION ledger_entry_balanced()""",
     """CREATE OR REPLACE FUNCTION ledger_line_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM ledger_check_balanced(OLD.entry_id); END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.entry_id <> NEW.entry_id) THEN
+    PERFORM ledger_check_balanced(OLD.entry_id);
+  END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM ledger_check_balanced(NEW.entry_id); END IF;
   RETURN NULL;
 END $$""",
-    f"""CREATE CONSTRAINT TRIGGER ledger_line_balanced AFTER INSERT OR UPDATE OR DELETE ON {LINE}
+    f"""CREATE CONSTRAINT TRIGGER ledger_line_balanced
+AFTER INSERT OR DELETE OR UPDATE OF entry_id, debit, credit ON {LINE}
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_line_balanced()""",
     f"""CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -2,6 +2,7 @@
 
 from ledger.selectors.books import (
     BalanceRow,
+    BookRates,
     VerifyResult,
     book_rate,
     entries_for_user,
@@ -23,6 +24,7 @@ from ledger.selectors.budget import (
 
 __all__ = [
     "BalanceRow",
+    "BookRates",
     "BudgetExecution",
     "BudgetFigures",
     "VerifyResult",

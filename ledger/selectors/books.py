@@ -1,12 +1,13 @@
 """Every read of the books: balances, rates, verification. Aggregation happens in SQL."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 
 from irls.access import UserLike, labs_for_user
 from irls.models import Lab
@@ -62,6 +63,50 @@ def book_rate(
     return (book_per_eur / foreign_per_eur).quantize(RATE_PLACES), max(dates)
 
 
+class BookRates:
+    """`book_rate` for many lines at once: every rate of the source is read once, then
+    each (currency, date) is answered from memory with the same result as `book_rate`."""
+
+    def __init__(
+        self, *, book_currency: str, source: str = ExchangeRate.Source.CHANCELLERY
+    ) -> None:
+        self.book_currency = book_currency
+        self.source = source
+        self._history: dict[str, tuple[list[date], list[Decimal]]] = {}
+        rows = ExchangeRate.objects.filter(source=source).order_by("currency", "valid_from")
+        for currency, valid_from, units in rows.values_list(
+            "currency", "valid_from", "units_per_eur"
+        ):
+            dates, values = self._history.setdefault(currency, ([], []))
+            dates.append(valid_from)
+            values.append(units)
+        self._answers: dict[tuple[str, date], tuple[Decimal, date]] = {}
+
+    def _per_eur(self, currency: str, on: date) -> tuple[Decimal, date | None]:
+        if currency == "EUR":
+            return Decimal(1), None
+        dates, values = self._history.get(currency, ([], []))
+        position = bisect_right(dates, on)
+        if position == 0:
+            raise MissingRateError(NO_RATE.format(source=self.source, currency=currency, date=on))
+        return values[position - 1], dates[position - 1]
+
+    def rate(self, currency: str, on: date) -> tuple[Decimal, date]:
+        """Book-currency units for one unit of `currency` on `on`, and the rate's date."""
+        key = (currency, on)
+        answer = self._answers.get(key)
+        if answer is None:
+            if currency == self.book_currency:
+                answer = (Decimal(1), on)
+            else:
+                book, book_date = self._per_eur(self.book_currency, on)
+                foreign, foreign_date = self._per_eur(currency, on)
+                dates = [d for d in (book_date, foreign_date) if d is not None]
+                answer = ((book / foreign).quantize(RATE_PLACES), max(dates))
+            self._answers[key] = answer
+        return answer
+
+
 @dataclass(frozen=True)
 class BalanceRow:
     account_code: str
@@ -80,37 +125,42 @@ def _cents_sum(expression: Any) -> Sum:
     return Sum(expression, output_field=CentsField(), default=Value(0, output_field=CentsField()))
 
 
+def _balance_sums(lab: Lab, dates: Q) -> QuerySet[JournalLine, dict[str, Any]]:
+    """Per account of `lab`: total debit and credit of its posted lines dated in `dates`.
+
+    The account condition changes no result (a line's account is of the line's lab) but
+    lets both databases enter the covering index on (lab, account, date range): one exact
+    range per account, read in account order, so the GROUP BY needs no sort."""
+    return (
+        JournalLine.objects.filter(
+            dates, lab=lab, account__in=Account.objects.filter(lab=lab).values("id")
+        )
+        .values("account_id")
+        .annotate(debit=_cents_sum("debit"), credit=_cents_sum("credit"))
+        .order_by()
+    )
+
+
 def trial_balance(*, lab: Lab, date_from: date, date_to: date) -> list[BalanceRow]:
     """Per account: balance before `date_from` within its fiscal year, debits and credits
-    from `date_from` to `date_to`. Posted entries only; one GROUP BY on the covering index."""
+    from `date_from` to `date_to`. Posted entries only; every line is read once from the
+    covering index (the opening and the period are disjoint date ranges)."""
     fiscal_year = FiscalYear.objects.filter(
         lab=lab, start_date__lte=date_from, end_date__gte=date_from
     ).first()
     year_start = fiscal_year.start_date if fiscal_year else date_from
-    in_period = Q(entry_date__gte=date_from)
-    rows = (
-        JournalLine.objects.filter(lab=lab, entry_date__gte=year_start, entry_date__lte=date_to)
-        .values("account_id")
-        .annotate(
-            opening=_cents_sum(
-                Case(
-                    When(~in_period, then=F("debit") - F("credit")),
-                    default=Value(0),
-                    output_field=CentsField(),
-                )
-            ),
-            debit=_cents_sum(
-                Case(When(in_period, then=F("debit")), default=Value(0), output_field=CentsField())
-            ),
-            credit=_cents_sum(
-                Case(When(in_period, then=F("credit")), default=Value(0), output_field=CentsField())
-            ),
-        )
-        .order_by()
-    )
-    totals = {r["account_id"]: r for r in rows}
+    period = {
+        r["account_id"]: (r["debit"], r["credit"])
+        for r in _balance_sums(lab, Q(entry_date__gte=date_from, entry_date__lte=date_to))
+    }
+    opening: dict[int, Decimal] = {}
+    if year_start < date_from:
+        opening = {
+            r["account_id"]: r["debit"] - r["credit"]
+            for r in _balance_sums(lab, Q(entry_date__gte=year_start, entry_date__lt=date_from))
+        }
     accounts = (
-        Account.objects.filter(id__in=totals)
+        Account.objects.filter(id__in=period.keys() | opening.keys())
         .order_by("code")
         .values("id", "code", "name_fr", "name_en")
     )
@@ -119,9 +169,8 @@ def trial_balance(*, lab: Lab, date_from: date, date_to: date) -> list[BalanceRo
             a["code"],
             a["name_fr"],
             a["name_en"],
-            totals[a["id"]]["opening"],
-            totals[a["id"]]["debit"],
-            totals[a["id"]]["credit"],
+            opening.get(a["id"], ZERO),
+            *period.get(a["id"], (ZERO, ZERO)),
         )
         for a in accounts
     ]

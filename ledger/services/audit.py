@@ -1,9 +1,13 @@
 """The audit trail: one event per action on the books."""
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
 
 from irls.models import Lab
 from ledger.models import AuditEvent
@@ -24,6 +28,45 @@ def audit_record(
     )
     event.save()
     return event
+
+
+_INSERT = (
+    "INSERT INTO ledger_auditevent (at, actor_id, action, lab_id, object_type, object_id,"
+    " object_repr, before, after) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
+)
+_INSERT_PG = _INSERT.replace("NULL, %s)", "NULL, %s::jsonb)")
+
+
+def audit_records_many(
+    *,
+    actor: User | None,
+    action: str,
+    events: Sequence[tuple[int | None, models.Model, dict[str, Any]]],
+) -> None:
+    """Append one event per (lab id, object, after) with a single executemany: a posting
+    of 50,000 imported entries records 50,000 events without building 50,000 models."""
+    if not events:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = _INSERT_PG if connection.vendor == "postgresql" else _INSERT
+    actor_id = actor.pk if actor is not None else None
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    now,
+                    actor_id,
+                    action,
+                    lab_id,
+                    obj._meta.label,
+                    str(obj.pk),
+                    str(obj)[:200],
+                    json.dumps(after, cls=DjangoJSONEncoder),
+                )
+                for lab_id, obj, after in events
+            ],
+        )
 
 
 def audit_event_build(

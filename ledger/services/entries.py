@@ -49,7 +49,6 @@ from ledger.fields import round_cents
 from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
 from ledger.models import (
     Account,
-    AuditEvent,
     BudgetLine,
     Commitment,
     ExchangeRate,
@@ -63,7 +62,7 @@ from ledger.models import (
 )
 from ledger.selectors import book_rate, format_amount
 from ledger.services.access import require_role
-from ledger.services.audit import audit_event_build, audit_record
+from ledger.services.audit import audit_record, audit_records_many
 from ledger.services.budget import Overspending, posting_budget_check
 from ledger.services.guarded import db_guarded
 
@@ -337,12 +336,7 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
     and fiscal year, each extending its lab's hash chain."""
     ids = [e.pk for e in entries]
     with db_guarded(), transaction.atomic():
-        drafts = list(
-            JournalEntry.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
-            .select_related("lab", "journal", "fiscal_year")
-            .order_by("date", "id")
-        )
+        drafts = _locked_drafts(ids)
         for lab in {d.lab for d in drafts}:
             require_role(acting_user, lab, "post entries")
         _check_postable(drafts)
@@ -356,15 +350,10 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
             chain.save(update_fields=["length", "head_hash"])
         for sequence in sequences.values():
             sequence.save(update_fields=["last_seq"])
-        AuditEvent.objects.bulk_create(
-            audit_event_build(
-                actor=acting_user,
-                action="entry.post",
-                obj=d,
-                lab=d.lab,
-                after={"number": d.number, "hash": d.hash},
-            )
-            for d in drafts
+        audit_records_many(
+            actor=acting_user,
+            action="entry.post",
+            events=[(d.lab_id, d, {"number": d.number, "hash": d.hash}) for d in drafts],
         )
         number_of = {d.pk: d.number for d in drafts}
         for flag in overspent:
@@ -380,6 +369,24 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
             )
     position = {pk: i for i, pk in enumerate(ids)}
     return sorted(drafts, key=lambda d: position[d.pk])
+
+
+def _locked_drafts(ids: list[int]) -> list[JournalEntry]:
+    """The entries to post, locked, in date order, with their lab, journal and year
+    attached from one small query each (not one joined model per entry)."""
+    drafts = list(
+        JournalEntry.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("date", "id")
+    )
+    labs = Lab.objects.in_bulk({d.lab_id for d in drafts})
+    journals = Journal.objects.in_bulk({d.journal_id for d in drafts})
+    years = FiscalYear.objects.in_bulk({d.fiscal_year_id for d in drafts})
+    for draft in drafts:
+        draft.lab = labs[draft.lab_id]
+        draft.journal = journals[draft.journal_id]
+        draft.fiscal_year = years[draft.fiscal_year_id]
+    return drafts
 
 
 def _check_budgets(drafts: list[JournalEntry]) -> list[Overspending]:
