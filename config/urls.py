@@ -11,6 +11,7 @@ admin.site.index_title = "CNRS@ASEAN: books of the International Research Labora
 urlpatterns = [
     path("", include("irls.urls")),
     path("", include("ledger.urls")),
+    path("labs/<str:code>/statements/", include("reports.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

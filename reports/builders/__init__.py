@@ -1,0 +1,92 @@
+"""Statement builders: pure functions from the books to a `Statement` (reports/statement.py).
+
+One module a statement; `statement_build` picks the builder of a kind and checks that
+the options given belong to it.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from irls.models import Lab
+from reports.builders.balance_sheet import balance_sheet_build
+from reports.builders.budget_execution import budget_execution_build
+from reports.builders.general_ledger import general_ledger_build
+from reports.builders.grant import grant_statement_build
+from reports.builders.income_statement import income_statement_build
+from reports.builders.journal import journal_build
+from reports.builders.partner import partner_statement_build
+from reports.builders.trial_balance import trial_balance_build
+from reports.exceptions import OPTION_NOT_FOR_KIND, UNKNOWN_KIND, StatementError
+from reports.statement import Statement
+
+FEC = "fec"
+BUILDERS: dict[str, Callable[..., Statement]] = {
+    "trial-balance": trial_balance_build,
+    "general-ledger": general_ledger_build,
+    "journal": journal_build,
+    "budget-execution": budget_execution_build,
+    "partner": partner_statement_build,
+    "grant": grant_statement_build,
+    "balance-sheet": balance_sheet_build,
+    "income-statement": income_statement_build,
+}
+KINDS: tuple[str, ...] = (*BUILDERS, FEC)
+
+
+def check_kind(kind: str, *, partner: str = "", grant: str = "") -> None:
+    """Refuse an unknown kind, and a partner or grant given to another statement."""
+    if kind not in KINDS:
+        raise StatementError(UNKNOWN_KIND.format(kind=kind, kinds=", ".join(KINDS)))
+    if partner and kind != "partner":
+        raise StatementError(OPTION_NOT_FOR_KIND.format(option="partner", kind="partner"))
+    if grant and kind != "grant":
+        raise StatementError(OPTION_NOT_FOR_KIND.format(option="grant", kind="grant"))
+
+
+def statement_build(
+    *,
+    kind: str,
+    lab: Lab,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    language: str = "en",
+    currency: str | None = None,
+    partner: str = "",
+    grant: str = "",
+) -> Statement:
+    """The statement `kind` of `lab` (every kind but the FEC, which is a file: reports.fec)."""
+    check_kind(kind, partner=partner, grant=grant)
+    if kind == FEC:
+        raise StatementError(UNKNOWN_KIND.format(kind=kind, kinds=", ".join(BUILDERS)))
+    options: dict[str, Any] = {
+        "lab": lab,
+        "year": year,
+        "date_from": date_from,
+        "date_to": date_to,
+        "language": language,
+        "currency": currency,
+    }
+    if kind == "partner":
+        options["partner"] = partner
+    if kind == "grant":
+        options["grant"] = grant
+    return BUILDERS[kind](**options)
+
+
+__all__ = [
+    "BUILDERS",
+    "FEC",
+    "KINDS",
+    "balance_sheet_build",
+    "budget_execution_build",
+    "check_kind",
+    "general_ledger_build",
+    "grant_statement_build",
+    "income_statement_build",
+    "journal_build",
+    "partner_statement_build",
+    "statement_build",
+    "trial_balance_build",
+]

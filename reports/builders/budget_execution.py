@@ -1,0 +1,220 @@
+"""Budget execution (exécution budgétaire): by funding source, envelope and budget line,
+what was allocated, amended, committed and spent, what is still available and how much
+of the budget is consumed. Figures from `ledger.selectors.budget_execution`."""
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from irls.models import Lab
+from ledger.selectors import BudgetFigures, budget_execution
+from ledger.selectors.budget import BudgetGroup, BudgetLineRow
+from reports.builders.common import (
+    MonthRates,
+    StatementOptions,
+    annex,
+    common,
+    lab_header,
+    now,
+    statement_options,
+    word,
+)
+from reports.exceptions import NO_RATE, WHOLE_YEAR_ONLY, StatementError
+from reports.statement import Column, Row, RowStyle, Section, Statement, format_date
+
+KIND = "budget-execution"
+RATIO_PLACES = Decimal("0.0001")
+
+TEXT = {
+    "en": {
+        "title": "Budget execution {year}",
+        "code": "Code",
+        "line": "Budget line",
+        "allocated": "Allocated",
+        "amendments": "Amendments",
+        "committed": "Committed",
+        "spent": "Spent",
+        "available": "Available",
+        "consumed": "Consumed",
+        "subtotal": "Subtotal {name}",
+        "source_total": "Total {name}",
+        "personnel": "Personnel",
+        "operating": "Operating",
+        "equipment": "Equipment",
+        "formula": (
+            "Available = allocated + amendments - spent - open commitments; consumed = "
+            "(spent + committed) / (allocated + amendments)."
+        ),
+        "as_of": "Figures of the whole fiscal year as known on {day}: postings and open "
+        "commitments.",
+        "booked": "Amounts in {book}, the book currency.",
+        "converted": (
+            "Amounts converted from {book} to EUR at the chancellery rate of the French "
+            "Treasury of each amount's month (allocation: month notified; amendments and "
+            "commitments: their month; spending: month posted), summed and rounded half-up "
+            "to the cent per budget line; the rates used are listed in the annex."
+        ),
+    },
+    "fr": {
+        "title": "Exécution budgétaire {year}",
+        "code": "Code",
+        "line": "Ligne budgétaire",
+        "allocated": "Alloué",
+        "amendments": "Modifications",
+        "committed": "Engagé",
+        "spent": "Dépensé",
+        "available": "Disponible",
+        "consumed": "Consommé",
+        "subtotal": "Sous-total {name}",
+        "source_total": "Total {name}",
+        "personnel": "Personnel",
+        "operating": "Fonctionnement",
+        "equipment": "Investissement",
+        "formula": (
+            "Disponible = alloué + modifications - dépensé - engagements ouverts ; consommé = "
+            "(dépensé + engagé) / (alloué + modifications)."
+        ),
+        "as_of": "Chiffres de tout l'exercice connus au {day} : écritures validées et "
+        "engagements ouverts.",
+        "booked": "Montants en {book}, devise de tenue des comptes.",
+        "converted": (
+            "Montants convertis de {book} en EUR au taux de chancellerie du Trésor du mois de "
+            "chaque montant (dotation : mois de notification ; modifications et engagements : "
+            "leur mois ; dépenses : mois de comptabilisation), additionnés et arrondis au "
+            "centime le plus proche par ligne budgétaire ; les taux utilisés figurent en annexe."
+        ),
+    },
+}
+
+
+def budget_execution_build(
+    *,
+    lab: Lab,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    language: str = "en",
+    currency: str | None = None,
+) -> Statement:
+    """Budget execution of `lab`'s fiscal year, by funding source, envelope and line."""
+    options = statement_options(
+        lab=lab,
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        language=language,
+        currency=currency,
+    )
+    if not options.whole_year:
+        raise StatementError(WHOLE_YEAR_ONLY.format(kind=KIND))
+    lang = options.language
+    execution = budget_execution(lab=lab, fiscal_year=options.fiscal_year)
+    rates = _rates(options, execution.rates, execution.months_without_rate)
+    pick = _picker(rates is not None)
+    sections = []
+    for source in execution.by_source:
+        rows: list[Row] = []
+        for group in (g for g in execution.groups if g.key[0] == source.key[0]):
+            envelope = word(TEXT, lang, group.key[1])
+            rows.append(Row(("", envelope, *(None,) * 6), style="heading"))
+            rows.extend(_line_row(line, pick(line), lang) for line in group.lines)
+            name = word(TEXT, lang, "subtotal", name=envelope)
+            rows.append(_figures_row("", name, pick(group)))
+        rows.append(
+            _figures_row("", word(TEXT, lang, "source_total", name=source.label), pick(source))
+        )
+        sections.append(Section(f"{source.label} ({source.key[0]})", tuple(rows)))
+    total = execution.total_eur if rates is not None else execution.total_book
+    assert total is not None  # every month had a rate (checked in _rates)
+    notes = (
+        word(TEXT, lang, "converted" if rates else "booked", book=lab.book_currency),
+        word(TEXT, lang, "formula"),
+        word(TEXT, lang, "as_of", day=format_date(timezone.localdate(), lang)),
+    )
+    return Statement(
+        kind=KIND,
+        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        lab=lab_header(lab),
+        period_from=options.date_from,
+        period_to=options.date_to,
+        currency=options.currency,
+        language=lang,
+        generated_at=now(),
+        columns=columns(lang),
+        sections=tuple(sections),
+        totals=(_figures_row("", common(lang, "total"), total, "total"),),
+        notes=notes,
+        landscape=True,
+        parameters=options.parameters(KIND),
+        **annex(options, rates),
+    )
+
+
+def columns(language: str) -> tuple[Column, ...]:
+    def amount(key: str) -> Column:
+        return Column(key, word(TEXT, language, key), "amount", 13)
+
+    return (
+        Column("code", word(TEXT, language, "code"), "text", 10),
+        Column("line", word(TEXT, language, "line"), "text", 30),
+        amount("allocated"),
+        amount("amendments"),
+        amount("committed"),
+        amount("spent"),
+        amount("available"),
+        Column("consumed", word(TEXT, language, "consumed"), "percent", 9),
+    )
+
+
+def _rates(
+    options: StatementOptions,
+    used: tuple[tuple[date, Decimal], ...],
+    missing: tuple[date, ...],
+) -> MonthRates | None:
+    if not options.converting:
+        return None
+    if missing:
+        raise StatementError(NO_RATE.format(currency=options.book_currency, month=missing[0]))
+    rates = MonthRates(options.book_currency)
+    for month, _units in used:
+        rates.rate(month)  # records the rate, its date and source for the annex
+    return rates
+
+
+def _picker(eur: bool) -> Callable[[BudgetLineRow | BudgetGroup], BudgetFigures]:
+    def pick(item: BudgetLineRow | BudgetGroup) -> BudgetFigures:
+        figures = item.eur if eur else item.book
+        assert figures is not None  # every month had a rate (checked in _rates)
+        return figures
+
+    return pick
+
+
+def _ratio(figures: BudgetFigures) -> Decimal | None:
+    if figures.budget <= 0:
+        return None
+    return (figures.consumed / figures.budget).quantize(RATIO_PLACES)
+
+
+def _cells(figures: BudgetFigures) -> tuple[Decimal | None, ...]:
+    return (
+        figures.allocated,
+        figures.amendments,
+        figures.committed,
+        figures.spent,
+        figures.available,
+        _ratio(figures),
+    )
+
+
+def _line_row(line: BudgetLineRow, figures: BudgetFigures, language: str) -> Row:
+    label = line.label_fr if language == "fr" else line.label_en
+    return Row((line.code, label, *_cells(figures)))
+
+
+def _figures_row(
+    code: str, label: str, figures: BudgetFigures, style: RowStyle = "subtotal"
+) -> Row:
+    return Row((code, label, *_cells(figures)), style=style)

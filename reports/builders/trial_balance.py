@@ -1,0 +1,113 @@
+"""Trial balance (balance générale): per account, opening balance, debits and credits
+of the period, closing balance; subtotals per PCG class and grand totals."""
+
+from datetime import date
+from itertools import groupby
+
+from irls.models import Lab
+from reports.builders.common import (
+    AccountInfo,
+    Figures,
+    account_figures,
+    accounts_by_id,
+    annex,
+    class_title,
+    common,
+    currency_notes,
+    lab_header,
+    month_rates,
+    now,
+    rounding_figures,
+    statement_options,
+    word,
+)
+from reports.statement import Column, Row, RowStyle, Section, Statement
+
+KIND = "trial-balance"
+
+TEXT = {
+    "en": {"title": "Trial balance {year}"},
+    "fr": {"title": "Balance générale {year}"},
+}
+
+
+def trial_balance_build(
+    *,
+    lab: Lab,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    language: str = "en",
+    currency: str | None = None,
+) -> Statement:
+    """The trial balance of `lab` for a fiscal year or a period inside one."""
+    options = statement_options(
+        lab=lab,
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        language=language,
+        currency=currency,
+    )
+    lang = options.language
+    rates = month_rates(options)
+    figures = account_figures(options, rates)
+    accounts = accounts_by_id(figures)
+    sections = []
+    total = Figures()
+    for pcg_class, members in groupby(accounts, key=lambda a: a.code[0]):
+        members_list = list(members)
+        rows = [_row(account, figures[account.id], lang) for account in members_list]
+        subtotal = sum((figures[account.id] for account in members_list), Figures())
+        total += subtotal
+        rows.append(_figures_row("", common(lang, "subtotal_class", n=pcg_class), subtotal))
+        sections.append(Section(class_title(lang, pcg_class), tuple(rows)))
+    totals: list[Row] = []
+    if rates is not None:
+        rounding = rounding_figures(total)
+        totals.append(_figures_row("", common(lang, "rounding"), rounding, style="note"))
+        total += rounding
+    totals.append(_figures_row("", common(lang, "total"), total, style="total"))
+    return Statement(
+        kind=KIND,
+        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        lab=lab_header(lab),
+        period_from=options.date_from,
+        period_to=options.date_to,
+        currency=options.currency,
+        language=lang,
+        generated_at=now(),
+        columns=columns(lang),
+        sections=tuple(sections),
+        totals=tuple(totals),
+        notes=(
+            *currency_notes(options),
+            common(lang, "signs"),
+            common(lang, "posted_only"),
+        ),
+        landscape=True,
+        parameters=options.parameters(KIND),
+        **annex(options, rates),
+    )
+
+
+def columns(language: str) -> tuple[Column, ...]:
+    return (
+        Column("account", common(language, "account"), "text", 8),
+        Column("name", common(language, "name"), "text", 30),
+        Column("opening", common(language, "opening"), "amount", 14),
+        Column("debit", common(language, "debit"), "amount", 14),
+        Column("credit", common(language, "credit"), "amount", 14),
+        Column("closing", common(language, "closing"), "amount", 14),
+    )
+
+
+def _row(account: AccountInfo, figures: Figures, language: str) -> Row:
+    return _figures_row(account.code, account.name(language), figures)
+
+
+def _figures_row(code: str, label: str, figures: Figures, style: RowStyle = "subtotal") -> Row:
+    return Row(
+        (code, label, figures.opening, figures.debit, figures.credit, figures.closing),
+        style="normal" if code else style,
+    )

@@ -1,0 +1,115 @@
+"""The statements page's forms: which statement to issue, and a file to check."""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from irls.models import FundingSource, Institution, Lab
+from ledger.models import FiscalYear
+from reports.builders import FEC
+from reports.services import PDF, TXT, XLSX
+
+MAX_UPLOAD = 50 * 1024 * 1024  # bytes: far above any statement the project issues
+
+KIND_CHOICES = [
+    ("trial-balance", _("Trial balance")),
+    ("general-ledger", _("General ledger")),
+    ("journal", _("Journals")),
+    ("budget-execution", _("Budget execution")),
+    ("partner", _("Partner statement")),
+    ("grant", _("Grant statement")),
+    ("balance-sheet", _("Balance sheet")),
+    ("income-statement", _("Income statement")),
+    (FEC, _("FEC (audit export)")),
+]
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
+FORMAT_CHOICES = [(PDF, "PDF"), (XLSX, "XLSX"), (TXT, _("Text (FEC only)"))]
+NEEDS_PARTNER = _("Choose the partner institution of the partner statement.")
+NEEDS_GRANT = _("Choose the funding source of the grant statement.")
+TEXT_IS_FEC = _("Text is the format of the FEC only: choose PDF or XLSX.")
+TOO_BIG = _("The file is larger than %(size)s MB: it is not a statement issued here.")
+
+
+class StatementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Statement"), choices=KIND_CHOICES)
+    year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    currency = forms.ChoiceField(label=_("Currency"))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+    partner = forms.ChoiceField(label=_("Partner institution"), required=False)
+    grant = forms.ChoiceField(label=_("Funding source"), required=False)
+
+    def __init__(self, *args: Any, lab: Lab, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        years = list(
+            FiscalYear.objects.filter(lab=lab).order_by("-year").values_list("year", flat=True)
+        )
+        self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        self.fields["currency"].choices = [  # type: ignore[attr-defined]
+            (lab.book_currency, lab.book_currency),
+            ("EUR", "EUR"),
+        ]
+        partners = Institution.objects.filter(
+            Q(partnerships__lab=lab) | Q(funded__lab=lab)
+        ).distinct()
+        self.fields["partner"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (i.code, f"{i.code} · {i.name}") for i in partners.order_by("code")
+        ]
+        self.fields["grant"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (s.code, f"{s.code} · {s.name}")
+            for s in FundingSource.objects.filter(lab=lab).order_by("code")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind == FEC:
+            data["format"] = TXT
+        elif data.get("format") == TXT:
+            self.add_error("format", TEXT_IS_FEC)
+        # The other fields stay filled when the kind changes: keep only what it uses.
+        if kind != "partner":
+            data["partner"] = ""
+        elif not data.get("partner"):
+            self.add_error("partner", NEEDS_PARTNER)
+        if kind != "grant":
+            data["grant"] = ""
+        elif not data.get("grant"):
+            self.add_error("grant", NEEDS_GRANT)
+        return data
+
+    def statement_options(self) -> dict[str, Any]:
+        """The keyword arguments of `statement_issue`, from a valid form."""
+        data = self.cleaned_data
+        date_from: date | None = data.get("date_from")
+        date_to: date | None = data.get("date_to")
+        return {
+            "kind": data["kind"],
+            "year": data["year"],
+            "date_from": date_from,
+            "date_to": date_to,
+            "language": data["language"],
+            "currency": data["currency"],
+            "format": data["format"],
+            "partner": data["partner"],
+            "grant": data["grant"],
+        }
+
+
+class CheckForm(forms.Form):
+    file = forms.FileField(label=_("Statement file"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(TOO_BIG, params={"size": MAX_UPLOAD // (1024 * 1024)})
+        return upload

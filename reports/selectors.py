@@ -1,0 +1,102 @@
+"""Reads of the statement archive: a lab's issued statements, and the check of a file in
+hand against it (was it issued here, when, for whom, and have the books moved since)."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from irls.access import UserLike, labs_for_user
+from irls.models import Lab
+from ledger.models import JournalEntry, LedgerChain
+from reports.models import IssuedStatement
+
+
+def issued_statements(*, lab: Lab) -> QuerySet[IssuedStatement]:
+    """The statements issued for `lab`, latest first, without their bytes."""
+    return IssuedStatement.objects.filter(lab=lab).defer("content").select_related("issued_by")
+
+
+def issued_statement_for_user_or_404(
+    user: UserLike, *, lab: Lab, statement_id: int
+) -> IssuedStatement:
+    """Statement `statement_id` of `lab`, if `user` may read that lab; Http404 otherwise,
+    whether it exists or not."""
+    return get_object_or_404(
+        IssuedStatement.objects.select_related("lab", "issued_by"),
+        pk=statement_id,
+        lab=lab,
+        lab__in=labs_for_user(user),
+    )
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    """What the archive says of a file: issued here or not, and the books since."""
+
+    sha256: str
+    size: int
+    issued: IssuedStatement | None = None
+    times_issued: int = 0
+    entries_since: int = 0  # posted entries of the lab since the file was issued
+    altered: bool = False  # the chain no longer passes through the head recorded at issue
+
+    @property
+    def found(self) -> bool:
+        return self.issued is not None
+
+    @property
+    def ledger_changed(self) -> bool:
+        return self.entries_since != 0 or self.altered
+
+    @property
+    def message(self) -> str:
+        """The verdict in one sentence (English; the page words it in the reader's language)."""
+        if self.issued is None:
+            return "This file was not issued by IRL Ledger: no statement has its sha256."
+        issued = self.issued
+        text = (
+            f"Issued by IRL Ledger on {issued.issued_at:%Y-%m-%d %H:%M} for {issued.lab.code}"
+            f" ({issued.kind}, {issued.file_name}), by "
+            f"{issued.issued_by.get_username() if issued.issued_by else 'the system'}."
+        )
+        if self.altered:
+            return text + " The books were ALTERED since: the hash chain no longer matches."
+        if self.entries_since:
+            return text + f" The ledger has changed since: {self.entries_since} entries posted."
+        return text + " The ledger has not changed since."
+
+
+def statement_check(*, data: bytes, labs: QuerySet[Lab] | None = None) -> StatementCheck:
+    """Whether `data` is exactly a statement the project issued (by sha256, within `labs`
+    when given), and whether the lab's ledger has changed since."""
+    digest = hashlib.sha256(data).hexdigest()
+    matches = IssuedStatement.objects.filter(sha256=digest).defer("content")
+    if labs is not None:
+        matches = matches.filter(lab__in=labs)
+    first = matches.select_related("lab", "issued_by").order_by("issued_at", "id").first()
+    if first is None:
+        return StatementCheck(digest, len(data))
+    chain = LedgerChain.objects.filter(lab=first.lab).first()
+    length = chain.length if chain is not None else 0
+    return StatementCheck(
+        sha256=digest,
+        size=len(data),
+        issued=first,
+        times_issued=matches.count(),
+        entries_since=length - first.chain_length,
+        altered=not _chain_passes_through(first),
+    )
+
+
+def _chain_passes_through(issued: IssuedStatement) -> bool:
+    """True when the entry that was the chain's head at issue still carries that hash."""
+    if issued.chain_length == 0:
+        return True
+    head = (
+        JournalEntry.objects.filter(lab=issued.lab, chain_index=issued.chain_length)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    return head == issued.chain_head

@@ -1,0 +1,202 @@
+"""Issuing statements: build, render, and keep the file in the archive with the proof an
+auditor checks it against (sha256, and the ledger's hash-chain head at issue)."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from irls.access import READ_ROLES
+from irls.models import Lab
+from ledger.models import LedgerChain
+from ledger.services import audit_record
+from ledger.services.access import require_role
+from reports.builders import FEC, check_kind, statement_build
+from reports.builders.common import StatementOptions, statement_options
+from reports.exceptions import (
+    BAD_FORMAT,
+    FEC_IN_BOOK_CURRENCY,
+    LEDGER_MOVING,
+    RENDERER_MISSING,
+    WHOLE_YEAR_ONLY,
+    StatementError,
+)
+from reports.fec import fec_build, fec_file_name
+from reports.models import IssuedStatement
+from reports.statement import Statement
+
+PDF, XLSX, TXT = IssuedStatement.Format.PDF, IssuedStatement.Format.XLSX, IssuedStatement.Format.TXT
+CONTENT_TYPES: dict[str, str] = {
+    PDF: "application/pdf",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    TXT: "text/plain; charset=utf-8",
+}
+# Postings while a statement is built would make it match no single state of the books:
+# it is built again, a few times at most.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Produced:
+    content: bytes
+    file_name: str
+    parameters: dict[str, str]
+
+
+def formats_for(kind: str) -> tuple[str, ...]:
+    return (TXT,) if kind == FEC else (PDF, XLSX)
+
+
+def statement_issue(
+    *,
+    acting_user: User | None,
+    lab: Lab,
+    kind: str,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    language: str = "en",
+    currency: str | None = None,
+    partner: str = "",
+    grant: str = "",
+    format: str | None = None,  # the option's name on the command line
+) -> IssuedStatement:
+    """Build statement `kind` of `lab`, render it, and archive the file with who asked,
+    when, its sha256 and the ledger's chain head; audited as 'statement.issue'.
+
+    `acting_user` None is the system (a management command run by the operator)."""
+    if acting_user is not None:
+        require_role(acting_user, lab, "issue statements", READ_ROLES)
+    check_kind(kind, partner=partner, grant=grant)
+    fmt = format or formats_for(kind)[0]
+    if fmt not in formats_for(kind):
+        raise StatementError(
+            BAD_FORMAT.format(value=fmt, kind=kind, formats=" or ".join(formats_for(kind)))
+        )
+    options = statement_options(
+        lab=lab,
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        language=language,
+        currency=currency,
+    )
+    for _attempt in range(ATTEMPTS):
+        chain = _chain_state(lab)
+        produced = _produce(options, kind, fmt, partner=partner, grant=grant)
+        if _chain_state(lab) == chain:
+            break
+    else:
+        raise StatementError(LEDGER_MOVING.format(lab=lab.code))
+    with transaction.atomic():
+        issued = IssuedStatement.objects.create(
+            lab=lab,
+            kind=kind,
+            format=fmt,
+            parameters={**produced.parameters, "format": fmt},
+            file_name=produced.file_name,
+            sha256=hashlib.sha256(produced.content).hexdigest(),
+            size=len(produced.content),
+            content=produced.content,
+            chain_length=chain[0],
+            chain_head=chain[1],
+            issued_by=acting_user,
+        )
+        audit_record(
+            actor=acting_user,
+            action="statement.issue",
+            obj=issued,
+            lab=lab,
+            after={
+                "kind": kind,
+                "format": fmt,
+                "parameters": issued.parameters,
+                "file_name": issued.file_name,
+                "sha256": issued.sha256,
+                "size": issued.size,
+                "chain_length": issued.chain_length,
+                "chain_head": issued.chain_head,
+            },
+        )
+    return issued
+
+
+def statement_download(*, acting_user: User, issued: IssuedStatement) -> IssuedStatement:
+    """Hand an archived statement out again, byte for byte; audited as 'statement.download'."""
+    require_role(acting_user, issued.lab, "download statements", READ_ROLES)
+    audit_record(
+        actor=acting_user,
+        action="statement.download",
+        obj=issued,
+        lab=issued.lab,
+        after={"sha256": issued.sha256, "file_name": issued.file_name},
+    )
+    return issued
+
+
+def _chain_state(lab: Lab) -> tuple[int, str]:
+    state = LedgerChain.objects.filter(lab=lab).values_list("length", "head_hash").first()
+    return state if state is not None else (0, "")
+
+
+def _produce(
+    options: StatementOptions, kind: str, fmt: str, *, partner: str, grant: str
+) -> _Produced:
+    lab = options.lab
+    if kind == FEC:
+        if not options.whole_year:
+            raise StatementError(WHOLE_YEAR_ONLY.format(kind=FEC))
+        if options.converting:
+            raise StatementError(FEC_IN_BOOK_CURRENCY.format(book=lab.book_currency))
+        year = options.fiscal_year.year
+        parameters = options.parameters(FEC)
+        del parameters["language"]
+        return _Produced(fec_build(lab, year), fec_file_name(lab, year), parameters)
+    statement = statement_build(
+        kind=kind,
+        lab=lab,
+        year=options.fiscal_year.year,
+        date_from=options.date_from,
+        date_to=options.date_to,
+        language=options.language,
+        currency=options.currency,
+        partner=partner,
+        grant=grant,
+    )
+    return _Produced(
+        render(statement, fmt),
+        statement_file_name(options, kind, fmt, partner or grant),
+        statement.parameters,
+    )
+
+
+def render(statement: Statement, fmt: str) -> bytes:
+    """The statement as a PDF or XLSX file."""
+    renderer: Any
+    try:
+        if fmt == PDF:
+            from reports.render.pdf import render_pdf as renderer
+        else:
+            from reports.render.xlsx import render_xlsx as renderer
+    except ImportError as exc:
+        raise StatementError(RENDERER_MISSING.format(format=fmt.upper(), detail=exc)) from exc
+    content: bytes = renderer(statement)
+    return content
+
+
+def statement_file_name(options: StatementOptions, kind: str, fmt: str, subject: str = "") -> str:
+    """CINTRA_trial-balance_2025_en_SGD.pdf; a period inside the year is written
+    20250101-20250630; a partner or grant statement names its partner or grant."""
+    period = (
+        str(options.fiscal_year.year)
+        if options.whole_year
+        else f"{options.date_from:%Y%m%d}-{options.date_to:%Y%m%d}"
+    )
+    parts = [options.lab.code, kind, period]
+    if subject:
+        parts.append("".join(c if c.isalnum() or c in "-." else "-" for c in subject))
+    parts += [options.language, options.currency]
+    return "_".join(parts) + f".{fmt}"

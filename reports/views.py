@@ -1,0 +1,151 @@
+"""A lab's statements page: issue a statement, download earlier ones, check a file.
+
+Thin: look the lab up inside the labs the user may read (`lab_for_user_or_404`, so a
+lab of someone else answers 404 on every URL), call a service or selector, render.
+Every file leaves with Cache-Control: no-store, as an attachment, and its handing out
+is in the archive (issue) or the audit trail (download).
+"""
+
+import codecs
+from typing import Any, cast
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from irls.access import lab_for_user_or_404, labs_for_user
+from irls.models import Lab
+from ledger.exceptions import LedgerError
+from reports.fec import FIELDS as FEC_FIELDS
+from reports.fec import fec_validate
+from reports.forms import MAX_UPLOAD, TOO_BIG, CheckForm, StatementForm
+from reports.models import IssuedStatement
+from reports.selectors import (
+    StatementCheck,
+    issued_statement_for_user_or_404,
+    issued_statements,
+    statement_check,
+)
+from reports.services import CONTENT_TYPES, statement_download, statement_issue
+
+ARCHIVE_PER_PAGE = 25
+# A request body this much above the upload limit is refused before it is read.
+BODY_MARGIN = 1024 * 1024
+
+
+@login_required
+@require_GET
+def statements(request: HttpRequest, code: str) -> HttpResponse:
+    """The page: the form to issue a statement, the check form, the lab's archive."""
+    lab = lab_for_user_or_404(request.user, code)
+    return _page(request, lab, _statement_form(lab), CheckForm())
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, code: str) -> HttpResponse:
+    """Issue the statement asked for and hand the file out (archived first)."""
+    lab = lab_for_user_or_404(request.user, code)
+    form = StatementForm(request.POST, lab=lab)
+    if form.is_valid():
+        try:
+            issued = statement_issue(
+                acting_user=_user(request), lab=lab, **form.statement_options()
+            )
+        except LedgerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _attachment(issued)
+    return _page(request, lab, form, CheckForm(), status=400)
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, code: str, statement_id: int) -> HttpResponse:
+    """An archived statement again, byte for byte."""
+    lab = lab_for_user_or_404(request.user, code)
+    issued = issued_statement_for_user_or_404(request.user, lab=lab, statement_id=statement_id)
+    return _attachment(statement_download(acting_user=_user(request), issued=issued))
+
+
+@login_required
+@require_POST
+def check(request: HttpRequest, code: str) -> HttpResponse:
+    """Say whether an uploaded file is a statement issued here, and if the books moved since;
+    a FEC file (from here or elsewhere) is also checked against the FEC format."""
+    lab = lab_for_user_or_404(request.user, code)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD + BODY_MARGIN:
+        refused = TOO_BIG % {"size": MAX_UPLOAD // (1024 * 1024)}
+        return _page(request, lab, _statement_form(lab), CheckForm(), refused=refused, status=413)
+    form = CheckForm(request.POST, request.FILES)
+    result: StatementCheck | None = None
+    fec_problems: list[str] | None = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        result = statement_check(data=data, labs=labs_for_user(request.user))
+        if data.removeprefix(codecs.BOM_UTF8).startswith(FEC_FIELDS[0].encode()):
+            fec_problems = fec_validate(data, upload.name)
+    status = 200 if result is not None else 400
+    return _page(
+        request,
+        lab,
+        _statement_form(lab),
+        form,
+        result=result,
+        fec_problems=fec_problems,
+        status=status,
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # login_required: an authenticated user
+
+
+def _statement_form(lab: Lab) -> StatementForm:
+    language = "fr" if (get_language() or "en").startswith("fr") else "en"
+    return StatementForm(
+        lab=lab,
+        initial={"language": language, "currency": lab.book_currency, "format": "pdf"},
+    )
+
+
+def _page(
+    request: HttpRequest,
+    lab: Lab,
+    form: StatementForm,
+    check_form: CheckForm,
+    *,
+    result: StatementCheck | None = None,
+    fec_problems: list[str] | None = None,
+    refused: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    archive = Paginator(issued_statements(lab=lab), ARCHIVE_PER_PAGE)
+    context: dict[str, Any] = {
+        "lab": lab,
+        "form": form,
+        "check_form": check_form,
+        "result": result,
+        "fec_problems": fec_problems,
+        "refused": refused,
+        "archive": archive.get_page(request.GET.get("page")),
+        "max_upload_mb": MAX_UPLOAD // (1024 * 1024),
+    }
+    return render(request, "reports/statements.html", context, status=status)
+
+
+def _attachment(issued: IssuedStatement) -> HttpResponse:
+    response = HttpResponse(bytes(issued.content), content_type=CONTENT_TYPES[issued.format])
+    response["Content-Disposition"] = (
+        content_disposition_header(True, issued.file_name) or "attachment"
+    )
+    response["Content-Length"] = str(issued.size)
+    response["Cache-Control"] = "no-store"
+    response["X-Statement-SHA256"] = issued.sha256
+    return response
