@@ -165,6 +165,8 @@ def _income(lab: DemoLab, row: IncomeRow) -> list[PlannedEntry]:
             lab.bank_line(
                 row.bank, "debit", amount, row.currency, on, bank_rate=None, key=row.key, label=name
             ),
+            # The funder is named on the income line, so its partner or grant statement
+            # finds money that came without an invoice.
             lab.line(
                 row.account,
                 "credit",
@@ -173,6 +175,7 @@ def _income(lab: DemoLab, row: IncomeRow) -> list[PlannedEntry]:
                 on,
                 label=row.description,
                 funding=row.funding,
+                third_party=funder,
             ),
         ]
         return [
