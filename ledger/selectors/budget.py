@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import F, QuerySet, Sum
 
@@ -131,8 +132,17 @@ class BudgetExecution:
     by_envelope: tuple[BudgetGroup, ...]
     total_book: BudgetFigures
     total_eur: BudgetFigures | None
-    rates: tuple[tuple[date, Decimal], ...]
+    rates: tuple["RateUsed", ...]
     months_without_rate: tuple[date, ...]
+
+
+class RateUsed(NamedTuple):
+    """The rate an amount of `month` was converted at: which rate, of which date, which source."""
+
+    month: date
+    valid_from: date
+    units_per_eur: Decimal
+    source: str = ExchangeRate.Source.CHANCELLERY
 
 
 class _Rates:
@@ -151,7 +161,7 @@ class _Rates:
         self.dates = [d for d, _ in rows]
         self.values = [v for _, v in rows]
         self.missing: set[date] = set()
-        self.used: dict[date, Decimal] = {}
+        self.used: dict[date, RateUsed] = {}
 
     def to_eur(self, amount: Decimal, on: date) -> Decimal | None:
         month = on.replace(day=1)
@@ -159,7 +169,7 @@ class _Rates:
         if i < 0:
             self.missing.add(month)
             return None
-        self.used[month] = self.values[i]
+        self.used[month] = RateUsed(month, self.dates[i], self.values[i])
         return amount / self.values[i]
 
 
@@ -225,7 +235,7 @@ def budget_execution(
         by_envelope=_grouped(rows, lambda r: (r.envelope,), lambda r: r.envelope),
         total_book=sum((r.book for r in rows), BudgetFigures()),
         total_eur=_sum_eur(rows),
-        rates=tuple(sorted(rates.used.items())),
+        rates=tuple(rates.used[month] for month in sorted(rates.used)),
         months_without_rate=tuple(sorted(rates.missing)),
     )
 
