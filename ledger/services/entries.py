@@ -6,15 +6,15 @@ again underneath, so a bug here cannot break the books.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -67,6 +67,10 @@ from ledger.services.budget import Overspending, posting_budget_check
 from ledger.services.guarded import db_guarded
 
 ZERO = Decimal("0.00")
+SMALL_BATCH = 20  # below this, joining lab, journal and year costs less than three queries
+
+_Locked = TypeVar("_Locked", LedgerChain, LedgerSequence)
+_K = TypeVar("_K")
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,13 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
 def _locked_drafts(ids: list[int]) -> list[JournalEntry]:
     """The entries to post, locked, in date order, with their lab, journal and year
     attached from one small query each (not one joined model per entry)."""
+    if len(ids) <= SMALL_BATCH:
+        return list(
+            JournalEntry.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("lab", "journal", "fiscal_year")
+            .order_by("date", "id")
+        )
     drafts = list(
         JournalEntry.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
@@ -475,30 +486,41 @@ def _closed_months(drafts: list[JournalEntry]) -> set[tuple[int, int, int]]:
 
 
 def _locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
-    for lab_id in lab_ids:
+    """The labs' chain heads, locked; a lab's first posting creates its row."""
+    locked = _lock(LedgerChain.objects.filter(lab_id__in=lab_ids), lambda c: c.lab_id)
+    for lab_id in set(lab_ids) - set(locked):
         LedgerChain.objects.get_or_create(lab_id=lab_id)
-    return {
-        c.lab_id: c
-        for c in LedgerChain.objects.select_for_update()
-        .filter(lab_id__in=lab_ids)
-        .order_by("lab_id")
-    }
+        locked[lab_id] = LedgerChain.objects.select_for_update().get(lab_id=lab_id)
+    return locked
 
 
 def _locked_sequences(
     keys: list[tuple[int, int, int]],
 ) -> dict[tuple[int, int, int], LedgerSequence]:
-    locked = {}
+    """The numbering counters of (lab, journal, year), locked; created on first use."""
+    wanted = Q()
     for lab_id, journal_id, fiscal_year_id in keys:
-        LedgerSequence.objects.get_or_create(
-            lab_id=lab_id, journal_id=journal_id, fiscal_year_id=fiscal_year_id
-        )
+        wanted |= Q(lab_id=lab_id, journal_id=journal_id, fiscal_year_id=fiscal_year_id)
+    locked = _lock(
+        LedgerSequence.objects.filter(wanted),
+        lambda s: (s.lab_id, s.journal_id, s.fiscal_year_id),
+    )
+    for lab_id, journal_id, fiscal_year_id in set(keys) - set(locked):
+        key: dict[str, Any] = {
+            "lab_id": lab_id,
+            "journal_id": journal_id,
+            "fiscal_year_id": fiscal_year_id,
+        }
+        LedgerSequence.objects.get_or_create(**key)
         locked[(lab_id, journal_id, fiscal_year_id)] = (
-            LedgerSequence.objects.select_for_update().get(
-                lab_id=lab_id, journal_id=journal_id, fiscal_year_id=fiscal_year_id
-            )
+            LedgerSequence.objects.select_for_update().get(**key)
         )
     return locked
+
+
+def _lock(rows: QuerySet[_Locked], key: Callable[[_Locked], _K]) -> dict[_K, _Locked]:
+    # Always in id order, so two postings lock shared rows in the same order (no deadlock).
+    return {key(row): row for row in rows.select_for_update().order_by("id")}
 
 
 _POST_SQL = (
