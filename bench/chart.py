@@ -102,8 +102,64 @@ BUDGET_NATURES = [
     ("EQP", "equipment", "equipment", ("2154", "2183", "2184")),
 ]
 NATURE_OF = {code: nature for nature, _, _, codes in BUDGET_NATURES for code in codes}
+# For ledgers with many budget lines (generate.py --budget-lines): more funding sources,
+# each with several lines of each nature (projects, teams, work packages).
+MORE_FUNDING_SOURCES = [
+    ("NUS", "Contribution NUS", "NUS", "partner_contribution", "SGD"),
+    ("ASTAR", "A*STAR research contract", "ASTAR", "contract", "SGD"),
+    ("NRF", "NRF grant", "NRF", "grant", "SGD"),
+    ("ANR", "ANR grant", "ANR", "grant", "EUR"),
+    ("ERC", "ERC grant", "ERC", "grant", "EUR"),
+    ("THALES", "Thales research contract", "THALES", "contract", "SGD"),
+]
+INSTITUTIONS = {
+    # code: name, kind, country
+    "CNRS": ("Centre national de la recherche scientifique", "research", "FR"),
+    "NTU": ("Nanyang Technological University", "university", "SG"),
+    "NUS": ("National University of Singapore", "university", "SG"),
+    "ASTAR": ("Agency for Science, Technology and Research", "agency", "SG"),
+    "NRF": ("National Research Foundation", "agency", "SG"),
+    "ANR": ("Agence nationale de la recherche", "agency", "FR"),
+    "ERC": ("European Research Council", "agency", "BE"),
+    "THALES": ("Thales", "company", "FR"),
+}
 if set(NATURE_OF) != {code for code, _, _ in CHART if code[0] == "6" or code[:2] == "21"}:
     raise AssertionError("every expense and equipment account belongs to one budget nature")
+
+
+@dataclass(frozen=True)
+class PlannedBudgetLine:
+    code: str
+    source: str
+    nature: str  # a code of BUDGET_NATURES
+    part: int | None = None  # its number among the lines of its source and nature
+
+
+def budget_line_plan(count: int | None) -> list[PlannedBudgetLine]:
+    """A lab's budget lines of a year. None: one line per funding source of
+    FUNDING_SOURCES and nature (DOT-FOU, NTU-FOU, ...: 12). A count (at least one per
+    nature): that many lines over every source (FUNDING_SOURCES + MORE_FUNDING_SOURCES)
+    and nature, numbered round after round (DOT-FOU-1, ..., THALES-EQP-1, DOT-MIS-2, ...),
+    so that each source and nature holds about as many lines."""
+    natures = list(dict.fromkeys(nature for nature, _, _, _ in BUDGET_NATURES))
+    if count is None:
+        return [
+            PlannedBudgetLine(f"{source}-{nature}", source, nature)
+            for source, *_ in FUNDING_SOURCES
+            for nature in natures
+        ]
+    if count < len(natures):
+        raise ValueError(f"at least {len(natures)} budget lines: one per nature")
+    sources = [source for source, *_ in FUNDING_SOURCES + MORE_FUNDING_SOURCES]
+    rounds = itertools.count(1)
+    planned: list[PlannedBudgetLine] = []
+    while len(planned) < count:
+        k = next(rounds)
+        for source, nature in itertools.product(sources, natures):
+            if len(planned) < count:
+                planned.append(PlannedBudgetLine(f"{source}-{nature}-{k}", source, nature, k))
+    return planned
+
 
 # Operating expenses an invoice is booked to, with how often.
 OPERATING = ["6061", "6063", "6064", "6068", "611", "6132", "6135", "6152", "6156", "616"]

@@ -17,6 +17,11 @@ check is computed here exactly as posting would:
   (`entry_date`, which posting stamps), foreign-currency lines with rate, date, source;
 - every expense and equipment line names a budget line of its fiscal year, and the
   monthly spending totals (`BudgetSpending`) the posting trigger would have kept;
+  by default 12 budget lines a lab and year (2 funding sources x 6 natures); with
+  `budget_lines` (--budget-lines 200) that many over 8 funding sources, allocated from
+  the spending expected, and the big lab's year then also gets amendments (top-ups,
+  cuts, transfers) and open commitments, some partly invoiced by posted entries, all
+  through the services once the guards are back;
 - EUR lines converted at the monthly chancellery rates, which are recorded
   (`exchange_rate_set`).
 
@@ -31,6 +36,7 @@ Run alone (on a database already migrated, or pass --migrate):
 """
 
 import argparse
+import bisect
 import calendar
 import functools
 import math
@@ -61,25 +67,36 @@ from bench.chart import (
     BENCH_USER,
     BUDGET_NATURES,
     FUNDING_SOURCES,
+    INSTITUTIONS,
     JOURNALS,
     LAB_CODES,
+    MORE_FUNDING_SOURCES,
     NATURE_OF,
     TEMPLATES,
     Built,
+    PlannedBudgetLine,
     Spec,
+    budget_line_plan,
     plan,
 )
 from irls import services as irls_services
 from irls.models import Institution, Lab, Role, RoleGrant
 from ledger import db_guards, services
+from ledger.fields import round_cents
 from ledger.hashing import chain_hash
 from ledger.models import (
+    Account,
+    BudgetAmendment,
+    BudgetLine,
     BudgetSpending,
+    Commitment,
+    Journal,
     JournalEntry,
     JournalLine,
     LedgerChain,
     LedgerSequence,
 )
+from ledger.selectors import budget_availability
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,9 @@ class LedgerSpec:
     others: float = 0.05  # every other block (other labs, the year before) holds lines*others
     seed: int = 2025
     chunk: int = 50_000  # lines written per transaction
+    # Budget lines of each lab and year. None: one per funding source and nature (12),
+    # with allocations no line exceeds. A number: that many (see BudgetPlan).
+    budget_lines: int | None = None
 
 
 @dataclass
@@ -100,7 +120,11 @@ class LabBooks:
     accounts: dict[str, int]
     journals: dict[str, int]
     fiscal_years: dict[int, int]
-    budget_lines: dict[tuple[int, str, str], int]  # (year, source, nature) -> id
+    budget_lines: dict[tuple[int, str], int]  # (year, code) -> id
+    # (year, nature) -> ids of its budget lines and their cumulative weights (many lines)
+    budget_choices: dict[tuple[int, str], tuple[list[int], list[float]]] = field(
+        default_factory=dict
+    )
     chain_length: int = 0
     head_hash: str = ""
     seqs: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
@@ -116,6 +140,7 @@ class Generated:
     entries: int = 0
     lines: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    budget: dict[str, Any] = field(default_factory=dict)  # the budget activity, if any
 
 
 def entry_dates(r: random.Random, year: int, k: int) -> list[date]:
@@ -219,6 +244,9 @@ class BlockWriter:
         self.write_seconds = 0.0
         self.total_entries = 0
         self.total_lines = 0
+        # Draws the budget line of each expense line when there are several of a nature;
+        # apart from the entries' generator, so the entries stay those of the default.
+        self.pick = random.Random(spec.seed + 1)
 
     @functools.cache  # noqa: B019  (one writer a run, a few hundred days)
     def _day(self, on: date) -> tuple[str, datetime, str, str]:
@@ -242,9 +270,7 @@ class BlockWriter:
             books.balances[code] += debit - credit
             budget_line = None
             if code in NATURE_OF and journal != "AN":
-                # Four lines in five on the CNRS allocation, the others on the partner's.
-                source = FUNDING_SOURCES[self.next_line % 5 == 0][0]
-                budget_line = books.budget_lines[(year, source, NATURE_OF[code])]
+                budget_line = self._budget_line(books, year, NATURE_OF[code])
                 books.spending[(budget_line, month)] += debit - credit
             if fx is None:
                 foreign, currency, rate, fx_date, rate_source = None, None, None, None, ""
@@ -301,6 +327,15 @@ class BlockWriter:
         if len(self.lines) >= self.spec.chunk:
             self.flush()
 
+    def _budget_line(self, books: LabBooks, year: int, nature: str) -> int:
+        choices = books.budget_choices.get((year, nature))
+        if choices is None:
+            # Four lines in five on the CNRS allocation, the others on the partner's.
+            source = FUNDING_SOURCES[self.next_line % 5 == 0][0]
+            return books.budget_lines[(year, f"{source}-{nature}")]
+        ids, cumulative = choices
+        return ids[bisect.bisect_right(cumulative, self.pick.random() * cumulative[-1])]
+
     def flush(self) -> None:
         started = time.perf_counter()
         with transaction.atomic():
@@ -335,18 +370,84 @@ def _institution(code: str) -> Institution:
     existing = Institution.objects.filter(code=code).first()
     if existing:
         return existing
-    name, kind, country = {
-        "CNRS": ("Centre national de la recherche scientifique", "research", "FR"),
-        "NTU": ("Nanyang Technological University", "university", "SG"),
-    }[code]
+    name, kind, country = INSTITUTIONS[code]
     return irls_services.institution_create(
         acting_user=None, code=code, name=name, kind=kind, country=country
     )
 
 
-def books_open(code: str, years: list[int], allocation: Decimal) -> LabBooks:
+def nature_spending(seed: int, lines: int = 50_000) -> dict[str, float]:
+    """Spending (cents) each nature gets per ledger line, on average: a sample of
+    `lines` lines of the usual mix of entries, from a generator of its own."""
+    r = random.Random(seed + 2)
+    spent: dict[str, float] = defaultdict(float)
+    for k, (t, n) in enumerate(plan(r, lines)):
+        for code, debit, credit, _, _ in TEMPLATES[t].build(r, n, k, Decimal("1.45"))[2]:
+            if code in NATURE_OF:
+                spent[NATURE_OF[code]] += debit - credit
+    return {nature: cents / lines for nature, cents in spent.items()}
+
+
+class BudgetPlan:
+    """The budget lines each lab opens each year, what each is allocated, and (with
+    `spec.budget_lines`) how the expense lines of a nature spread over its lines.
+
+    Default: the 12 lines of `budget_line_plan(None)`, each allocated more than the
+    whole block could spend, expense lines split 4 to 1 between the two sources.
+    With a number of lines: each line draws a weight (log-normal), its share of the
+    spending of its nature; its allocation is the spending expected from that share
+    (`nature_spending` x the block's lines) times a factor: 1.15-1.7 for three lines in
+    four, 0.97-1.08 (near the limit, most over 90% once committed) for 15%, 0.82-0.95
+    (overspent) for 10%; rounded to 1,000."""
+
+    def __init__(self, spec: LedgerSpec) -> None:
+        self.lines = budget_line_plan(spec.budget_lines)
+        used = {planned.source for planned in self.lines}
+        self.sources = [s for s in FUNDING_SOURCES + MORE_FUNDING_SOURCES if s[0] in used]
+        self.block_lines = {(i, year): total for i, year, total in blocks(spec)}
+        self.default = Decimal(max(spec.lines, 10_000) * 100)
+        self.weights: list[float] | None = None
+        if spec.budget_lines is None:
+            return
+        r = random.Random(spec.seed + 3)
+        self.weights = [math.exp(r.gauss(0.0, 0.8)) for _ in self.lines]
+        self.factors = []
+        for _ in self.lines:
+            x = r.random()
+            low, high = (0.82, 0.95) if x < 0.10 else (0.97, 1.08) if x < 0.25 else (1.15, 1.7)
+            self.factors.append(r.uniform(low, high))
+        self.nature_weight: dict[str, float] = defaultdict(float)
+        for planned, weight in zip(self.lines, self.weights, strict=True):
+            self.nature_weight[planned.nature] += weight
+        self.per_line = nature_spending(spec.seed)
+
+    def allocation(self, lab_index: int, year: int, i: int) -> Decimal:
+        if self.weights is None:
+            return self.default
+        nature = self.lines[i].nature
+        share = self.weights[i] / self.nature_weight[nature]
+        cents = self.per_line.get(nature, 0.0) * self.block_lines.get((lab_index, year), 0)
+        thousands = round(cents * share * self.factors[i] / 100_000)
+        return Decimal(max(thousands, 1) * 1000)
+
+    def choices(
+        self, ids: dict[tuple[int, str], int], years: list[int]
+    ) -> dict[tuple[int, str], tuple[list[int], list[float]]]:
+        """(year, nature) -> ids of its lines and cumulative weights (none by default)."""
+        if self.weights is None:
+            return {}
+        choices: dict[tuple[int, str], tuple[list[int], list[float]]] = {}
+        for year in years:
+            for planned, weight in zip(self.lines, self.weights, strict=True):
+                line_ids, cumulative = choices.setdefault((year, planned.nature), ([], []))
+                line_ids.append(ids[(year, planned.code)])
+                cumulative.append((cumulative[-1] if cumulative else 0.0) + weight)
+        return choices
+
+
+def books_open(code: str, lab_index: int, years: list[int], budget: BudgetPlan) -> LabBooks:
     """A lab with the bench chart, its journals, open fiscal years, funding sources and
-    budget lines (`allocation` each), all through the services."""
+    budget lines (`budget`), all through the services."""
     cnrs = _institution("CNRS")
     lab = irls_services.lab_create(
         acting_user=None,
@@ -391,26 +492,20 @@ def books_open(code: str, years: list[int], allocation: Decimal) -> LabBooks:
             start_date=lab.start_date,
             currency=currency,
         )
-        for source, name, funder, kind, currency in FUNDING_SOURCES
+        for source, name, funder, kind, currency in budget.sources
     }
     natures = {nature: (envelope, kind) for nature, envelope, kind, _ in BUDGET_NATURES}
     budget_lines = {
-        (year, source, nature): services.budget_line_create(
-            acting_user=None,
-            lab=lab,
-            fiscal_year=fiscal_year,
-            funding_source=funding_source,
-            code=f"{source}-{nature}",
-            label_fr=f"{funding_source.name} - {kind}",
-            label_en=f"{funding_source.name} - {kind}",
-            envelope=envelope,
-            nature=kind,
-            allocated=allocation,
-            allocated_on=fiscal_year.start_date,
-        ).pk
+        (year, planned.code): _budget_line_open(
+            lab,
+            fiscal_year,
+            sources[planned.source],
+            planned,
+            *natures[planned.nature],
+            budget.allocation(lab_index, year, i),
+        )
         for year, fiscal_year in fiscal_years.items()
-        for source, funding_source in sources.items()
-        for nature, (envelope, kind) in natures.items()
+        for i, planned in enumerate(budget.lines)
     }
     return LabBooks(
         lab,
@@ -418,7 +513,33 @@ def books_open(code: str, years: list[int], allocation: Decimal) -> LabBooks:
         journals,
         {year: fy.pk for year, fy in fiscal_years.items()},
         budget_lines,
+        budget.choices(budget_lines, years),
     )
+
+
+def _budget_line_open(
+    lab: Lab,
+    fiscal_year: Any,
+    funding_source: Any,
+    planned: PlannedBudgetLine,
+    envelope: str,
+    kind: str,
+    allocation: Decimal,
+) -> int:
+    label = f"{funding_source.name} - {kind}" + (f" {planned.part}" if planned.part else "")
+    return services.budget_line_create(
+        acting_user=None,
+        lab=lab,
+        fiscal_year=fiscal_year,
+        funding_source=funding_source,
+        code=planned.code,
+        label_fr=label,
+        label_en=label,
+        envelope=envelope,
+        nature=kind,
+        allocated=allocation,
+        allocated_on=fiscal_year.start_date,
+    ).pk
 
 
 def opening_entry(books: LabBooks) -> Built | None:
@@ -454,9 +575,10 @@ def generate(spec: LedgerSpec, log: Callable[[str], None] = print) -> Generated:
     started = time.perf_counter()
     user = bench_user()
     years = [spec.year - 1, spec.year] if spec.others else [spec.year]
-    # Allocations the heaviest budget line of the big lab stays within.
-    allocation = Decimal(max(spec.lines, 10_000) * 100)
-    all_books = [books_open(code, years, allocation) for code in LAB_CODES[: spec.labs]]
+    budget = BudgetPlan(spec)
+    all_books = [
+        books_open(code, i, years, budget) for i, code in enumerate(LAB_CODES[: spec.labs])
+    ]
     rates = {year: fx_rates(spec.seed, year) for year in years}
     result = Generated(main_lab=all_books[0].lab.code, year=spec.year, labs={})
     result.seconds["books"] = time.perf_counter() - started
@@ -493,7 +615,150 @@ def generate(spec: LedgerSpec, log: Callable[[str], None] = print) -> Generated:
     result.entries, result.lines = writer.total_entries, writer.total_lines
     result.seconds["rows"] = time.perf_counter() - started - writer.write_seconds
     result.seconds["write"] = writer.write_seconds
+    if spec.budget_lines is not None:
+        started = time.perf_counter()
+        result.budget = budget_activity(all_books[0].lab, spec.year, spec.seed, user)
+        result.seconds["budget_activity"] = time.perf_counter() - started
+        log(f"  {all_books[0].lab.code} {spec.year}: {result.budget}")
     return result
+
+
+# The account a commitment of each nature is invoiced to, and the kind of commitment.
+INVOICED_TO = {
+    "MIS": ("6256", Commitment.Kind.MISSION_ORDER),
+    "REC": ("6257", Commitment.Kind.PURCHASE_ORDER),
+    "FOU": ("6068", Commitment.Kind.PURCHASE_ORDER),
+    "SER": ("6156", Commitment.Kind.CONVENTION),
+    "CDD": ("6411", Commitment.Kind.CONVENTION),
+    "EQP": ("2154", Commitment.Kind.PURCHASE_ORDER),
+}
+
+
+def _hundreds(value: Decimal, share: float) -> Decimal:
+    """`share` of `value`, rounded down to the hundred."""
+    return Decimal(int(value * Decimal(share)) // 100 * 100)
+
+
+def budget_activity(lab: Lab, year: int, seed: int, user: User) -> dict[str, int]:
+    """A year of budget management on `lab`'s lines of `year`, through the services (the
+    guards are back): top-ups on a quarter of the lines, cuts on a tenth, transfers
+    between random pairs (one for ten lines); 0 to 5 commitments per line (purchase,
+    mission orders and conventions, 0.5-6% of the allocation each, open); one in five
+    then partly invoiced (30-80%) by a posted purchase that settles it."""
+    r = random.Random(seed * 31 + year)
+    lines = list(
+        BudgetLine.objects.filter(lab=lab, fiscal_year__year=year)
+        .select_related("lab", "fiscal_year")
+        .order_by("id")
+    )
+    nature_of = {kind: code for code, _, kind, _ in BUDGET_NATURES}
+
+    def day(first_month: int, last_month: int) -> date:
+        start, end = date(year, first_month, 1), date(year, last_month, 28)
+        return start + timedelta(days=r.randrange((end - start).days + 1))
+
+    for line in lines:
+        x = r.random()
+        if x < 0.25:
+            services.budget_line_amend(
+                acting_user=None,
+                budget_line=line,
+                amount=_hundreds(line.allocated, r.uniform(0.05, 0.25)) or Decimal(100),
+                on=day(2, 11),
+                justification="Top-up notified by the funder",
+            )
+        elif x < 0.35:
+            cut = _hundreds(line.allocated, r.uniform(0.02, 0.08))
+            if 0 < cut < budget_availability(budget_line_ids=[line.pk])[line.pk]:
+                services.budget_line_amend(
+                    acting_user=None,
+                    budget_line=line,
+                    amount=-cut,
+                    on=day(2, 11),
+                    justification="Cut notified by the funder",
+                )
+    for _ in range(len(lines) // 10):
+        source, target = r.sample(lines, 2)
+        available = budget_availability(budget_line_ids=[source.pk])[source.pk]
+        amount = _hundreds(available, r.uniform(0.02, 0.1))
+        if amount > 0:
+            services.budget_transfer(
+                acting_user=None,
+                source=source,
+                target=target,
+                amount=amount,
+                on=day(3, 11),
+                justification="Reallocation decided by the lab council",
+            )
+    commitments: list[Commitment] = []
+    for line in lines:
+        _, kind = INVOICED_TO[nature_of[line.nature]]
+        for _ in range(r.choice([0, 1, 1, 2, 2, 3, 3, 4, 5])):
+            k = len(commitments) + 1
+            commitments.append(
+                services.commitment_create(
+                    acting_user=None,
+                    budget_line=line,
+                    kind=kind,
+                    reference=f"CMT-{year}-{k:05d}",
+                    third_party=f"S{r.randrange(1, 61):04d}",
+                    label=f"{kind.label} {k}",
+                    amount=round_cents(line.allocated * Decimal(r.uniform(0.005, 0.06))),
+                    on=day(6, 11),
+                )
+            )
+    invoices = _invoices(lab, year, user, r, [c for c in commitments if r.random() < 0.2])
+    return {
+        "budget_lines": len(lines),
+        "amendments": BudgetAmendment.objects.filter(budget_line__in=lines).count(),
+        "commitments": len(commitments),
+        "commitments_partly_settled": Commitment.objects.filter(
+            budget_line__in=lines, status=Commitment.Status.PARTLY_SETTLED
+        ).count(),
+        "invoices_posted": invoices,
+    }
+
+
+def _invoices(
+    lab: Lab, year: int, user: User, r: random.Random, commitments: list[Commitment]
+) -> int:
+    """Purchases that settle part of `commitments`, posted in one batch."""
+    journal = Journal.objects.get(lab=lab, code="ACH")
+    accounts = {a.code: a for a in Account.objects.filter(lab=lab).select_related("lab")}
+    nature_of = {kind: code for code, _, kind, _ in BUDGET_NATURES}
+    drafts = []
+    for commitment in commitments:
+        line = commitment.budget_line
+        account, _ = INVOICED_TO[nature_of[line.nature]]
+        on = min(commitment.date + timedelta(days=r.randrange(5, 40)), date(year, 12, 31))
+        amount = round_cents(commitment.amount * Decimal(r.uniform(0.3, 0.8)))
+        drafts.append(
+            services.entry_create_draft(
+                acting_user=user,
+                lab=lab,
+                journal=journal,
+                date=on,
+                label=f"Invoice on {commitment.reference}",
+                piece_ref=f"INV-{commitment.reference}",
+                piece_date=on,
+                lines=[
+                    services.LineInput(
+                        account=accounts[account],
+                        debit=amount,
+                        budget_line=line,
+                        commitment=commitment,
+                    ),
+                    services.LineInput(
+                        account=accounts["4010001"],
+                        credit=amount,
+                        third_party=commitment.third_party,
+                    ),
+                ],
+            )
+        )
+    if drafts:
+        services.entries_post(acting_user=user, entries=drafts)
+    return len(drafts)
 
 
 def _sqlite_pragmas(values: dict[str, int]) -> dict[str, int]:
@@ -561,6 +826,12 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=LedgerSpec.year)
     parser.add_argument("--others", type=float, default=LedgerSpec.others)
     parser.add_argument("--seed", type=int, default=LedgerSpec.seed)
+    parser.add_argument(
+        "--budget-lines",
+        type=int,
+        default=None,
+        help="budget lines per lab and year (default: 12, one per funding source and nature)",
+    )
     parser.add_argument("--migrate", action="store_true", help="run Django's migrate first")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
@@ -569,7 +840,9 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-    spec = LedgerSpec(args.lines, args.labs, args.year, args.others, args.seed)
+    spec = LedgerSpec(
+        args.lines, args.labs, args.year, args.others, args.seed, budget_lines=args.budget_lines
+    )
     done = generate(spec)
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in done.seconds.items())
     print(f"{done.entries:,} entries, {done.lines:,} lines ({seconds})")
