@@ -138,3 +138,10 @@ BOOK_CURRENCY = "SGD"
 REPORTING_CURRENCY = "EUR"
 CURRENCIES = ["SGD", "EUR", "USD", "GBP", "JPY", "VND", "MYR", "AUD", "CHF"]
 DEFAULT_CURRENCY = "SGD"
+
+# Spreadsheet imports (ledger.imports): files over IMPORT_MAX_BYTES are refused before
+# reading; a workbook whose parts inflate to more than IMPORT_MAX_UNCOMPRESSED is
+# refused as a zip bomb; a sheet of more than IMPORT_MAX_ROWS rows is refused.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20_000_000))
+IMPORT_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED", 200_000_000))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 500_000))

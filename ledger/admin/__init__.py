@@ -2,6 +2,6 @@
 budget lines, amendments and commitments, audit trail. Access and writes follow
 irls.admin_base."""
 
-from ledger.admin import amendments, books, budget, commitments, entries
+from ledger.admin import amendments, books, budget, commitments, entries, imports
 
-__all__ = ["amendments", "books", "budget", "commitments", "entries"]
+__all__ = ["amendments", "books", "budget", "commitments", "entries", "imports"]

@@ -1,0 +1,276 @@
+"""Spreadsheet imports in the admin: upload -> preview -> confirm, templates, and the
+import batches (read-only, for the auditors).
+
+The uploaded bytes stay on the server between the preview and the confirmation, in a
+file named after the user and the file's sha256, with what was asked (kind, lab, post,
+file name) beside it: the confirmation names only the sha256 and imports exactly the
+bytes that were previewed, as they were previewed (a re-upload or an edited form is
+never trusted); both files are deleted once used. Nothing is written before the
+accountant confirms a preview without problems.
+"""
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, admin_access
+from irls.models import Lab
+from ledger.imports.problems import FILE_TOO_LARGE, size_text
+from ledger.imports.reading import max_bytes
+from ledger.imports.templates import template_name, template_workbook
+from ledger.models import ImportBatch
+from ledger.services.imports import ImportOutcome, import_file
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+KEEP_UPLOADS_SECONDS = 24 * 3600
+
+
+def _upload_dir() -> Path:
+    directory = Path(getattr(settings, "IMPORT_UPLOAD_DIR", settings.VAR_DIR / "imports"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _upload_path(user_id: int, sha256: str, suffix: str = ".upload") -> Path:
+    if not SHA256.fullmatch(sha256):
+        raise Http404("No such upload")
+    return _upload_dir() / f"{int(user_id)}-{sha256}{suffix}"
+
+
+def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
+    _upload_path(user_id, outcome.sha256).write_bytes(data)
+    asked = {
+        "kind": outcome.kind,
+        "lab": outcome.lab.pk,
+        "post": outcome.post,
+        "file_name": outcome.file_name,
+    }
+    _upload_path(user_id, outcome.sha256, ".json").write_text(json.dumps(asked))
+
+
+def _forget_upload(user_id: int, sha256: str) -> None:
+    for suffix in (".upload", ".json"):
+        _upload_path(user_id, sha256, suffix).unlink(missing_ok=True)
+
+
+def _forget_old_uploads() -> None:
+    limit = time.time() - KEEP_UPLOADS_SECONDS
+    for stale in [*_upload_dir().glob("*.upload"), *_upload_dir().glob("*.json")]:
+        if stale.stat().st_mtime < limit:
+            stale.unlink(missing_ok=True)
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the sheet holds"), choices=ImportBatch.Kind.choices)
+    lab = forms.ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
+    post = forms.BooleanField(
+        label=_("Post the journal entries"),
+        required=False,
+        help_text=_("Unticked, journal entries are imported as drafts"),
+    )
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+    def __init__(self, *args: Any, labs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                FILE_TOO_LARGE.format(size=size_text(upload.size), limit=size_text(limit))
+            )
+        return upload
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(LabScopedAdmin):
+    """Every import attempt, imported or refused: what, where, by whom, with what result."""
+
+    service_adds = False
+    list_display = [
+        "created_at",
+        "file_name",
+        "kind",
+        "lab",
+        "created_by",
+        "rows",
+        "created",
+        "posted",
+        "result",
+        "short_sha256",
+    ]
+    list_filter = [LabFilter, "kind", "result", "posted"]
+    list_select_related = ["lab", "created_by"]
+    search_fields = ["file_name", "sha256"]
+    date_hierarchy = "created_at"
+    fields = [
+        "file_name",
+        "sha256",
+        "size",
+        "kind",
+        "lab",
+        "created_by",
+        "created_at",
+        "rows",
+        "created",
+        "posted",
+        "result",
+        "message",
+    ]
+    change_list_template = "admin/ledger/importbatch/change_list.html"
+
+    @admin.display(description=_("sha256"))
+    def short_sha256(self, batch: ImportBatch) -> str:
+        return batch.sha256[:16]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def may_import(self, request: HttpRequest) -> bool:
+        return admin_access(request).may_write(None)
+
+    def _import_labs(self, request: HttpRequest) -> Any:
+        access = admin_access(request)
+        if access.superuser:
+            return Lab.objects.order_by("code")
+        return Lab.objects.filter(id__in=access.write_labs).order_by("code")
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {
+            **(extra_context or {}),
+            "may_import": self.may_import(request),
+            "template_kinds": ImportBatch.Kind.choices,
+        }
+        return super().changelist_view(request, context)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.upload_view), name="ledger_importbatch_import"),
+            path("import/confirm/", wrap(self.confirm_view), name="ledger_importbatch_confirm"),
+            path(
+                "template/<str:kind>/",
+                wrap(self.template_view),
+                name="ledger_importbatch_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        if kind not in ImportBatch.Kind.values or not admin_access(request).reads:
+            raise Http404("No such template")
+        response = HttpResponse(
+            template_workbook(kind),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{template_name(kind)}"'
+        return response
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.may_import(request):
+            return HttpResponseForbidden(_("Only accountants and the office head import files."))
+        labs = self._import_labs(request)
+        form = UploadForm(
+            request.POST or None, request.FILES or None, labs=labs, initial={"kind": "journal"}
+        )
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = b"".join(upload.chunks())
+            _forget_old_uploads()
+            outcome = import_file(
+                acting_user=acting_user(request),
+                lab=form.cleaned_data["lab"],
+                kind=form.cleaned_data["kind"],
+                file_name=Path(upload.name or "upload").name,
+                data=data,
+                post=form.cleaned_data["post"],
+                dry_run=True,
+            )
+            if outcome.ok:
+                _keep_upload(acting_user(request).pk, outcome, data)
+            return self._preview_page(request, outcome)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a spreadsheet"),
+            "form": form,
+            "template_kinds": ImportBatch.Kind.choices,
+        }
+        return TemplateResponse(request, "admin/ledger/importbatch/import_form.html", context)
+
+    def confirm_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:ledger_importbatch_import"))
+        if not self.may_import(request):
+            return HttpResponseForbidden(_("Only accountants and the office head import files."))
+        user_id = acting_user(request).pk
+        sha256 = request.POST.get("sha256", "")
+        stored, asked_file = _upload_path(user_id, sha256), _upload_path(user_id, sha256, ".json")
+        if not stored.exists() or not asked_file.exists():
+            messages.error(request, _("That preview has expired: upload the file again."))
+            return HttpResponseRedirect(reverse("admin:ledger_importbatch_import"))
+        asked = json.loads(asked_file.read_text())
+        lab = self._import_labs(request).filter(pk=asked["lab"]).first()
+        if lab is None:
+            _forget_upload(user_id, sha256)
+            raise Http404("No such import")
+        try:
+            outcome = import_file(
+                acting_user=acting_user(request),
+                lab=lab,
+                kind=asked["kind"],
+                file_name=asked["file_name"],
+                data=stored.read_bytes(),
+                post=bool(asked["post"]),
+            )
+        finally:
+            _forget_upload(user_id, sha256)
+        if not outcome.ok or outcome.batch is None:
+            return self._preview_page(request, outcome)
+        batch = outcome.batch
+        what = _("posted") if batch.posted else _("imported")
+        messages.success(
+            request,
+            f"{batch.file_name}: {batch.rows} rows {what} into {lab.code} "
+            f"({batch.created} created), batch {batch.pk}",
+        )
+        return HttpResponseRedirect(reverse("admin:ledger_importbatch_change", args=[batch.pk]))
+
+    def _preview_page(self, request: HttpRequest, outcome: ImportOutcome) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Preview of %(file)s") % {"file": outcome.file_name},
+            "outcome": outcome,
+            "preview": outcome.preview() if outcome.plan is not None else None,
+            "confirmed": not outcome.dry_run,
+        }
+        return TemplateResponse(request, "admin/ledger/importbatch/import_preview.html", context)

@@ -1,0 +1,313 @@
+"""The columns of each kind of sheet: names, French aliases, meaning, an example.
+
+One source for the header matching, the templates and the resources. A header matches
+a column when, accents, case, spaces, dots, dashes and underscores aside, it equals the
+column's name or one of its aliases ("Réf. pièce" and "piece_ref" both mean piece_ref).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.imports.problems import (
+    COLUMN_DUPLICATED,
+    COLUMN_MISSING,
+    COLUMN_UNKNOWN,
+    COLUMN_UNNAMED,
+    Problem,
+    column_letter,
+    shown,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    example: object
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+JOURNAL = (
+    Column(
+        "entry",
+        "The sheet's own key of the entry: rows with the same key form one entry "
+        "(imported once per lab, journal and piece reference)",
+        "B-17",
+        True,
+        ("écriture", "ecriture", "n° écriture", "entry key"),
+    ),
+    Column(
+        "date",
+        "Entry date: an Excel date, YYYY-MM-DD or DD/MM/YYYY (may be left empty after "
+        "the entry's first row)",
+        date(2025, 3, 14),
+        True,
+        ("date écriture",),
+    ),
+    Column(
+        "journal",
+        "Journal code of the lab (AN, ACH, BQS, BQE, MIS, VT, OD)",
+        "ACH",
+        True,
+        ("code journal",),
+    ),
+    Column("account", "Account number of the lab's chart", "6064", True, ("compte", "n° compte")),
+    Column(
+        "label",
+        "Line label; the entry's label is the label of its first row",
+        "Lab supplies, invoice 2025-118",
+        True,
+        ("libellé", "libelle"),
+    ),
+    Column(
+        "debit",
+        "Debit in book currency (SGD), decimal point or comma; leave empty on credit lines",
+        Decimal("1090.00"),
+        True,
+        ("débit",),
+    ),
+    Column(
+        "credit",
+        "Credit in book currency (SGD); leave empty on debit lines",
+        None,
+        True,
+        ("crédit",),
+    ),
+    Column(
+        "currency",
+        "Currency of a foreign-currency amount (EUR, USD, ...); empty for SGD",
+        "",
+        False,
+        ("devise",),
+    ),
+    Column(
+        "amount_currency",
+        "The amount in that currency; with debit and credit empty it is converted at "
+        "the chancellery rate of the entry date",
+        None,
+        False,
+        ("montant devise", "montant en devise"),
+    ),
+    Column(
+        "side",
+        "debit or credit (D or C): the side of an amount in currency given without book amounts",
+        "",
+        False,
+        ("sens",),
+    ),
+    Column(
+        "budget_line",
+        "Budget line code of the lab and year; required on accounts that consume a "
+        "budget line (expenses, equipment)",
+        "OP-SUP-2025",
+        False,
+        ("ligne budgétaire", "ligne budgetaire", "budget"),
+    ),
+    Column(
+        "piece_ref",
+        "Reference of the supporting document (invoice number)",
+        "INV-2025-118",
+        False,
+        ("réf pièce", "ref pièce", "référence pièce", "pièce"),
+    ),
+    Column(
+        "piece_date",
+        "Date of the supporting document",
+        date(2025, 3, 12),
+        False,
+        ("date pièce",),
+    ),
+    Column(
+        "third_party",
+        "Supplier, partner or staff code (optional)",
+        "SUP-FISHER",
+        False,
+        ("tiers",),
+    ),
+)
+
+ACCOUNTS = (
+    Column(
+        "code",
+        "PCG account number: class 1 to 7, then 2 to 11 digits",
+        "6064",
+        True,
+        ("compte", "numéro", "n° compte"),
+    ),
+    Column("name_fr", "French name", "Fournitures de laboratoire", True, ("intitulé", "libellé")),
+    Column(
+        "name_en",
+        "English name",
+        "Lab supplies",
+        True,
+        ("intitulé anglais", "libellé anglais", "name"),
+    ),
+    Column(
+        "needs_budget_line",
+        "yes when lines on this account must name the budget line they consume; empty: "
+        "yes for expense and equipment accounts (classes 6 and 2) except depreciation "
+        "and provisions, no for the others",
+        "yes",
+        False,
+        ("ligne budgétaire requise", "budget requis"),
+    ),
+)
+
+RATES = (
+    Column("currency", "ISO currency code", "SGD", True, ("devise",)),
+    Column(
+        "valid_from",
+        "First day the rate applies (it holds until the next rate of the same source)",
+        date(2025, 3, 1),
+        True,
+        ("date", "valable du", "date d'effet"),
+    ),
+    Column(
+        "units_per_eur",
+        "Units of the currency for one euro (up to 8 decimals)",
+        Decimal("1.4567"),
+        True,
+        ("taux", "unités pour 1 eur"),
+    ),
+    Column(
+        "source",
+        "chancellery (default), ecb or bank",
+        "chancellery",
+        False,
+        ("origine",),
+    ),
+)
+
+BUDGET = (
+    Column("code", "Budget line code, unique in the lab and year", "OP-SUP-2025", True, ()),
+    Column("year", "Fiscal year", 2025, True, ("exercice", "année", "annee")),
+    Column(
+        "funding_source",
+        "Code of the lab's funding source",
+        "CNRS-DOT",
+        True,
+        ("origine de crédit", "origine des crédits", "source de financement"),
+    ),
+    Column("label_fr", "French label", "Fournitures", True, ("libellé", "libelle")),
+    Column("label_en", "English label", "Supplies", True, ("libellé anglais", "label")),
+    Column(
+        "envelope",
+        "personnel, operating (fonctionnement) or equipment (investissement)",
+        "operating",
+        True,
+        ("enveloppe",),
+    ),
+    Column(
+        "nature",
+        "missions, supplies, services, equipment, fixed_term_staff, receptions or other",
+        "supplies",
+        True,
+        (),
+    ),
+    Column(
+        "allocated",
+        "Original allocation in book currency (SGD)",
+        Decimal("25000.00"),
+        True,
+        ("alloué", "montant alloué", "dotation"),
+    ),
+    Column(
+        "allocated_on",
+        "Date the allocation was notified",
+        date(2025, 1, 15),
+        True,
+        ("date de notification", "notifié le"),
+    ),
+    Column(
+        "funder_category",
+        "Funder's cost category (personnel, travel, equipment, other_goods_services, "
+        "indirect_costs, subcontracting); optional",
+        "",
+        False,
+        ("catégorie financeur",),
+    ),
+    Column("policy", "warn (default) or block overspending", "warn", False, ("politique",)),
+)
+
+KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "accounts": ACCOUNTS,
+    "rates": RATES,
+    "budget": BUDGET,
+    "journal": JOURNAL,
+}
+
+_SEPARATORS = re.compile(r"[\s_.\-'’/°]+")
+
+
+def normalized(header: str) -> str:
+    """'Réf. pièce' -> 'ref piece'; 'piece_ref' -> 'piece ref'."""
+    decomposed = unicodedata.normalize("NFKD", header)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SEPARATORS.sub(" ", plain.casefold()).strip()
+
+
+def _lookup(columns: tuple[Column, ...]) -> dict[str, Column]:
+    table: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.name, *column.aliases):
+            table[normalized(name)] = column
+    return table
+
+
+def match_headers(
+    kind: str, headers: list[tuple[int, str]]
+) -> tuple[dict[str, int], list[Problem]]:
+    """Map each column name of `kind` to the index of its column in the sheet.
+
+    `headers` are (column index, text) of the header row. Unknown, duplicated and
+    missing columns are problems (a nameless column is checked on the rows: it is a
+    problem only if it holds values)."""
+    columns = KIND_COLUMNS[kind]
+    table = _lookup(columns)
+    found: dict[str, int] = {}
+    header_of: dict[int, str] = dict(headers)
+    problems: list[Problem] = []
+    for index, text in headers:
+        if not text:
+            continue
+        column = table.get(normalized(text))
+        if column is None:
+            expected = ", ".join(c.name for c in columns)
+            problems.append(
+                Problem(
+                    COLUMN_UNKNOWN.format(
+                        letter=column_letter(index),
+                        header=shown(text),
+                        kind=kind,
+                        expected=expected,
+                    )
+                )
+            )
+        elif column.name in found:
+            first = found[column.name]
+            problems.append(
+                Problem(
+                    COLUMN_DUPLICATED.format(
+                        first=column_letter(first),
+                        first_header=shown(header_of[first]),
+                        second=column_letter(index),
+                        second_header=shown(text),
+                        column=column.name,
+                    )
+                )
+            )
+        else:
+            found[column.name] = index
+    names = ", ".join(shown(text) for _, text in headers if text) or "none"
+    for column in columns:
+        if column.required and column.name not in found:
+            problems.append(Problem(COLUMN_MISSING.format(column=column.name, found=names)))
+    return found, problems
+
+
+def unnamed_problem(index: int) -> Problem:
+    return Problem(COLUMN_UNNAMED.format(letter=column_letter(index)))

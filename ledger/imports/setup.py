@@ -1,0 +1,412 @@
+"""Sheets that set the books up: chart of accounts, exchange rates, budget lines.
+
+Small sheets (tens to hundreds of rows): each row is checked against the lab's books
+read once, and written by the setup services one row at a time.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from irls.models import FundingSource, Lab
+from ledger.imports import cells
+from ledger.imports.cells import CellError
+from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
+from ledger.imports.problems import (
+    ACCOUNT_CODE,
+    ACCOUNT_EXISTS,
+    BUDGET_LINE_EXISTS,
+    DUPLICATE_IN_FILE,
+    NEGATIVE,
+    NOT_A_CURRENCY,
+    NOT_A_YEAR,
+    NOT_POSITIVE,
+    RATE_CORRECTED,
+    RATE_UNCHANGED,
+    REQUIRED,
+    TOO_LONG,
+    UNKNOWN_FUNDING,
+    UNKNOWN_YEAR,
+    shown,
+)
+from ledger.imports.reading import Sheet
+from ledger.models import Account, BudgetLine, ExchangeRate, FiscalYear
+from ledger.selectors import format_amount
+
+MAX_ROWS = 20_000
+ACCOUNT_PATTERN = re.compile(r"[1-7][0-9]{2,11}")
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+
+
+class _Rows:
+    """Cells of one row by column name, with the row's problems going to the plan."""
+
+    def __init__(self, plan: Plan, reader: RowReader, number: int, row: list[Any]) -> None:
+        self.plan = plan
+        self.reader = reader
+        self.number = number
+        self.row = row
+        self.ok = True
+
+    def raw(self, name: str) -> Any:
+        index = self.reader.position(name)
+        return self.row[index] if index is not None else ""
+
+    def fail(self, message: str, column: str | None = None) -> None:
+        self.plan.add(message, self.number, column)
+        self.ok = False
+
+    def text(self, name: str, limit: int, required: bool = True) -> str:
+        value = cells.text(self.raw(name))
+        if required and not value:
+            self.fail(REQUIRED.format(row=self.number, column=name), name)
+        elif len(value) > limit:
+            self.fail(
+                TOO_LONG.format(row=self.number, column=name, length=len(value), limit=limit), name
+            )
+        return value
+
+    def read(self, name: str, reader: Any, *args: Any, required: bool = True) -> Any:
+        raw = self.raw(name)
+        if cells.is_blank(raw):
+            if required:
+                self.fail(REQUIRED.format(row=self.number, column=name), name)
+            return None
+        try:
+            return reader(raw, *args)
+        except CellError as error:
+            self.plan.cell_problem(error, self.number, name)
+            self.ok = False
+            return None
+
+
+def _table(plan: Plan, columns: list[str], rows: list[list[str]], what: str) -> Preview:
+    return Preview(columns, [PreviewGroup(what, rows)], [(what, f"{len(rows):,}")])
+
+
+# -- chart of accounts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    row: int
+    code: str
+    name_fr: str
+    name_en: str
+    needs_budget_line: bool | None
+
+
+@dataclass
+class AccountsPlan(Plan):
+    accounts: list[AccountRow] = field(default_factory=list)
+
+    def preview(self) -> Preview:
+        rows = [
+            [str(a.row), a.code, a.name_fr, a.name_en, _yes_no(a.needs_budget_line)]
+            for a in self.accounts
+        ]
+        return _table(
+            self, ["row", "code", "name_fr", "name_en", "needs_budget_line"], rows, "Accounts"
+        )
+
+
+def _yes_no(value: bool | None) -> str:
+    return "by its class" if value is None else ("yes" if value else "no")
+
+
+def plan_accounts(
+    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+) -> AccountsPlan:
+    plan = AccountsPlan(kind="accounts")
+    reader = RowReader("accounts", sheet, plan, MAX_ROWS)
+    if plan.problems:
+        plan.finish()
+        return plan
+    existing = set(Account.objects.filter(lab=lab).values_list("code", flat=True))
+    seen: dict[str, int] = {}
+    for number, row in reader.rows(progress):
+        cells_ = _Rows(plan, reader, number, row)
+        code = cells_.text("code", 12)
+        if code and not ACCOUNT_PATTERN.fullmatch(code):
+            cells_.fail(ACCOUNT_CODE.format(row=number, value=shown(code)), "code")
+        elif code in seen:
+            cells_.fail(
+                DUPLICATE_IN_FILE.format(
+                    row=number, what="account", key=code, first_row=seen[code]
+                ),
+                "code",
+            )
+        elif code in existing:
+            cells_.fail(ACCOUNT_EXISTS.format(row=number, code=code, lab=lab.code), "code")
+        name_fr = cells_.text("name_fr", 200)
+        name_en = cells_.text("name_en", 200)
+        needs = cells_.read("needs_budget_line", cells.yes_no, required=False)
+        if code:
+            seen.setdefault(code, number)
+        if cells_.ok:
+            plan.accounts.append(AccountRow(number, code, name_fr, name_en, needs))
+    plan.finish()
+    return plan
+
+
+# -- exchange rates ------------------------------------------------------------------------
+
+SOURCES = {
+    "chancellery": ExchangeRate.Source.CHANCELLERY,
+    "chancellerie": ExchangeRate.Source.CHANCELLERY,
+    "taux de chancellerie": ExchangeRate.Source.CHANCELLERY,
+    "ecb": ExchangeRate.Source.ECB,
+    "bce": ExchangeRate.Source.ECB,
+    "bank": ExchangeRate.Source.BANK,
+    "banque": ExchangeRate.Source.BANK,
+}
+
+
+@dataclass(frozen=True)
+class RateRow:
+    row: int
+    currency: str
+    valid_from: date
+    units_per_eur: Decimal
+    source: str
+
+
+@dataclass
+class RatesPlan(Plan):
+    rates: list[RateRow] = field(default_factory=list)
+
+    def preview(self) -> Preview:
+        rows = [
+            [str(r.row), r.currency, r.valid_from.isoformat(), str(r.units_per_eur), r.source]
+            for r in self.rates
+        ]
+        return _table(
+            self, ["row", "currency", "valid_from", "units_per_eur", "source"], rows, "Rates"
+        )
+
+
+def plan_rates(
+    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+) -> RatesPlan:
+    plan = RatesPlan(kind="rates")
+    reader = RowReader("rates", sheet, plan, MAX_ROWS)
+    if plan.problems:
+        plan.finish()
+        return plan
+    stored = {
+        (currency, source, valid_from): units
+        for currency, source, valid_from, units in ExchangeRate.objects.values_list(
+            "currency", "source", "valid_from", "units_per_eur"
+        )
+    }
+    seen: dict[tuple[str, str, date], int] = {}
+    for number, row in reader.rows(progress):
+        cells_ = _Rows(plan, reader, number, row)
+        currency = cells_.text("currency", 20).upper()
+        if currency and not CURRENCY_PATTERN.fullmatch(currency):
+            cells_.fail(
+                NOT_A_CURRENCY.format(row=number, column="currency", value=shown(currency)),
+                "currency",
+            )
+        valid_from = cells_.read("valid_from", cells.day)
+        units = cells_.read("units_per_eur", cells.amount, 8)
+        if units is not None and (units <= 0 or units >= Decimal("1e10")):
+            cells_.fail(
+                NOT_POSITIVE.format(row=number, column="units_per_eur", value=shown(units)),
+                "units_per_eur",
+            )
+        source = ExchangeRate.Source.CHANCELLERY
+        if not cells.is_blank(cells_.raw("source")):
+            source = cells_.read("source", cells.choice, SOURCES) or source
+        if not cells_.ok or valid_from is None or units is None:
+            continue
+        key = (currency, source, valid_from)
+        if key in seen:
+            plan.add(
+                DUPLICATE_IN_FILE.format(
+                    row=number,
+                    what="rate",
+                    key=f"{currency} {source} {valid_from}",
+                    first_row=seen[key],
+                ),
+                number,
+            )
+            continue
+        seen[key] = number
+        old = stored.get(key)
+        if old is not None and old == units:
+            plan.notes.append(
+                RATE_UNCHANGED.format(
+                    row=number, currency=currency, source=source, date=valid_from, value=units
+                )
+            )
+            continue
+        if old is not None:
+            plan.notes.append(
+                RATE_CORRECTED.format(
+                    row=number,
+                    currency=currency,
+                    source=source,
+                    date=valid_from,
+                    old=old.normalize(),
+                    new=units,
+                )
+            )
+        plan.rates.append(RateRow(number, currency, valid_from, units, source))
+    plan.finish()
+    return plan
+
+
+# -- budget lines --------------------------------------------------------------------------
+
+
+def _choices(choices: Any, extra: dict[str, str]) -> dict[str, str]:
+    table = {value.casefold(): value for value in choices.values}
+    table.update({str(label).casefold(): value for value, label in choices.choices})
+    table.update(extra)
+    return table
+
+
+ENVELOPES = _choices(
+    BudgetLine.Envelope,
+    {"fonctionnement": "operating", "investissement": "equipment", "personnel": "personnel"},
+)
+NATURES = _choices(
+    BudgetLine.Nature,
+    {
+        "fournitures": "supplies",
+        "prestations": "services",
+        "équipement": "equipment",
+        "cdd": "fixed_term_staff",
+        "réceptions": "receptions",
+        "autre": "other",
+    },
+)
+CATEGORIES = _choices(BudgetLine.FunderCategory, {})
+POLICIES = _choices(BudgetLine.Policy, {"avertir": "warn", "bloquer": "block"})
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    row: int
+    code: str
+    fiscal_year: FiscalYear
+    funding_source: FundingSource
+    label_fr: str
+    label_en: str
+    envelope: str
+    nature: str
+    allocated: Decimal
+    allocated_on: date
+    funder_category: str
+    policy: str
+
+
+@dataclass
+class BudgetPlan(Plan):
+    lines: list[BudgetRow] = field(default_factory=list)
+    book_currency: str = "SGD"
+
+    def preview(self) -> Preview:
+        rows = [
+            [
+                str(b.row),
+                b.code,
+                str(b.fiscal_year.year),
+                b.funding_source.code,
+                b.label_en,
+                b.envelope,
+                b.nature,
+                format_amount(b.allocated),
+                b.policy,
+            ]
+            for b in self.lines
+        ]
+        columns = ["row", "code", "year", "funding_source", "label_en", "envelope", "nature"]
+        preview = _table(self, [*columns, "allocated", "policy"], rows, "Budget lines")
+        total = sum((b.allocated for b in self.lines), Decimal(0))
+        preview.summary.append(("Total allocated", f"{format_amount(total)} {self.book_currency}"))
+        return preview
+
+
+def _year(value: Any) -> int:
+    written = cells.text(value)
+    if not re.fullmatch(r"[0-9]{4}", written):
+        raise CellError(NOT_A_YEAR, value=shown(written))
+    return int(written)
+
+
+def plan_budget(
+    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+) -> BudgetPlan:
+    plan = BudgetPlan(kind="budget", book_currency=lab.book_currency)
+    reader = RowReader("budget", sheet, plan, MAX_ROWS)
+    if plan.problems:
+        plan.finish()
+        return plan
+    years = {fy.year: fy for fy in FiscalYear.objects.filter(lab=lab)}
+    sources = {fs.code: fs for fs in FundingSource.objects.filter(lab=lab)}
+    existing = set(BudgetLine.objects.filter(lab=lab).values_list("fiscal_year__year", "code"))
+    seen: dict[tuple[int, str], int] = {}
+    for number, row in reader.rows(progress):
+        cells_ = _Rows(plan, reader, number, row)
+        code = cells_.text("code", 30)
+        year = cells_.read("year", _year)
+        fiscal_year = years.get(year) if year is not None else None
+        if year is not None and fiscal_year is None:
+            cells_.fail(UNKNOWN_YEAR.format(row=number, lab=lab.code, year=year), "year")
+        source_code = cells_.text("funding_source", 30)
+        source = sources.get(source_code)
+        if source_code and source is None:
+            cells_.fail(
+                UNKNOWN_FUNDING.format(row=number, code=shown(source_code), lab=lab.code),
+                "funding_source",
+            )
+        label_fr = cells_.text("label_fr", 200)
+        label_en = cells_.text("label_en", 200)
+        envelope = cells_.read("envelope", cells.choice, ENVELOPES)
+        nature = cells_.read("nature", cells.choice, NATURES)
+        allocated = cells_.read("allocated", cells.amount)
+        if allocated is not None and allocated < 0:
+            cells_.fail(
+                NEGATIVE.format(row=number, column="allocated", value=shown(allocated)), "allocated"
+            )
+        allocated_on = cells_.read("allocated_on", cells.day)
+        category = cells_.read("funder_category", cells.choice, CATEGORIES, required=False)
+        policy = cells_.read("policy", cells.choice, POLICIES, required=False)
+        if code and year is not None:
+            key = (year, code)
+            if key in seen:
+                cells_.fail(
+                    DUPLICATE_IN_FILE.format(
+                        row=number, what="budget line", key=f"{code} {year}", first_row=seen[key]
+                    ),
+                    "code",
+                )
+            elif key in existing:
+                cells_.fail(
+                    BUDGET_LINE_EXISTS.format(row=number, code=code, lab=lab.code, year=year),
+                    "code",
+                )
+            seen.setdefault(key, number)
+        if cells_.ok and fiscal_year and source and allocated_on and allocated is not None:
+            plan.lines.append(
+                BudgetRow(
+                    number,
+                    code,
+                    fiscal_year,
+                    source,
+                    label_fr,
+                    label_en,
+                    envelope,
+                    nature,
+                    allocated,
+                    allocated_on,
+                    category or "",
+                    policy or BudgetLine.Policy.WARN,
+                )
+            )
+    plan.finish()
+    return plan

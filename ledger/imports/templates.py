@@ -1,0 +1,68 @@
+"""Template workbooks: the columns of a kind with one example row, and a second sheet
+that says what each column means (with its French aliases)."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+from openpyxl.styles import Font
+
+from ledger.imports.columns import KIND_COLUMNS
+
+TITLES = {
+    "accounts": "Chart of accounts",
+    "rates": "Exchange rates",
+    "budget": "Budget lines",
+    "journal": "Journal entries",
+}
+
+
+def template_name(kind: str) -> str:
+    return f"irl-ledger-{kind}-template.xlsx"
+
+
+def template_workbook(kind: str) -> bytes:
+    """The .xlsx template of `kind`: header row and one example row on the first sheet,
+    the meaning of each column on the second."""
+    columns = KIND_COLUMNS[kind]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = TITLES[kind][:31]
+    bold = Font(bold=True)
+    for index, column in enumerate(columns, start=1):
+        header = sheet.cell(row=1, column=index, value=column.name)
+        header.font = bold
+        example = column.example
+        cell = sheet.cell(
+            row=2,
+            column=index,
+            value=float(example) if isinstance(example, Decimal) else example,
+        )
+        if isinstance(example, date):
+            cell.number_format = "yyyy-mm-dd"
+        elif isinstance(example, Decimal):
+            cell.number_format = "0.00" if kind != "rates" else "0.0000####"
+        elif isinstance(example, str):
+            cell.number_format = "@"  # text: account codes keep their digits as typed
+        sheet.column_dimensions[header.column_letter].width = max(12, len(column.name) + 4)
+    sheet.freeze_panes = "A2"
+    about = workbook.create_sheet("Columns")
+    about.append(["column", "required", "also accepted as", "meaning"])
+    for cell in about[1]:
+        cell.font = bold
+    for column in columns:
+        about.append(
+            [
+                column.name,
+                "yes" if column.required else "no",
+                ", ".join(column.aliases),
+                column.description,
+            ]
+        )
+    for letter, width in zip("ABCD", (18, 10, 36, 100), strict=True):
+        about.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,142 @@
+"""Import a spreadsheet (chart, rates, budget lines or journal entries) into a lab."""
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from irls.models import Lab
+from ledger.exceptions import LedgerError
+from ledger.imports.problems import FILE_TOO_LARGE, size_text
+from ledger.imports.reading import max_bytes
+from ledger.services.imports import KINDS, ImportOutcome, import_file
+
+STAGES = {"rows": "checking rows", "write": "writing", "post": "posting"}
+PROGRESS_FROM_ROWS = 5_000
+
+
+class ProgressBars:
+    """One tqdm bar a stage (checking rows, writing, posting), shown on large files."""
+
+    def __init__(self, stream: Any, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or (
+            stage == "rows" and total < PROGRESS_FROM_ROWS and stage not in self.bars
+        ):
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(
+                total=total,
+                desc=STAGES.get(stage, stage),
+                unit=" rows" if stage == "rows" else " entries",
+                file=self.stream,
+                mininterval=0.5,
+                dynamic_ncols=True,
+            )
+        bar.total = max(total, done)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a spreadsheet (.xlsx or .csv) and import every row or none; "
+        "exits 1 listing every problem."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=KINDS, help="what the sheet holds")
+        parser.add_argument("file", help="the .xlsx or .csv file")
+        parser.add_argument("--lab", required=True, help="lab code, e.g. CINTRA")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and show what would be imported"
+        )
+        parser.add_argument(
+            "--post", action="store_true", help="post the journal entries (default: drafts)"
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="act as this user (their roles are checked; required for journal entries); "
+            "default: the system",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        lab = Lab.objects.filter(code=options["lab"]).first()
+        if lab is None:
+            raise CommandError(f"No lab with code {options['lab']!r}")
+        user = None
+        if options["username"]:
+            user = User.objects.filter(username=options["username"]).first()
+            if user is None:
+                raise CommandError(f"No user {options['username']!r}")
+        path = Path(options["file"])
+        data = self._read(path)
+        bars = ProgressBars(self.stderr._out, not options["no_progress"])
+        try:
+            outcome = import_file(
+                acting_user=user,
+                lab=lab,
+                kind=options["kind"],
+                file_name=path.name,
+                data=data,
+                post=options["post"],
+                dry_run=options["dry_run"],
+                progress=bars,
+            )
+        except LedgerError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bars.close()
+        self._report(outcome)
+
+    def _read(self, path: Path) -> bytes:
+        if not path.is_file():
+            raise CommandError(f"No file {str(path)!r}")
+        limit = max_bytes()
+        size = path.stat().st_size
+        if size > limit:
+            raise CommandError(FILE_TOO_LARGE.format(size=size_text(size), limit=size_text(limit)))
+        with path.open("rb") as stream:
+            return stream.read(limit + 1)
+
+    def _report(self, outcome: ImportOutcome) -> None:
+        where = f"{outcome.file_name} ({outcome.kind}, {outcome.lab.code})"
+        for problem in outcome.problems:
+            self.stdout.write(problem.message)
+        for note in outcome.notes:
+            self.stdout.write(f"Note: {note}")
+        if outcome.problems:
+            count = len(outcome.problems)
+            raise CommandError(
+                f"{where}: {count} problem{'s' if count > 1 else ''}; nothing was imported"
+            )
+        preview = outcome.preview()
+        summary = ", ".join(f"{name} {value}" for name, value in preview.summary) if preview else ""
+        if outcome.dry_run:
+            self.stdout.write(
+                f"{where}: no problem found ({outcome.rows} rows; {summary}); "
+                "dry run, nothing written"
+            )
+            return
+        batch = outcome.batch
+        assert batch is not None
+        what = "posted" if batch.posted else "imported"
+        self.stdout.write(
+            f"{where}: {outcome.rows} rows {what} ({summary}); "
+            f"batch {batch.pk}, sha256 {batch.sha256[:16]}"
+        )

@@ -1,0 +1,315 @@
+"""Many draft entries at once (a spreadsheet import), then posted with `entries_post`.
+
+`entries_create_drafts` makes the checks of `entry_create_draft` for every entry and
+line against the lab's books read once, then writes entries and lines with one
+`executemany` each instead of one ORM object a row. Entry ids are reserved first
+(PostgreSQL: from the table's sequence; SQLite: after the highest id ever given, under
+the write lock that IMMEDIATE transactions take at BEGIN), so lines can point to their
+entry without reading anything back. The database guards check every row again.
+"""
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from irls.models import Lab
+from ledger.exceptions import (
+    CROSS_LAB,
+    LINE_SHAPE,
+    NO_PERIOD,
+    CrossLabError,
+    InvalidLineError,
+    NoPeriodError,
+)
+from ledger.models import (
+    Account,
+    BudgetLine,
+    FiscalYear,
+    ImportBatch,
+    Journal,
+    JournalEntry,
+)
+from ledger.services.access import require_role
+from ledger.services.entries import entries_post
+from ledger.services.guarded import db_guarded
+
+POST_BATCH = 2_000
+WRITE_BATCH = 10_000
+# From this many entries PostgreSQL's statistics are refreshed after the first batch.
+ANALYZE_FROM = 5_000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class LineDraft:
+    """One line to write; `debit` and `credit` in cents of the book currency."""
+
+    account_id: int
+    debit: int
+    credit: int
+    label: str = ""
+    currency: str = ""
+    amount_currency: Decimal | None = None
+    fx_rate: Decimal | None = None
+    fx_rate_date: date | None = None
+    fx_rate_source: str = ""
+    third_party: str = ""
+    budget_line_id: int | None = None
+    source_row: int | None = None
+    # Not stored: how the line was read, for the preview and the rounding check.
+    budget_code: str = ""
+    converted: bool = False
+
+
+@dataclass(slots=True)
+class EntryDraft:
+    journal_id: int
+    fiscal_year_id: int
+    date: date
+    label: str
+    piece_ref: str = ""
+    piece_date: datetime.date | None = None
+    source_key: str = ""
+    lines: list[LineDraft] = field(default_factory=list)
+
+
+_ENTRY_SQL = (
+    "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"
+    " piece_ref, piece_date, created_by_id, created_at, import_batch_id, source_key,"
+    " status, prev_hash, hash) VALUES "
+)
+_ENTRY_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'draft', '', '')"
+_LINE_SQL = (
+    "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
+    " amount_currency, amount_currency_currency, fx_rate, fx_rate_date, fx_rate_source,"
+    " third_party, budget_line_id, source_row) VALUES "
+)
+_LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# Rows a statement: SQLite keeps a statement journal of the pages each statement changes
+# (the guard triggers may abort it), so one statement for many rows journals each page
+# once instead of once a row. 500 rows of 14 values stay under SQLite's 32,766 variables.
+ROWS_A_STATEMENT = 500
+
+
+def entries_create_drafts(
+    *,
+    acting_user: User,
+    lab: Lab,
+    entries: Sequence[EntryDraft],
+    import_batch: ImportBatch | None = None,
+    progress: Progress | None = None,
+) -> list[int]:
+    """Record drafts in bulk, in date order (so their ids follow their dates); returns
+    the ids of `entries` in the order given."""
+    require_role(acting_user, lab, "record entries")
+    # No savepoint: inside the caller's transaction, SQLite would keep a copy of every
+    # page written under it, and walk that copy again at the end of each statement.
+    with db_guarded(), transaction.atomic(savepoint=False):
+        _check(lab, entries)
+        order = sorted(range(len(entries)), key=lambda i: entries[i].date)
+        ids = _reserve_ids(len(entries))
+        id_of = {index: ids[position] for position, index in enumerate(order)}
+        _insert(lab, acting_user, entries, order, id_of, import_batch, progress)
+        return [id_of[index] for index in range(len(entries))]
+
+
+def entries_post_in_batches(
+    *, acting_user: User, entry_ids: Sequence[int], progress: Progress | None = None
+) -> None:
+    """Post drafts with `entries_post`, a batch at a time in date order (the numbering
+    stays chronological across batches); all or none with the caller's transaction."""
+    ordered = _ordered_ids(entry_ids)
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(ordered), POST_BATCH):
+            batch = [JournalEntry(pk=pk) for pk in ordered[start : start + POST_BATCH]]
+            entries_post(acting_user=acting_user, entries=batch)
+            if progress is not None:
+                progress("post", min(start + POST_BATCH, len(ordered)), len(ordered))
+
+
+def _ordered_ids(entry_ids: Sequence[int]) -> list[int]:
+    dated: list[tuple[date, int]] = []
+    ids = list(entry_ids)
+    for start in range(0, len(ids), 5_000):
+        dated.extend(
+            JournalEntry.objects.filter(pk__in=ids[start : start + 5_000]).values_list("date", "pk")
+        )
+    return [pk for _, pk in sorted(dated)]
+
+
+def _check(lab: Lab, entries: Sequence[EntryDraft]) -> None:
+    """What entry_create_draft checks, against the lab's books read once."""
+    journals = dict(Journal.objects.filter(lab=lab).values_list("id", "code"))
+    years = {
+        pk: (start, end)
+        for pk, start, end in FiscalYear.objects.filter(lab=lab).values_list(
+            "id", "start_date", "end_date"
+        )
+    }
+    accounts = set(Account.objects.filter(lab=lab).values_list("id", flat=True))
+    budget_lines = set(BudgetLine.objects.filter(lab=lab).values_list("id", flat=True))
+    for entry in entries:
+        if entry.journal_id not in journals:
+            raise CrossLabError(
+                CROSS_LAB.format(
+                    what="Journal", code=entry.journal_id, other="another lab", lab=lab.code
+                )
+            )
+        span = years.get(entry.fiscal_year_id)
+        if span is None or not span[0] <= entry.date <= span[1]:
+            ref = f"{journals[entry.journal_id]} entry {entry.source_key or ''} of {entry.date}"
+            raise NoPeriodError(NO_PERIOD.format(ref=ref, date=entry.date, lab=lab.code))
+        for n, line in enumerate(entry.lines, start=1):
+            _check_line(lab, n, line, accounts, budget_lines)
+
+
+def _check_line(
+    lab: Lab, n: int, line: LineDraft, accounts: set[int], budget_lines: set[int]
+) -> None:
+    if line.account_id not in accounts:
+        raise CrossLabError(
+            CROSS_LAB.format(
+                what="Account", code=line.account_id, other="another lab", lab=lab.code
+            )
+        )
+    if line.budget_line_id is not None and line.budget_line_id not in budget_lines:
+        raise CrossLabError(
+            CROSS_LAB.format(
+                what="Budget line", code=line.budget_line_id, other="another lab", lab=lab.code
+            )
+        )
+    if line.debit < 0 or line.credit < 0:
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="amounts cannot be negative"))
+    if (line.debit > 0) == (line.credit > 0):
+        raise InvalidLineError(
+            LINE_SHAPE.format(
+                n=n, problem="give either a debit or a credit, not both and not neither"
+            )
+        )
+    if len(line.label) > 200 or len(line.third_party) > 40:
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="label or third party too long"))
+    if line.amount_currency is not None and (
+        line.amount_currency <= 0
+        or not line.currency
+        or line.fx_rate is None
+        or line.fx_rate <= 0
+        or line.fx_rate_date is None
+        or not line.fx_rate_source
+    ):
+        raise InvalidLineError(
+            LINE_SHAPE.format(n=n, problem="a converted amount needs its currency and rate")
+        )
+
+
+def _reserve_ids(count: int) -> list[int]:
+    """`count` new entry ids nobody else can be given (inside the write transaction)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('ledger_journalentry', 'id'))"
+                " FROM generate_series(1, %s)",
+                [count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite AUTOINCREMENT: never reuse an id, even one of a deleted draft.
+        cursor.execute(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence"
+            " WHERE name = 'ledger_journalentry'), 0),"
+            " COALESCE((SELECT MAX(id) FROM ledger_journalentry), 0))"
+        )
+        last = int(cursor.fetchone()[0])
+        return list(range(last + 1, last + 1 + count))
+
+
+def _insert(
+    lab: Lab,
+    user: User,
+    entries: Sequence[EntryDraft],
+    order: list[int],
+    id_of: dict[int, int],
+    batch: ImportBatch | None,
+    progress: Progress | None,
+) -> None:
+    ops = connection.ops
+    day = ops.adapt_datefield_value
+    now = ops.adapt_datetimefield_value(timezone.now())
+    batch_id = batch.pk if batch is not None else None
+    total = len(order)
+    with connection.cursor() as cursor:
+        for start in range(0, total, WRITE_BATCH):
+            chunk = order[start : start + WRITE_BATCH]
+            entry_rows = []
+            line_rows = []
+            for index in chunk:
+                entry = entries[index]
+                entry_id = id_of[index]
+                entry_rows.append(
+                    (
+                        entry_id,
+                        lab.pk,
+                        entry.journal_id,
+                        entry.fiscal_year_id,
+                        day(entry.date),
+                        entry.label[:200],
+                        entry.piece_ref,
+                        day(entry.piece_date),
+                        user.pk,
+                        now,
+                        batch_id,
+                        entry.source_key,
+                    )
+                )
+                for line in entry.lines:
+                    line_rows.append(_line_row(entry_id, lab.pk, line))
+            _insert_rows(cursor, _ENTRY_SQL, _ENTRY_VALUES, entry_rows)
+            _insert_rows(cursor, _LINE_SQL, _LINE_VALUES, line_rows)
+            if start == 0 and total >= ANALYZE_FROM and connection.vendor == "postgresql":
+                _refresh_statistics(cursor)
+            if progress is not None:
+                progress("write", min(start + WRITE_BATCH, total), total)
+
+
+def _refresh_statistics(cursor: Any) -> None:
+    """ANALYZE the entry and line tables inside the import's transaction (it sees the rows
+    just written). Planned while the tables looked small, the guard triggers' queries
+    would scan whole tables for every row inserted and posted afterwards: measured on
+    50,000 entries of a new lab, posting took 237 s instead of 31 s."""
+    cursor.execute("ANALYZE ledger_journalentry, ledger_journalline")
+
+
+def _insert_rows(cursor: Any, sql: str, values: str, rows: list[tuple[Any, ...]]) -> None:
+    """INSERT `rows` with multi-row VALUES, ROWS_A_STATEMENT at a time."""
+    full = sql + ", ".join([values] * ROWS_A_STATEMENT)
+    for start in range(0, len(rows), ROWS_A_STATEMENT):
+        part = rows[start : start + ROWS_A_STATEMENT]
+        statement = full if len(part) == ROWS_A_STATEMENT else sql + ", ".join([values] * len(part))
+        cursor.execute(statement, [value for row in part for value in row])
+
+
+def _line_row(entry_id: int, lab_id: int, line: LineDraft) -> tuple[Any, ...]:
+    ops = connection.ops
+    converted = line.amount_currency is not None
+    return (
+        entry_id,
+        lab_id,
+        line.account_id,
+        line.label,
+        line.debit,
+        line.credit,
+        ops.adapt_decimalfield_value(line.amount_currency, 18, 2) if converted else None,
+        line.currency if converted else None,
+        ops.adapt_decimalfield_value(line.fx_rate, 18, 8) if converted else None,
+        ops.adapt_datefield_value(line.fx_rate_date) if converted else None,
+        line.fx_rate_source if converted else "",
+        line.third_party,
+        line.budget_line_id,
+        line.source_row,
+    )

@@ -1,0 +1,67 @@
+"""Every file of the bad-spreadsheet corpus is refused with its exact messages, and the
+books are left exactly as they were (only a 'refused' batch is recorded)."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import User
+
+from irls.models import Lab
+from ledger.models import ImportBatch, Period
+from ledger.services import period_close
+from ledger.services.imports import import_file
+from tests.imports.corpus.make_corpus import CASES, write_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("corpus")
+    write_corpus(directory)
+    return directory
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every table of the books and of the labs."""
+    models = [
+        *apps.get_app_config("ledger").get_models(),
+        *apps.get_app_config("irls").get_models(),
+    ]
+    return {model._meta.label: model._default_manager.count() for model in models}
+
+
+def test_the_corpus_has_at_least_forty_files() -> None:
+    assert len(CASES) >= 40
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_file_is_refused_with_its_message(
+    case: Any, corpus: Path, books: Lab, cintra_accountant: User, settings: Any
+) -> None:
+    period_close(
+        acting_user=cintra_accountant,
+        period=Period.objects.get(lab=books, start_date__year=2025, start_date__month=2),
+    )
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    before = row_counts()
+
+    outcome = import_file(
+        acting_user=cintra_accountant,
+        lab=books,
+        kind=case.kind,
+        file_name=case.name,
+        data=(corpus / case.name).read_bytes(),
+        post=True,
+    )
+
+    assert [problem.message for problem in outcome.problems] == case.expected
+    after = row_counts()
+    assert after.pop("ledger.ImportBatch") == before.pop("ledger.ImportBatch") + 1
+    assert after == before
+    refused = ImportBatch.objects.get()
+    assert refused.result == ImportBatch.Result.REFUSED
+    assert refused.file_name == case.name
+    assert refused.message.splitlines()[0] == case.expected[0]
