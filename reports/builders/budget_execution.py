@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from irls.models import Lab
 from ledger.selectors import BudgetFigures, budget_execution
-from ledger.selectors.budget import BudgetGroup, BudgetLineRow
+from ledger.selectors.budget import BudgetGroup, BudgetLineRow, RateUsed
 from reports.builders.common import (
     MonthRates,
     StatementOptions,
@@ -170,7 +170,7 @@ def columns(language: str) -> tuple[Column, ...]:
 
 def _rates(
     options: StatementOptions,
-    used: tuple[tuple[date, Decimal], ...],
+    used: tuple[RateUsed, ...],
     missing: tuple[date, ...],
 ) -> MonthRates | None:
     if not options.converting:
@@ -178,8 +178,8 @@ def _rates(
     if missing:
         raise StatementError(NO_RATE.format(currency=options.book_currency, month=missing[0]))
     rates = MonthRates(options.book_currency)
-    for month, _units in used:
-        rates.rate(month)  # records the rate, its date and source for the annex
+    for rate in used:
+        rates.rate(rate.month)  # records the rate, its date and source for the annex
     return rates
 
 
