@@ -20,7 +20,10 @@ def _env_bool(name: str, default: bool) -> bool:
 
 DEBUG = _env_bool("DEBUG", False)
 # The development key is for local runs only; production sets SECRET_KEY (see README).
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+# Its "django-insecure-" prefix makes `check --deploy` refuse it (security.W009).
+SECRET_KEY = os.environ.get(
+    "SECRET_KEY", "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
+)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
@@ -43,6 +46,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, no caching of pages and files.
+    "config.middleware.SecurityHeadersMiddleware",
+    # A NUL character in the address or a form: 400 before any view (PostgreSQL refuses it).
+    "config.middleware.NullCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,7 +119,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -145,3 +155,70 @@ DEFAULT_CURRENCY = "SGD"
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20_000_000))
 IMPORT_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED", 200_000_000))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 500_000))
+
+# -- Security (README: "Security and production settings") ---------------------------------
+# Every value comes from the environment. HTTPS=1 (production, behind TLS) turns on the
+# settings that need HTTPS: redirect from http, cookies sent over HTTPS only, HSTS. They
+# stay off by default so that local runs, `dev.py start` and the test server use http.
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else int(value)
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+HTTPS = _env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Behind a proxy that terminates TLS: the header it sets, e.g. HTTP_X_FORWARDED_PROTO.
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https") if _PROXY_SSL_HEADER else None
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The pages load nothing from elsewhere and run no script of their own (the admin's come
+# from /static/). Style attributes are allowed for the budget bars' widths.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline';"
+    " img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# A session lasts SESSION_COOKIE_AGE seconds from the login (8 hours: a working day),
+# and ends when the browser closes.
+SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Login throttling (irls.login): after LOGIN_FAILURE_LIMIT failed logins of one username
+# from one address, or LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the username,
+# logins from there are refused for LOGIN_LOCKOUT_SECONDS. The counts live in the default
+# cache: local memory, so per process (see README for several servers).
+LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_LOCKOUT_SECONDS = _env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "irl-ledger",
+    }
+}
+
+# The auditor's ledger verification recomputes every hash chain: one run per user every
+# AUDIT_VERIFY_INTERVAL seconds.
+AUDIT_VERIFY_INTERVAL = _env_int("AUDIT_VERIFY_INTERVAL", 10)

@@ -17,13 +17,15 @@ error raised by the service) rolls back the admin's transaction and shows the fo
 with the service's message, so nothing half-done is ever written.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -36,6 +38,23 @@ from ledger.exceptions import LedgerError
 
 _ACCESS_ATTR = "_irl_admin_access"
 _REFUSAL_ATTR = "_irl_admin_refusal"
+
+logger = logging.getLogger("irls.admin")
+
+BAD_SELECTION = _("The selection holds something that is not the id of an object.")
+BAD_FILTER = _("A filter of this list holds a value it cannot use.")
+# The parts of a date hierarchy's filter and the values each may take.
+DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
+
+
+def whole_number(value: str | None, low: int, high: int) -> int | None:
+    """`value` as an int when written in ASCII digits and between `low` and `high`;
+    None otherwise (a filter value from the query string: "²" is a digit to
+    str.isdigit() but not to int(), and a year of 20 digits is no date)."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
 
 
 @dataclass(frozen=True)
@@ -215,6 +234,38 @@ class LabScopedAdmin(admin.ModelAdmin):
         if not self.service_deletes or (obj is not None and self.is_frozen(obj)):
             return False
         return self.may_write(request, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The list; 400 for a filter value no filter can use (a date of the date
+        hierarchy out of range, a number a filter cannot read), never a server error."""
+        if self.date_hierarchy:
+            for part, (low, high) in DATE_PARTS.items():
+                value = request.GET.get(f"{self.date_hierarchy}__{part}")
+                if value is not None and whole_number(value, low, high) is None:
+                    raise BadRequest(BAD_FILTER)
+        try:
+            response = super().changelist_view(request, extra_context)
+            render = getattr(response, "render", None)
+            if render is not None:
+                render()  # the list's query runs here: its errors are the filters'
+        except (ValueError, OverflowError) as error:
+            logger.warning("admin list %s refused: %r", request.get_full_path(), error)
+            raise BadRequest(BAD_FILTER) from error
+        return response
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        # Django's admin filters the queryset with the ids posted as they are: a value
+        # that is no id would raise a ValueError (500); it is a bad request.
+        pk = self.model._meta.pk
+        assert pk is not None
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            raise BadRequest(BAD_SELECTION) from None
+        return super().response_action(request, queryset)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from irls.access import lab_for_user_or_404
 from irls.models import Lab
@@ -56,6 +57,7 @@ def _sections(execution: BudgetExecution) -> list[SourceSection]:
 
 
 @login_required
+@require_GET
 def lab_index(request: HttpRequest, code: str) -> HttpResponse:
     """A lab's first page: the budget of the fiscal year under way (or the latest one)."""
     lab = lab_for_user_or_404(request.user, code)
@@ -68,6 +70,7 @@ def lab_index(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Budget execution of a lab's year, by funding source and envelope."""
     lab = lab_for_user_or_404(request.user, code)
@@ -91,6 +94,7 @@ def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def budget_line_detail(request: HttpRequest, code: str, year: int, line_id: int) -> HttpResponse:
     """One budget line: its figures, the postings that consumed it, its open commitments."""
     lab = lab_for_user_or_404(request.user, code)

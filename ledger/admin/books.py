@@ -13,7 +13,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from irls.admin_base import LabFilter, LabScopedAdmin, LabScopedInline, acting_user
+from irls.admin_base import (
+    LabFilter,
+    LabScopedAdmin,
+    LabScopedInline,
+    acting_user,
+    whole_number,
+)
 from ledger.exceptions import LedgerError
 from ledger.models import Account, AuditEvent, ExchangeRate, FiscalYear, Journal, Period
 from ledger.services import (
@@ -131,7 +137,8 @@ class YearFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        return queryset.filter(fiscal_year__year=int(value)) if value.isdigit() else queryset.none()
+        year = whole_number(value, 1, 9999)
+        return queryset.none() if year is None else queryset.filter(fiscal_year__year=year)
 
 
 @admin.register(Period)

@@ -26,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from irls.admin_base import LabFilter, LabScopedAdmin, acting_user
+from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, whole_number
 from irls.models import FundingSource
 from ledger.admin.action_pages import action_page, attempt
 from ledger.admin.amendments import BudgetAmendmentInline
@@ -117,7 +117,8 @@ class FundingSourceFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        return queryset.filter(funding_source_id=int(value)) if value.isdigit() else queryset.none()
+        source = whole_number(value, 1, 2**63 - 1)
+        return queryset.none() if source is None else queryset.filter(funding_source_id=source)
 
 
 # -- the forms of the line's intermediate pages --------------------------------------------

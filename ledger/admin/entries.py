@@ -28,6 +28,7 @@ from irls.admin_base import (
     acting_user,
     admin_access,
     limit_choices_to_labs,
+    whole_number,
 )
 from ledger.exceptions import LedgerError
 from ledger.fields import CentsField
@@ -109,9 +110,10 @@ class MonthFilter(admin.SimpleListFilter):
         if not value:
             return queryset
         year, _sep, month = value.partition("-")
-        if not (year.isdigit() and month.isdigit()):
+        year_number, month_number = whole_number(year, 1, 9999), whole_number(month, 1, 12)
+        if year_number is None or month_number is None:
             return queryset.none()
-        return queryset.filter(date__year=int(year), date__month=int(month))
+        return queryset.filter(date__year=year_number, date__month=month_number)
 
 
 class JournalEntryForm(forms.ModelForm):

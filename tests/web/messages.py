@@ -25,6 +25,11 @@ PYTHON_FILES = [
     ROOT / "irls" / "templatetags" / "shell.py",
     ROOT / "ledger" / "views.py",
     ROOT / "ledger" / "templatetags" / "ledger_format.py",
+    ROOT / "ledger" / "audit" / "forms.py",
+    ROOT / "ledger" / "audit" / "views.py",
+    ROOT / "ledger" / "audit" / "export.py",
+    ROOT / "irls" / "login.py",
+    ROOT / "irls" / "admin_base.py",
 ]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy"}
 

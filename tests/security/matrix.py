@@ -1,0 +1,215 @@
+"""The access matrix: every URL pattern of the project x persona x HTTP method -> the
+status expected. tests/security/test_access_matrix.py walks the resolver and fails on a
+pattern without a row here, so no page ships unchecked.
+
+Columns are the persona's relation to the lab whose objects the URL names (the test runs
+each lab-bound pattern with the ids of lab A, then of lab B):
+
+    anon       not logged in
+    inactive   logged in, then the account was deactivated
+    accountant office-wide accountant
+    acct_own   accountant of the URL's lab only
+    acct_other accountant of the other lab only
+    dir_own    director of the URL's lab
+    dir_other  director of the other lab
+    auditor    office-wide auditor
+    head       office head
+
+GET and POST are sent to every pattern (POST with an empty body: the matrix checks who
+gets past the door, test_walls.py and test_admin_writes.py try real writes). Anonymous and
+inactive users are sent to the login page (302) before any method check.
+"""
+
+PERSONAS = (
+    "anon",
+    "inactive",
+    "accountant",
+    "acct_own",
+    "acct_other",
+    "dir_own",
+    "dir_other",
+    "auditor",
+    "head",
+)
+
+#                 anon inact acct own other dir  dir-o audit head
+# Any role reads it (office records, lists scoped to the user's labs).
+EVERY_ROLE = "302 302 200 200 200 200 200 200 200"
+# Read by every role of the lab; the other lab's people get 404, as if it did not exist.
+OWN_LAB = "302 302 200 200 404 200 404 200 200"
+# Written by accountants (office-wide or of the lab) and the office head.
+WRITERS = "302 302 200 200 200 403 403 403 200"
+WRITERS_OWN = "302 302 200 200 404 403 404 403 200"
+# The office head's (institutions, labs, partnerships, funding sources, roles).
+HEAD_ONLY = "302 302 403 403 403 403 403 403 200"
+HEAD_ONLY_OWN = "302 302 403 403 404 403 404 403 200"
+# No service changes or deletes it: refused to everyone (another lab's: 404).
+NOBODY = "302 302 403 403 403 403 403 403 403"
+NOBODY_OWN = "302 302 403 403 404 403 404 403 403"
+# The auditor's workspace: auditors, accountants, office head; directors 404.
+AUDIT = "302 302 200 200 200 404 404 200 200"
+# An empty form refused by the page (400 Bad Request); another lab's: 404.
+BAD_REQUEST_OWN = "302 302 400 400 404 400 404 400 400"
+NOT_ALLOWED = "302 302 405 405 405 405 405 405 405"
+NOT_FOUND = "302 302 404 404 404 404 404 404 404"
+REDIRECT = "302 302 302 302 302 302 302 302 302"
+LOGIN = "200 200 302 302 302 302 302 302 302"
+# "/": a user of one lab goes straight to it; the others get the list of their labs.
+HOME = "302 302 200 302 302 302 302 200 200"
+# "/labs/<CODE>/": to the lab's budget year, or 404.
+LAB_INDEX = "302 302 302 302 404 302 404 302 302"
+# Logging out is a POST only.
+POST_ONLY = "405 405 405 405 405 405 405 405 405"
+# The admin's login form posted empty: shown again with its errors, to anyone.
+FORM_AGAIN = "200 200 200 200 200 200 200 200 200"
+# The import confirmation posted empty: no such import (404) for importers, 403 otherwise.
+IMPORT_CONFIRM_EMPTY = "302 302 404 404 404 403 403 403 404"
+
+MATRIX: dict[str, dict[str, str]] = {
+    "": {"GET": HOME, "POST": NOT_ALLOWED},
+    "labs/<str:code>/": {"GET": LAB_INDEX, "POST": NOT_ALLOWED},
+    "labs/<str:code>/budget/<int:year>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/budget/<int:year>/lines/<int:line_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/statements/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/statements/issue/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
+    "labs/<str:code>/statements/check/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
+    "labs/<str:code>/statements/<int:statement_id>/download/": {
+        "GET": OWN_LAB,
+        "POST": NOT_ALLOWED,
+    },
+    "audit/": {"GET": AUDIT, "POST": NOT_ALLOWED},
+    "audit/trail/": {"GET": AUDIT, "POST": NOT_ALLOWED},
+    "audit/trail/export.xlsx": {"GET": AUDIT, "POST": NOT_ALLOWED},
+    "audit/imports/": {"GET": AUDIT, "POST": NOT_ALLOWED},
+    "audit/verify/": {"GET": AUDIT, "POST": AUDIT},
+    "login/": {"GET": LOGIN, "POST": LOGIN},
+    "logout/": {"GET": POST_ONLY, "POST": REDIRECT},
+    "i18n/setlang/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/login/": {"GET": LOGIN, "POST": FORM_AGAIN},
+    "admin/logout/": {"GET": NOT_ALLOWED, "POST": REDIRECT},
+    "admin/password_change/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/password_change/done/": {"GET": EVERY_ROLE, "POST": NOT_ALLOWED},
+    "admin/autocomplete/": {"GET": EVERY_ROLE, "POST": NOT_ALLOWED},
+    "admin/jsi18n/": {"GET": EVERY_ROLE, "POST": NOT_ALLOWED},
+    "admin/r/<path:content_type_id>/<path:object_id>/": {"GET": NOT_FOUND, "POST": NOT_FOUND},
+    "admin/irls/institution/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/institution/add/": {"GET": HEAD_ONLY, "POST": HEAD_ONLY},
+    "admin/irls/institution/<path:object_id>/history/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/institution/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/irls/institution/<path:object_id>/change/": {"GET": EVERY_ROLE, "POST": NOBODY},
+    "admin/irls/institution/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/irls/lab/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/lab/add/": {"GET": HEAD_ONLY, "POST": HEAD_ONLY},
+    "admin/irls/lab/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/irls/lab/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/irls/lab/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/irls/lab/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/irls/partnership/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/partnership/add/": {"GET": HEAD_ONLY, "POST": HEAD_ONLY},
+    "admin/irls/partnership/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/irls/partnership/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/irls/partnership/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/irls/partnership/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/irls/fundingsource/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/fundingsource/add/": {"GET": HEAD_ONLY, "POST": HEAD_ONLY},
+    "admin/irls/fundingsource/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/irls/fundingsource/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/irls/fundingsource/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/irls/fundingsource/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/irls/rolegrant/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/irls/rolegrant/add/": {"GET": HEAD_ONLY, "POST": HEAD_ONLY},
+    "admin/irls/rolegrant/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/irls/rolegrant/<path:object_id>/delete/": {"GET": HEAD_ONLY_OWN, "POST": HEAD_ONLY_OWN},
+    "admin/irls/rolegrant/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/irls/rolegrant/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/budgetamendment/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/budgetamendment/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/ledger/budgetamendment/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/budgetamendment/<path:object_id>/delete/": {
+        "GET": NOBODY_OWN,
+        "POST": NOBODY_OWN,
+    },
+    "admin/ledger/budgetamendment/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/budgetamendment/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/account/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/account/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/account/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/account/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/account/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/account/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/journal/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/journal/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/journal/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/journal/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/journal/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/journal/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/fiscalyear/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/fiscalyear/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/fiscalyear/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/fiscalyear/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/fiscalyear/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/fiscalyear/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/period/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/period/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/ledger/period/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/period/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/period/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/period/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/exchangerate/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/exchangerate/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/exchangerate/<path:object_id>/history/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/exchangerate/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/ledger/exchangerate/<path:object_id>/change/": {"GET": EVERY_ROLE, "POST": WRITERS},
+    "admin/ledger/exchangerate/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/auditevent/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/auditevent/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/ledger/auditevent/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/auditevent/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/auditevent/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/auditevent/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/budgetline/<path:object_id>/amend/": {"GET": WRITERS_OWN, "POST": WRITERS_OWN},
+    "admin/ledger/budgetline/<path:object_id>/transfer/": {"GET": WRITERS_OWN, "POST": WRITERS_OWN},
+    "admin/ledger/budgetline/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/budgetline/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/budgetline/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/budgetline/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/budgetline/<path:object_id>/change/": {"GET": OWN_LAB, "POST": WRITERS_OWN},
+    "admin/ledger/budgetline/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/commitment/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/commitment/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/commitment/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/commitment/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/commitment/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/commitment/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/journalentry/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/journalentry/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/journalentry/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/journalentry/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/journalentry/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/journalentry/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/importbatch/import/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/importbatch/import/confirm/": {"GET": REDIRECT, "POST": IMPORT_CONFIRM_EMPTY},
+    "admin/ledger/importbatch/template/<str:kind>/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/importbatch/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/ledger/importbatch/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/ledger/importbatch/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/ledger/importbatch/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/ledger/importbatch/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/ledger/importbatch/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/auth/group/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/group/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/group/<path:object_id>/history/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/group/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/group/<path:object_id>/change/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/group/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/auth/user/<id>/password/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/<path:object_id>/history/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/<path:object_id>/change/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/auth/user/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/^(?P<app_label>irls|ledger|auth)/$": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/(?P<url>.*)$": {"GET": NOT_FOUND, "POST": NOT_FOUND},
+}

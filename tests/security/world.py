@@ -1,0 +1,231 @@
+"""Two labs with something of every kind, and a persona for every role, told through the
+real services: the ground the access matrix, the walls and the hostile inputs walk on.
+
+Lab A is CINTRA, lab B is MAJULAB. What each lab holds carries the lab's tag in its
+codes, references and labels (`CIN-SUP`, `PO-CIN-77`, `INV-CIN-0001`...), so that a
+response can be searched for any identifier of the other lab.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, User
+from django.db import models
+
+from irls import services as irls_services
+from irls.models import Institution, Lab, Partnership, Role, RoleGrant
+from ledger import services
+from ledger.models import (
+    AuditEvent,
+    ExchangeRate,
+    FiscalYear,
+    ImportBatch,
+    JournalEntry,
+    Period,
+)
+from ledger.services.imports import import_file
+from reports.services import statement_issue
+from tests.books import account, budget_line, draft, funding, journal, lab_with_books
+
+D = Decimal
+PASSWORD = "Harbour-Ledger-Wall-2025"
+TAGS = {"CINTRA": "CIN", "MAJULAB": "MAJ"}
+
+# The personas, named by role and scope; lab-scoped ones carry their lab's code.
+OFFICE_PERSONAS = {
+    "office_head": Role.OFFICE_HEAD,
+    "accountant": Role.ACCOUNTANT,
+    "auditor": Role.AUDITOR,
+}
+LAB_PERSONAS = {"accountant": Role.ACCOUNTANT, "director": Role.DIRECTOR}
+
+
+@dataclass
+class LabWorld:
+    lab: Lab
+    objects: dict[str, models.Model] = field(default_factory=dict)
+    identifiers: set[str] = field(default_factory=set)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.objects[name]
+
+
+@dataclass
+class World:
+    labs: dict[str, LabWorld]  # "A", "B"
+    users: dict[str, User]  # office_head, accountant, auditor, accountant_a, ...
+    office: dict[str, models.Model]
+
+    @property
+    def a(self) -> LabWorld:
+        return self.labs["A"]
+
+    @property
+    def b(self) -> LabWorld:
+        return self.labs["B"]
+
+
+def _user(username: str, *, staff: bool = True) -> User:
+    # tests/security/conftest.py makes the hashing cheap.
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff
+    )
+
+
+def _lab_world(code: str, accountant: User) -> LabWorld:
+    tag = TAGS[code]
+    lab = lab_with_books(code)
+    world = LabWorld(lab)
+    supplies = budget_line(lab, f"{tag}-SUP", "12500.00")
+    missions = budget_line(lab, f"{tag}-MIS", "5000.00", nature="missions")
+    order = services.commitment_create(
+        acting_user=accountant,
+        budget_line=supplies,
+        kind="purchase_order",
+        reference=f"PO-{tag}-77",
+        third_party=f"SUP-{tag}",
+        label=f"Wafers for {tag}",
+        amount=D("4000.00"),
+        on=date(2025, 2, 3),
+    )
+    amendment = services.budget_line_amend(
+        acting_user=accountant,
+        budget_line=supplies,
+        amount=D("500.00"),
+        on=date(2025, 3, 1),
+        justification=f"Top-up for {tag}",
+    )
+    invoice = services.entry_create_draft(
+        acting_user=accountant,
+        lab=lab,
+        journal=journal(lab, "ACH"),
+        date=date(2025, 3, 10),
+        label=f"Invoice {tag} wafers",
+        piece_ref=f"INV-{tag}-0001",
+        piece_date=date(2025, 3, 10),
+        lines=[
+            services.LineInput(
+                account=account(lab, "6063"),
+                debit=D("2500.00"),
+                commitment=order,
+                third_party=f"SUP-{tag}",
+            ),
+            services.LineInput(
+                account=account(lab, "401"), credit=D("2500.00"), third_party=f"SUP-{tag}"
+            ),
+        ],
+    )
+    invoice = services.entry_post(acting_user=accountant, entry=invoice)
+    pending = draft(
+        accountant,
+        lab,
+        [("6064", "75.00", "0"), ("401", "0", "75.00")],
+        label=f"Draft {tag} pipettes",
+        piece_ref=f"DRAFT-{tag}-1",
+    )
+    batch = import_file(
+        acting_user=accountant,
+        lab=lab,
+        kind="accounts",
+        file_name=f"chart-{tag}.csv",
+        data=f"code,name_fr,name_en\n6068,Autres {tag},Other {tag}\n".encode(),
+    ).batch
+    assert batch is not None
+    statement = statement_issue(
+        acting_user=accountant, lab=lab, kind="trial-balance", year=2025, format="xlsx"
+    )
+    world.objects.update(
+        {
+            "lab": lab,
+            "budgetline": supplies,
+            "other_line": missions,
+            "commitment": order,
+            "budgetamendment": amendment,
+            "journalentry": invoice,
+            "draft": pending,
+            "account": account(lab, "6063"),
+            "journal": journal(lab, "ACH"),
+            "fiscalyear": FiscalYear.objects.get(lab=lab, year=2025),
+            "period": Period.objects.filter(lab=lab).order_by("start_date").first(),  # type: ignore[dict-item]
+            "fundingsource": funding(lab),
+            "partnership": Partnership.objects.filter(lab=lab).first(),  # type: ignore[dict-item]
+            "importbatch": ImportBatch.objects.get(pk=batch.pk),
+            "statement": statement,
+            "auditevent": AuditEvent.objects.filter(lab=lab).order_by("-id").first(),  # type: ignore[dict-item]
+        }
+    )
+    world.identifiers |= {
+        code,
+        lab.name,
+        f"{tag}-SUP",
+        f"{tag}-MIS",
+        f"PO-{tag}-77",
+        f"SUP-{tag}",
+        f"INV-{tag}-0001",
+        f"DRAFT-{tag}-1",
+        f"chart-{tag}.csv",
+        invoice.hash,
+        batch.sha256,
+        statement.sha256,
+        statement.file_name,
+    }
+    return world
+
+
+def world_build() -> World:
+    """Both labs, the office's records and the personas (all staff, as the demo's)."""
+    users = {name: _user(name) for name in OFFICE_PERSONAS}
+    for name, role in OFFICE_PERSONAS.items():
+        irls_services.role_grant(acting_user=None, user=users[name], role=role, lab=None)
+    services.exchange_rate_set(
+        acting_user=users["accountant"],
+        currency="SGD",
+        valid_from=date(2025, 1, 1),
+        units_per_eur=D("1.4500"),
+        source="chancellery",
+    )
+    labs = {}
+    for side, code in (("A", "CINTRA"), ("B", "MAJULAB")):
+        labs[side] = _lab_world(code, users["accountant"])
+        for persona, role in LAB_PERSONAS.items():
+            username = f"{persona}_{code.lower()}"
+            user = users[f"{persona}_{side.lower()}"] = _user(username)
+            irls_services.role_grant(acting_user=None, user=user, role=role, lab=labs[side].lab)
+            labs[side].identifiers.add(username)
+        labs[side].objects["rolegrant"] = RoleGrant.objects.get(
+            user=users[f"director_{side.lower()}"]
+        )
+        labs[side].objects["user"] = users[f"director_{side.lower()}"]
+    # An accountant who has left: the account is deactivated, the grant still there.
+    inactive = users["inactive"] = _user("inactive_accountant")
+    irls_services.role_grant(acting_user=None, user=inactive, role=Role.ACCOUNTANT, lab=None)
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    office = {
+        "exchangerate": ExchangeRate.objects.get(),
+        "institution": Institution.objects.get(code="CNRS"),
+        "group": Group.objects.create(name="Unused group"),
+    }
+    return World(labs, users, office)
+
+
+def rows_count() -> dict[str, int]:
+    """The number of rows of every table a request could change (sessions aside)."""
+    from django.apps import apps
+
+    counted = {}
+    for model in apps.get_models():
+        if model._meta.label in {"sessions.Session"}:
+            continue
+        counted[model._meta.label] = model._default_manager.count()
+    return counted
+
+
+def entries_state() -> list[tuple[Any, ...]]:
+    """What would show a change to the books: every entry's status, number and hash."""
+    return list(
+        JournalEntry.objects.order_by("id").values_list("id", "status", "number", "hash", "label")
+    )
