@@ -20,7 +20,9 @@ from ledger.models import BudgetLine, Commitment
 
 ROOT = Path(settings.BASE_DIR)
 TEMPLATE_DIR = ROOT / "templates"
+APP_TEMPLATE_DIRS = [ROOT / "reports" / "templates"]
 PYTHON_FILES = [
+    ROOT / "reports" / "forms.py",
     ROOT / "irls" / "views.py",
     ROOT / "irls" / "templatetags" / "shell.py",
     ROOT / "ledger" / "views.py",
@@ -74,8 +76,9 @@ def model_messages() -> Iterator[Message]:
 
 def page_messages() -> set[Message]:
     found: set[Message] = set()
-    for template in sorted(TEMPLATE_DIR.rglob("*.html")):
-        found.update(template_messages(template))
+    for folder in (TEMPLATE_DIR, *APP_TEMPLATE_DIRS):
+        for template in sorted(folder.rglob("*.html")):
+            found.update(template_messages(template))
     for source in PYTHON_FILES:
         found.update(python_messages(source))
     found.update(model_messages())

@@ -28,10 +28,14 @@ def test_every_french_message_is_translated(catalog):
     assert not catalog.fuzzy_entries()
     assert not catalog.obsolete_entries()
     for entry in catalog:
-        assert entry.msgstr.strip(), entry.msgid
-        assert sorted(PLACEHOLDER.findall(entry.msgstr)) == sorted(
-            PLACEHOLDER.findall(entry.msgid)
-        ), entry.msgid
+        # A plural entry carries one translation per French plural form.
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        assert len(translations) == (2 if entry.msgid_plural else 1), entry.msgid
+        for french in translations:
+            assert french.strip(), entry.msgid
+            assert sorted(PLACEHOLDER.findall(french)) == sorted(
+                PLACEHOLDER.findall(entry.msgid)
+            ), entry.msgid
 
 
 def test_every_message_of_the_pages_is_in_the_french_catalog(catalog):
