@@ -74,7 +74,9 @@ BEGIN
    WHERE NEW.status <> 'draft' OR NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL;
   {_SQLITE_ENTRY_SHAPE}
 END""",
-        f"""CREATE TRIGGER ledger_entry_draft_guard BEFORE UPDATE ON {ENTRY}
+        # Only when an UPDATE names a column of the shape: posting does not (its own guard).
+        f"""CREATE TRIGGER ledger_entry_draft_guard
+BEFORE UPDATE OF lab_id, journal_id, fiscal_year_id, date ON {ENTRY}
 WHEN OLD.status = 'draft'
 BEGIN
   {_SQLITE_ENTRY_SHAPE}

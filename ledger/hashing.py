@@ -56,6 +56,9 @@ _HASHED_LINE_KEYS = LINE_FIELDS[1:]
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most values: no conversion
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -65,11 +68,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# One encoder for every entry (json.dumps with options builds a new one each call).
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_form(entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
     """One JSON text for an entry and its lines (lines in id order)."""
     body = {key: _plain(entry[key]) for key in _HASHED_ENTRY_KEYS}
     body["lines"] = [[_plain(line[key]) for key in _HASHED_LINE_KEYS] for line in lines]
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _encode(body)
 
 
 def chain_hash(prev_hash: str, entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:

@@ -299,6 +299,8 @@ COLUMNS = (
 # Whole cents written plainly ("1234.5", "12"): the common case, read without Decimal.
 _PLAIN_CENTS = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
 MAX_CENTS = 10**17
+# Foreign amounts keep 15 significant digits (SQLite stores them as REAL): 2 decimals.
+MAX_FOREIGN = 10**13
 
 
 def _read_rows(
@@ -575,6 +577,13 @@ def _foreign(
             NOT_A_CURRENCY.format(row=number, column="currency", value=shown(currency)),
             number,
             "currency",
+        )
+        return currency, None, side, False
+    if foreign is not None and foreign >= MAX_FOREIGN:
+        plan.add(
+            NOT_AN_AMOUNT.format(row=number, column="amount_currency", value=shown(raw_amount)),
+            number,
+            "amount_currency",
         )
         return currency, None, side, False
     if foreign is not None and foreign <= 0:

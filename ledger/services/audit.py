@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from irls.models import Lab
 from ledger.models import AuditEvent
+from ledger.services.rows import execute_in_blocks
 
 
 def audit_record(
@@ -32,9 +34,10 @@ def audit_record(
 
 _INSERT = (
     "INSERT INTO ledger_auditevent (at, actor_id, action, lab_id, object_type, object_id,"
-    " object_repr, before, after) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
+    " object_repr, before, after) VALUES "
 )
-_INSERT_PG = _INSERT.replace("NULL, %s)", "NULL, %s::jsonb)")
+_VALUES = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
+_VALUES_PG = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s::jsonb)"
 
 
 def audit_records_many(
@@ -43,30 +46,47 @@ def audit_records_many(
     action: str,
     events: Sequence[tuple[int | None, models.Model, dict[str, Any]]],
 ) -> None:
-    """Append one event per (lab id, object, after) with a single executemany: a posting
-    of 50,000 imported entries records 50,000 events without building 50,000 models."""
+    """Append one event per (lab id, object, after) with multi-row INSERTs: a posting
+    of 50,000 entries records 50,000 events without building 50,000 models."""
     if not events:
         return
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = _INSERT_PG if connection.vendor == "postgresql" else _INSERT
+    audit_rows_insert(
+        actor=actor,
+        action=action,
+        object_type=events[0][1]._meta.label,
+        rows=[(lab_id, str(obj.pk), str(obj), after) for lab_id, obj, after in events],
+    )
+
+
+def audit_rows_insert(
+    *,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    rows: Sequence[tuple[int | None, str, str, dict[str, Any]]],
+    at: datetime | None = None,
+) -> None:
+    """Append one event per (lab id, object id, object text, after), all of one action
+    on one type of object, without building the objects."""
+    stamp = connection.ops.adapt_datetimefield_value(at or timezone.now())
     actor_id = actor.pk if actor is not None else None
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                (
-                    now,
-                    actor_id,
-                    action,
-                    lab_id,
-                    obj._meta.label,
-                    str(obj.pk),
-                    str(obj)[:200],
-                    json.dumps(after, cls=DjangoJSONEncoder),
-                )
-                for lab_id, obj, after in events
-            ],
-        )
+    execute_in_blocks(
+        _INSERT,
+        _VALUES_PG if connection.vendor == "postgresql" else _VALUES,
+        [
+            (
+                stamp,
+                actor_id,
+                action,
+                lab_id,
+                object_type,
+                object_id,
+                text[:200],
+                json.dumps(after, cls=DjangoJSONEncoder),
+            )
+            for lab_id, object_id, text, after in rows
+        ],
+    )
 
 
 def audit_event_build(

@@ -345,8 +345,8 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
             require_role(acting_user, lab, "post entries")
         _check_postable(drafts)
         overspent = _check_budgets(drafts)
-        chains = _locked_chains(sorted({d.lab_id for d in drafts}))
-        sequences = _locked_sequences(
+        chains = locked_chains(sorted({d.lab_id for d in drafts}))
+        sequences = locked_sequences(
             sorted({(d.lab_id, d.journal_id, d.fiscal_year_id) for d in drafts})
         )
         _number_and_hash(drafts, acting_user, chains, sequences)
@@ -485,7 +485,7 @@ def _closed_months(drafts: list[JournalEntry]) -> set[tuple[int, int, int]]:
     return {(fy, start.year, start.month) for fy, start in periods}
 
 
-def _locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
+def locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
     """The labs' chain heads, locked; a lab's first posting creates its row."""
     locked = _lock(LedgerChain.objects.filter(lab_id__in=lab_ids), lambda c: c.lab_id)
     for lab_id in set(lab_ids) - set(locked):
@@ -494,7 +494,7 @@ def _locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
     return locked
 
 
-def _locked_sequences(
+def locked_sequences(
     keys: list[tuple[int, int, int]],
 ) -> dict[tuple[int, int, int], LedgerSequence]:
     """The numbering counters of (lab, journal, year), locked; created on first use."""

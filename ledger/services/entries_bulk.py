@@ -1,8 +1,9 @@
-"""Many draft entries at once (a spreadsheet import), then posted with `entries_post`.
+"""Many draft entries at once (a spreadsheet import kept as drafts).
 
 `entries_create_drafts` makes the checks of `entry_create_draft` for every entry and
-line against the lab's books read once, then writes entries and lines with one
-`executemany` each instead of one ORM object a row. Entry ids are reserved first
+line against the lab's books read once, then writes entries and lines with multi-row
+INSERTs instead of one ORM object a row (`entries_bulk_post` posts them in the same
+pass when the import posts). Entry ids are reserved first
 (PostgreSQL: from the table's sequence; SQLite: after the highest id ever given, under
 the write lock that IMMEDIATE transactions take at BEGIN), so lines can point to their
 entry without reading anything back. The database guards check every row again.
@@ -28,19 +29,18 @@ from ledger.exceptions import (
     InvalidLineError,
     NoPeriodError,
 )
+from ledger.fields import CENT
 from ledger.models import (
     Account,
     BudgetLine,
     FiscalYear,
     ImportBatch,
     Journal,
-    JournalEntry,
 )
 from ledger.services.access import require_role
-from ledger.services.entries import entries_post
 from ledger.services.guarded import db_guarded
+from ledger.services.rows import execute_in_blocks
 
-POST_BATCH = 2_000
 WRITE_BATCH = 10_000
 # From this many entries PostgreSQL's statistics are refreshed after the first batch.
 ANALYZE_FROM = 5_000
@@ -81,6 +81,10 @@ class EntryDraft:
     lines: list[LineDraft] = field(default_factory=list)
 
 
+RATE_PLACES = Decimal("0.00000001")
+MAX_FOREIGN = Decimal(10**13)
+MAX_RATE = Decimal(10**7)
+
 _ENTRY_SQL = (
     "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"
     " piece_ref, piece_date, created_by_id, created_at, import_batch_id, source_key,"
@@ -93,10 +97,6 @@ _LINE_SQL = (
     " third_party, budget_line_id, source_row) VALUES "
 )
 _LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-# Rows a statement: SQLite keeps a statement journal of the pages each statement changes
-# (the guard triggers may abort it), so one statement for many rows journals each page
-# once instead of once a row. 500 rows of 14 values stay under SQLite's 32,766 variables.
-ROWS_A_STATEMENT = 500
 
 
 def entries_create_drafts(
@@ -113,39 +113,15 @@ def entries_create_drafts(
     # No savepoint: inside the caller's transaction, SQLite would keep a copy of every
     # page written under it, and walk that copy again at the end of each statement.
     with db_guarded(), transaction.atomic(savepoint=False):
-        _check(lab, entries)
+        check_drafts(lab, entries)
         order = sorted(range(len(entries)), key=lambda i: entries[i].date)
-        ids = _reserve_ids(len(entries))
+        ids = reserve_ids(len(entries))
         id_of = {index: ids[position] for position, index in enumerate(order)}
-        _insert(lab, acting_user, entries, order, id_of, import_batch, progress)
+        insert_drafts(lab, acting_user, entries, order, id_of, import_batch, progress)
         return [id_of[index] for index in range(len(entries))]
 
 
-def entries_post_in_batches(
-    *, acting_user: User, entry_ids: Sequence[int], progress: Progress | None = None
-) -> None:
-    """Post drafts with `entries_post`, a batch at a time in date order (the numbering
-    stays chronological across batches); all or none with the caller's transaction."""
-    ordered = _ordered_ids(entry_ids)
-    with transaction.atomic(savepoint=False):
-        for start in range(0, len(ordered), POST_BATCH):
-            batch = [JournalEntry(pk=pk) for pk in ordered[start : start + POST_BATCH]]
-            entries_post(acting_user=acting_user, entries=batch)
-            if progress is not None:
-                progress("post", min(start + POST_BATCH, len(ordered)), len(ordered))
-
-
-def _ordered_ids(entry_ids: Sequence[int]) -> list[int]:
-    dated: list[tuple[date, int]] = []
-    ids = list(entry_ids)
-    for start in range(0, len(ids), 5_000):
-        dated.extend(
-            JournalEntry.objects.filter(pk__in=ids[start : start + 5_000]).values_list("date", "pk")
-        )
-    return [pk for _, pk in sorted(dated)]
-
-
-def _check(lab: Lab, entries: Sequence[EntryDraft]) -> None:
+def check_drafts(lab: Lab, entries: Sequence[EntryDraft]) -> None:
     """What entry_create_draft checks, against the lab's books read once."""
     journals = dict(Journal.objects.filter(lab=lab).values_list("id", "code"))
     years = {
@@ -196,20 +172,32 @@ def _check_line(
         )
     if len(line.label) > 200 or len(line.third_party) > 40:
         raise InvalidLineError(LINE_SHAPE.format(n=n, problem="label or third party too long"))
-    if line.amount_currency is not None and (
-        line.amount_currency <= 0
-        or not line.currency
-        or line.fx_rate is None
-        or line.fx_rate <= 0
+    foreign, rate = line.amount_currency, line.fx_rate
+    if foreign is None:
+        return
+    if (
+        not line.currency
+        or rate is None
+        or rate <= 0
         or line.fx_rate_date is None
         or not line.fx_rate_source
     ):
         raise InvalidLineError(
             LINE_SHAPE.format(n=n, problem="a converted amount needs its currency and rate")
         )
+    # Stored as given and hashed as the database gives them back: at most 15 significant
+    # digits (SQLite keeps decimals as REAL), 2 decimals for the amount, 8 for the rate.
+    if not 0 < foreign < MAX_FOREIGN or foreign != foreign.quantize(CENT):
+        raise InvalidLineError(
+            LINE_SHAPE.format(n=n, problem=f"{foreign} is not a foreign amount (2 decimals)")
+        )
+    if rate >= MAX_RATE or rate != rate.quantize(RATE_PLACES):
+        raise InvalidLineError(
+            LINE_SHAPE.format(n=n, problem=f"{rate} is not a rate (8 decimals, below 10,000,000)")
+        )
 
 
-def _reserve_ids(count: int) -> list[int]:
+def reserve_ids(count: int) -> list[int]:
     """`count` new entry ids nobody else can be given (inside the write transaction)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -229,7 +217,7 @@ def _reserve_ids(count: int) -> list[int]:
         return list(range(last + 1, last + 1 + count))
 
 
-def _insert(
+def insert_drafts(
     lab: Lab,
     user: User,
     entries: Sequence[EntryDraft],
@@ -269,8 +257,8 @@ def _insert(
                 )
                 for line in entry.lines:
                     line_rows.append(_line_row(entry_id, lab.pk, line))
-            _insert_rows(cursor, _ENTRY_SQL, _ENTRY_VALUES, entry_rows)
-            _insert_rows(cursor, _LINE_SQL, _LINE_VALUES, line_rows)
+            execute_in_blocks(_ENTRY_SQL, _ENTRY_VALUES, entry_rows)
+            execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
             if start == 0 and total >= ANALYZE_FROM and connection.vendor == "postgresql":
                 _refresh_statistics(cursor)
             if progress is not None:
@@ -283,15 +271,6 @@ def _refresh_statistics(cursor: Any) -> None:
     would scan whole tables for every row inserted and posted afterwards: measured on
     50,000 entries of a new lab, posting took 237 s instead of 31 s."""
     cursor.execute("ANALYZE ledger_journalentry, ledger_journalline")
-
-
-def _insert_rows(cursor: Any, sql: str, values: str, rows: list[tuple[Any, ...]]) -> None:
-    """INSERT `rows` with multi-row VALUES, ROWS_A_STATEMENT at a time."""
-    full = sql + ", ".join([values] * ROWS_A_STATEMENT)
-    for start in range(0, len(rows), ROWS_A_STATEMENT):
-        part = rows[start : start + ROWS_A_STATEMENT]
-        statement = full if len(part) == ROWS_A_STATEMENT else sql + ", ".join([values] * len(part))
-        cursor.execute(statement, [value for row in part for value in row])
 
 
 def _line_row(entry_id: int, lab_id: int, line: LineDraft) -> tuple[Any, ...]:

@@ -3,7 +3,7 @@
 `import_file` reads the file safely, checks every row (ledger.imports), and, when the
 check found nothing wrong and this is not a dry run, writes the whole file in ONE
 transaction: the ImportBatch, then the rows through the services (journal entries in
-bulk, then posted with `entries_post`). Any problem, refusal or crash leaves the
+bulk, posted in the same pass when asked). Any problem, refusal or crash leaves the
 database as it was; a refused attempt is then recorded on its own as a 'refused' batch.
 The same file (sha256) is imported into a lab once.
 """
@@ -41,7 +41,8 @@ from ledger.models import ImportBatch
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record
 from ledger.services.budget import budget_line_create
-from ledger.services.entries_bulk import entries_create_drafts, entries_post_in_batches
+from ledger.services.entries_bulk import entries_create_drafts
+from ledger.services.entries_bulk_post import entries_create_posted
 from ledger.services.setup import account_create, exchange_rate_set
 
 KINDS = [choice.value for choice in ImportBatch.Kind]
@@ -231,11 +232,10 @@ def _write_plan(
     lab = outcome.lab
     if isinstance(plan, JournalPlan):
         assert user is not None
-        ids = entries_create_drafts(
+        write = entries_create_posted if outcome.post else entries_create_drafts
+        ids = write(
             acting_user=user, lab=lab, entries=plan.drafts, import_batch=batch, progress=progress
         )
-        if outcome.post:
-            entries_post_in_batches(acting_user=user, entry_ids=ids, progress=progress)
         return len(ids)
     if isinstance(plan, AccountsPlan):
         # Shorter codes first, so each account finds its parent (the longest prefix).

@@ -20,9 +20,12 @@ from ledger.models import (
     ImportBatch,
     JournalEntry,
     JournalLine,
+    LedgerSequence,
+    Period,
 )
 from ledger.selectors import book_rate
-from ledger.services import entries_bulk
+from ledger.services import period_close
+from ledger.services import rows as rows_module
 from ledger.services.imports import import_file
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line, xlsx
 
@@ -137,17 +140,18 @@ def test_book_rates_answer_as_book_rate(books: Lab) -> None:
 def test_a_failure_half_way_writes_nothing(
     books: Lab, cintra_accountant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(entries_bulk, "POST_BATCH", 2)
-    calls = []
-    real_post = entries_bulk.entries_post
+    """The process fails after some entries were posted (the progress report of the
+    second block of postings raises): nothing of the import remains."""
+    monkeypatch.setattr(rows_module, "ROWS_A_STATEMENT", 2)
+    posted_blocks = []
 
-    def post_then_fail(**kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("the machine fell over")
-        return real_post(**kwargs)
+    def fail_on_second_block(phase: str, done: int, total: int) -> None:
+        if phase == "post":
+            posted_blocks.append(done)
+            assert JournalEntry.objects.filter(status="posted").count() == done
+            if len(posted_blocks) == 2:
+                raise RuntimeError("the machine fell over")
 
-    monkeypatch.setattr(entries_bulk, "entries_post", post_then_fail)
     rows = []
     for n in range(6):
         rows += [line(f"E{n}", "6064", "1.00", None), line(f"E{n}", "401", None, "1.00")]
@@ -161,29 +165,40 @@ def test_a_failure_half_way_writes_nothing(
             "j.csv",
             csv_bytes([JOURNAL_HEADER, *rows]),
             post=True,
+            progress=fail_on_second_block,
         )
 
-    assert len(calls) == 3
+    assert posted_blocks == [2, 4]
     assert not JournalEntry.objects.exists() and not JournalLine.objects.exists()
     assert not ImportBatch.objects.exists()
     assert AuditEvent.objects.count() == audit_before
+    assert not LedgerSequence.objects.filter(last_seq__gt=0).exists()
 
 
-def test_a_refusal_by_the_books_at_writing_is_reported_and_writes_nothing(
-    books: Lab, cintra_accountant: User, monkeypatch: pytest.MonkeyPatch
+def test_a_month_closed_after_the_check_refuses_the_import_and_writes_nothing(
+    books: Lab, cintra_accountant: User, office_head: User
 ) -> None:
-    from ledger.exceptions import PeriodClosedError
+    """The month is closed between the check of the file and its writing: the posting
+    refuses it, the import reports why, and nothing but the refused batch is written."""
 
-    def refuse(**kwargs: Any) -> Any:
-        raise PeriodClosedError("Entry ACH-2025-000001: the period 2025-03 of CINTRA is closed")
+    def close_march_once_read(phase: str, done: int, total: int) -> None:
+        if phase == "rows" and done == total:
+            march = Period.objects.get(fiscal_year__lab=books, start_date=date(2025, 3, 1))
+            period_close(acting_user=office_head, period=march)
 
-    monkeypatch.setattr(entries_bulk, "entries_post", refuse)
     rows = [line("E1", "6064", "1.00", None), line("E1", "401", None, "1.00")]
     outcome = run(
-        cintra_accountant, books, "journal", "j.csv", csv_bytes([JOURNAL_HEADER, *rows]), post=True
+        cintra_accountant,
+        books,
+        "journal",
+        "j.csv",
+        csv_bytes([JOURNAL_HEADER, *rows]),
+        post=True,
+        progress=close_march_once_read,
     )
     assert [p.message for p in outcome.problems] == [
-        "Nothing was imported: Entry ACH-2025-000001: the period 2025-03 of CINTRA is closed"
+        "Nothing was imported: Entry ACH entry E1 of 2025-03-14: the period 2025-03 of CINTRA"
+        " is closed"
     ]
     assert not JournalEntry.objects.exists()
     assert ImportBatch.objects.get().result == "refused"

@@ -1,0 +1,67 @@
+"""Many rows written by few statements (bulk imports and postings).
+
+SQLite keeps a statement journal of the pages each statement changes (the guard
+triggers may abort it), so one statement for many rows journals each page once instead
+of once a row; PostgreSQL saves the round trips.
+
+On SQLite the statements go to the driver with its own `?` placeholders: Django's cursor
+rewrites every `%s` of every statement with a regular expression, which took 0.4 s for
+the 150,000 rows of a 100,000-line import. Database errors are still turned into
+Django's (`IntegrityError` from the guards included).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+
+ROWS_A_STATEMENT = 500
+# SQLite refuses statements with more than 32,766 parameters.
+MAX_PARAMETERS = 32_000
+
+Blocks = Callable[[int, int], None]
+
+
+def rows_a_statement(values_a_row: int) -> int:
+    return max(1, min(ROWS_A_STATEMENT, MAX_PARAMETERS // values_a_row))
+
+
+def execute_in_blocks(
+    head: str,
+    row: str,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    tail: str = "",
+    first: Sequence[Any] = (),
+    done: Blocks | None = None,
+) -> int:
+    """Run `head` + `row` repeated for a block of rows + `tail`, block after block, in
+    order; the parameters are `first`, then those of every row of the block. `row` and
+    the rest are written with `%s` placeholders. `done(rows done, rows)` after each block.
+    Returns the number of rows the statements changed."""
+    changed = 0
+    if not rows:
+        return changed
+    size = rows_a_statement(len(rows[0]))
+    sqlite = connection.vendor == "sqlite"
+    shapes: dict[int, str] = {}
+    with connection.cursor() as django_cursor:
+        cursor = connection.connection.cursor() if sqlite else django_cursor
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            sql = shapes.get(len(part))
+            if sql is None:
+                sql = head + ", ".join([row] * len(part)) + tail
+                if sqlite:
+                    sql = sql.replace("%s", "?")
+                shapes[len(part)] = sql
+            params = [*first, *(value for values in part for value in values)]
+            if sqlite:
+                with connection.wrap_database_errors:
+                    cursor.execute(sql, params)
+            else:
+                cursor.execute(sql, params)
+            changed += cursor.rowcount
+            if done is not None:
+                done(start + len(part), len(rows))
+    return changed
