@@ -337,8 +337,8 @@ def _phases(lab: Any, user: Any, data: bytes, guards: bool) -> dict[str, Any]:
     result["check"] = _since(start)
     assert plan.ok, plan.problems[:5]
     del rows
-    # The service reports its progress: the last "write" report ends the writing of the
-    # drafts, the reports before the first one are its checks, numbering and hashing.
+    # The service reports its progress: before its first report it checks, numbers and
+    # hashes; between the first and the last it writes the rows (posted at once).
     marks: dict[str, tuple[float, float]] = {}
 
     def progress(phase: str, done: int, count: int) -> None:
@@ -361,9 +361,8 @@ def _phases(lab: Any, user: Any, data: bytes, guards: bool) -> dict[str, Any]:
             acting_user=user, lab=lab, entries=plan.drafts, import_batch=batch, progress=progress
         )
         end = _clock()
-        result["prepare"] = _between(start, marks["first write"])
-        result["write"] = _between(marks["first write"], marks["last write"])
-        result["post"] = _between(marks["last write"], marks["last post"])
+        result["prepare"] = _between(start, marks["first post"])
+        result["write"] = _between(marks["first post"], marks["last post"])
         result["finish"] = _between(marks["last post"], end)
         start = _clock()
     result["commit"] = _since(start)
@@ -483,7 +482,7 @@ def _report(results: dict[str, Any]) -> None:
     phases, bare = results.get("phases"), results.get("noguards")
     if phases:
         print(f"{'phase':<12}{'wall s':>9}{'cpu s':>9}{'no guards wall':>16}{'no guards cpu':>15}")
-        for phase in ("read", "check", "prepare", "write", "post", "finish", "commit", "total"):
+        for phase in ("read", "check", "prepare", "write", "finish", "commit", "total"):
             other = bare[phase] if bare else {"wall_s": float("nan"), "cpu_s": float("nan")}
             print(
                 f"{phase:<12}{phases[phase]['wall_s']:>9.2f}{phases[phase]['cpu_s']:>9.2f}"

@@ -33,9 +33,11 @@ _SQLITE_ENTRY_SHAPE = """
                       AND NEW.date BETWEEN fy.start_date AND fy.end_date);
 """
 
+# A line may be written before its entry (posted entries of the bulk path): the entry's
+# own insert guard then checks the lab of every line it finds.
 _SQLITE_LINE_LABS = f"""
   SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab')
-   WHERE NEW.lab_id IS NOT (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
+   WHERE NEW.lab_id <> (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
       OR NEW.lab_id IS NOT (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id)
       OR (NEW.budget_line_id IS NOT NULL
           AND NEW.lab_id IS NOT (SELECT lab_id FROM ledger_budgetline WHERE id = NEW.budget_line_id))
@@ -57,6 +59,71 @@ _BUDGET_LOCKED = (
 )
 
 
+def _sqlite_post_checks(written_at_once: bool) -> str:
+    """What posting checks of NEW: a draft being posted (UPDATE), or an entry written
+    posted after its lines (INSERT, the bulk path of imports), whose lines must also be
+    of its lab and carry its date. The lines are read once, by one aggregate."""
+    at_once = (
+        """
+       WHEN other_lab > 0 THEN RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab')
+       WHEN undated > 0 THEN RAISE(ABORT, 'LEDGER_FROZEN: the lines of an entry posted at once carry its date')"""
+        if written_at_once
+        else ""
+    )
+    return f"""
+  SELECT CASE
+       WHEN balance <> 0 THEN RAISE(ABORT, 'LEDGER_UNBALANCED: total debit differs from total credit')
+       WHEN n < 2 THEN RAISE(ABORT, 'LEDGER_TOO_FEW_LINES: an entry needs at least two lines'){at_once}
+       WHEN missing > 0 AND (SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
+         THEN RAISE(ABORT, 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line')
+       WHEN other_year > 0
+         THEN RAISE(ABORT, 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year')
+       END
+    FROM (SELECT COUNT(*) AS n,
+                 COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) AS balance,
+                 COALESCE(SUM(l.lab_id <> NEW.lab_id), 0) AS other_lab,
+                 COALESCE(SUM(l.entry_date IS NOT NEW.date), 0) AS undated,
+                 COALESCE(SUM(a.needs_budget_line AND l.budget_line_id IS NULL), 0) AS missing,
+                 COALESCE(SUM(b.fiscal_year_id <> NEW.fiscal_year_id), 0) AS other_year
+            FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+            LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
+           WHERE l.entry_id = NEW.id);
+  SELECT RAISE(ABORT, 'LEDGER_PERIOD_CLOSED: no open period of the lab holds the entry date')
+   WHERE NOT EXISTS (SELECT 1 FROM ledger_period p
+                      WHERE p.fiscal_year_id = NEW.fiscal_year_id AND p.status = 'open'
+                        AND NEW.date BETWEEN p.start_date AND p.end_date);
+  SELECT RAISE(ABORT, 'LEDGER_NUMBERING: the number does not follow the last posted one')
+   WHERE NEW.seq IS NULL OR NEW.seq < 1
+      OR NEW.number IS NOT ((SELECT code FROM ledger_journal WHERE id = NEW.journal_id)
+                            || '-' || (SELECT year FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id)
+                            || '-' || printf('%06d', NEW.seq))
+      OR (NEW.seq > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
+               AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1));
+  SELECT RAISE(ABORT, 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain')
+   WHERE NEW.chain_index IS NULL
+      OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
+      OR (NEW.chain_index > 1 AND NOT EXISTS (
+            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
+               AND e.chain_index = NEW.chain_index - 1 AND e.hash = NEW.prev_hash));
+"""
+
+
+# What a posted line feeds: the spending of its budget line, the commitment it settles.
+_SQLITE_SPEND = """  INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
+    SELECT NEW.budget_line_id, strftime('%Y-%m-01', NEW.entry_date), NEW.debit - NEW.credit
+     WHERE NEW.budget_line_id IS NOT NULL
+    ON CONFLICT (budget_line_id, month) DO UPDATE SET amount = amount + excluded.amount;
+  UPDATE ledger_commitment
+     SET settled = settled + NEW.debit - NEW.credit,
+         status = CASE WHEN status = 'cancelled' THEN status
+                       WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
+                       WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
+                       ELSE 'open' END
+   WHERE id = NEW.commitment_id;
+"""
+
+
 def _sqlite_sql(line_columns: list[str]) -> list[str]:
     # Posting stamps `entry_date` on every line: that column has its own guard, and the
     # others are guarded only when an UPDATE names them, so stamping stays cheap.
@@ -70,11 +137,27 @@ def _sqlite_sql(line_columns: list[str]) -> list[str]:
     return [
         f"""CREATE TRIGGER ledger_entry_insert_guard BEFORE INSERT ON {ENTRY}
 BEGIN
-  SELECT RAISE(ABORT, 'LEDGER_NOT_DRAFT: an entry is created as a draft, then posted')
-   WHERE NEW.status <> 'draft' OR NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL;
+  SELECT RAISE(ABORT, 'LEDGER_NOT_DRAFT: an entry is created as a draft, or posted after its lines')
+   WHERE NEW.status NOT IN ('draft', 'posted')
+      OR (NEW.status = 'draft' AND (NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL));
   {_SQLITE_ENTRY_SHAPE}
 END""",
-        # Only when an UPDATE names a column of the shape: posting does not (its own guard).
+        # Lines written before a draft: of its lab and undated.
+        f"""CREATE TRIGGER ledger_entry_insert_draft BEFORE INSERT ON {ENTRY}
+WHEN NEW.status = 'draft'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab')
+   WHERE EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND lab_id <> NEW.lab_id);
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: only posting dates a line')
+   WHERE EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND entry_date IS NOT NULL);
+END""",
+        # Posted at once (imports): its lines were written before it, dated with its date;
+        # it passes every check of posting.
+        f"""CREATE TRIGGER ledger_entry_insert_posted BEFORE INSERT ON {ENTRY}
+WHEN NEW.status = 'posted'
+BEGIN
+  {_sqlite_post_checks(written_at_once=True)}
+END""",
         f"""CREATE TRIGGER ledger_entry_draft_guard
 BEFORE UPDATE OF lab_id, journal_id, fiscal_year_id, date ON {ENTRY}
 WHEN OLD.status = 'draft'
@@ -94,33 +177,7 @@ END""",
         f"""CREATE TRIGGER ledger_entry_post_guard BEFORE UPDATE OF status ON {ENTRY}
 WHEN OLD.status = 'draft' AND NEW.status = 'posted'
 BEGIN
-  SELECT RAISE(ABORT, 'LEDGER_UNBALANCED: total debit differs from total credit')
-   WHERE (SELECT COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0)
-            FROM {LINE} WHERE entry_id = NEW.id) <> 0;
-  SELECT RAISE(ABORT, 'LEDGER_TOO_FEW_LINES: an entry needs at least two lines')
-   WHERE (SELECT COUNT(*) FROM {LINE} WHERE entry_id = NEW.id) < 2;
-  SELECT RAISE(ABORT, 'LEDGER_PERIOD_CLOSED: no open period of the lab holds the entry date')
-   WHERE NOT EXISTS (SELECT 1 FROM ledger_period p
-                      WHERE p.fiscal_year_id = NEW.fiscal_year_id AND p.status = 'open'
-                        AND NEW.date BETWEEN p.start_date AND p.end_date);
-  SELECT RAISE(ABORT, 'LEDGER_NUMBERING: the number does not follow the last posted one')
-   WHERE NEW.seq IS NULL OR NEW.seq < 1
-      OR NEW.number IS NOT ((SELECT code FROM ledger_journal WHERE id = NEW.journal_id)
-                            || '-' || (SELECT year FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id)
-                            || '-' || printf('%06d', NEW.seq))
-      OR (NEW.seq > 1 AND NOT EXISTS (
-            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
-               AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1));
-  SELECT RAISE(ABORT, 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line')
-   WHERE {_BUDGET_MISSING};
-  SELECT RAISE(ABORT, 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year')
-   WHERE {_BUDGET_YEAR};
-  SELECT RAISE(ABORT, 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain')
-   WHERE NEW.chain_index IS NULL
-      OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
-      OR (NEW.chain_index > 1 AND NOT EXISTS (
-            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
-               AND e.chain_index = NEW.chain_index - 1 AND e.hash = NEW.prev_hash));
+  {_sqlite_post_checks(written_at_once=False)}
 END""",
         f"""CREATE TRIGGER ledger_entry_stamp_lines AFTER UPDATE OF status ON {ENTRY}
 WHEN OLD.status = 'draft' AND NEW.status = 'posted'
@@ -130,7 +187,10 @@ END""",
         f"""CREATE TRIGGER ledger_line_insert_guard BEFORE INSERT ON {LINE}
 BEGIN
   SELECT RAISE(ABORT, 'LEDGER_FROZEN: lines cannot be added to a posted entry')
-   WHERE {posted % "NEW.entry_id"} OR NEW.entry_date IS NOT NULL;
+   WHERE {posted % "NEW.entry_id"};
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: only posting dates a line')
+   WHERE NEW.entry_date IS NOT NULL
+     AND EXISTS (SELECT 1 FROM {ENTRY} WHERE id = NEW.entry_id);
   {_SQLITE_LINE_LABS}
 END""",
         # SQLite fires the newest trigger first: the frozen guard, created after, speaks first.
@@ -159,18 +219,12 @@ END""",
         f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
 WHEN OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
 BEGIN
-  INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
-    SELECT NEW.budget_line_id, strftime('%Y-%m-01', NEW.entry_date), NEW.debit - NEW.credit
-     WHERE NEW.budget_line_id IS NOT NULL
-    ON CONFLICT (budget_line_id, month) DO UPDATE SET amount = amount + excluded.amount;
-  UPDATE ledger_commitment
-     SET settled = settled + NEW.debit - NEW.credit,
-         status = CASE WHEN status = 'cancelled' THEN status
-                       WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
-                       WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
-                       ELSE 'open' END
-   WHERE id = NEW.commitment_id;
-END""",
+{_SQLITE_SPEND}END""",
+        # A line written dated, before its entry posted at once, is spent as it is written.
+        f"""CREATE TRIGGER ledger_line_posted_ahead AFTER INSERT ON {LINE}
+WHEN NEW.entry_date IS NOT NULL
+BEGIN
+{_SQLITE_SPEND}END""",
         f"""CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
 WHEN NEW.allocated IS NOT OLD.allocated OR NEW.lab_id IS NOT OLD.lab_id
   OR NEW.fiscal_year_id IS NOT OLD.fiscal_year_id
@@ -221,8 +275,24 @@ BEGIN
   IF TG_OP = 'UPDATE' AND OLD.status = 'posted' THEN
     RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be changed; reverse it', OLD.number {_PG_RAISE};
   END IF;
-  IF TG_OP = 'INSERT' AND (NEW.status <> 'draft' OR NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL) THEN
-    RAISE EXCEPTION 'LEDGER_NOT_DRAFT: an entry is created as a draft, then posted' {_PG_RAISE};
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status NOT IN ('draft', 'posted')
+       OR (NEW.status = 'draft' AND (NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL)) THEN
+      RAISE EXCEPTION 'LEDGER_NOT_DRAFT: an entry is created as a draft, or posted after its lines' {_PG_RAISE};
+    END IF;
+    -- Lines written before their entry (posted at once by imports): of its lab, and dated
+    -- with its date if it is posted, undated if it is a draft.
+    IF EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND lab_id <> NEW.lab_id) THEN
+      RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
+    END IF;
+    IF NEW.status = 'draft'
+       AND EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND entry_date IS NOT NULL) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
+    END IF;
+    IF NEW.status = 'posted' AND EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id
+                                          AND entry_date IS DISTINCT FROM NEW.date) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: the lines of an entry posted at once carry its date' {_PG_RAISE};
+    END IF;
   END IF;
   IF (SELECT lab_id FROM ledger_journal WHERE id = NEW.journal_id) IS DISTINCT FROM NEW.lab_id THEN
     RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
@@ -234,7 +304,7 @@ BEGIN
   IF NEW.date < fy.start_date OR NEW.date > fy.end_date THEN
     RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
   END IF;
-  IF TG_OP = 'UPDATE' AND NEW.status = 'posted' THEN
+  IF NEW.status = 'posted' THEN  -- a draft being posted, or an entry posted at once
     IF NOT EXISTS (SELECT 1 FROM ledger_period p WHERE p.fiscal_year_id = NEW.fiscal_year_id
                    AND p.status = 'open' AND NEW.date BETWEEN p.start_date AND p.end_date) THEN
       RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', NEW.date {_PG_RAISE};
@@ -285,8 +355,12 @@ BEGIN
     RETURN OLD;
   END IF;
   IF TG_OP = 'INSERT' THEN
-    IF ledger_entry_posted(NEW.entry_id) OR NEW.entry_date IS NOT NULL THEN
+    IF ledger_entry_posted(NEW.entry_id) THEN
       RAISE EXCEPTION 'LEDGER_FROZEN: lines cannot be added to a posted entry' {_PG_RAISE};
+    END IF;
+    -- Dated: only ahead of an entry to be posted at once (its insert guard checks the date).
+    IF NEW.entry_date IS NOT NULL AND EXISTS (SELECT 1 FROM {ENTRY} WHERE id = NEW.entry_id) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
     END IF;
   ELSIF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id)
         OR ledger_entry_posted(NEW.entry_id) THEN
@@ -300,7 +374,7 @@ BEGIN
   ELSIF NEW.entry_date IS NOT NULL THEN
     RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
   END IF;
-  IF NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)
+  IF NEW.lab_id <> (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)  -- NULL: not written yet
      OR NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id)
      OR (NEW.budget_line_id IS NOT NULL AND NEW.lab_id IS DISTINCT FROM
          (SELECT lab_id FROM ledger_budgetline WHERE id = NEW.budget_line_id))
@@ -376,6 +450,8 @@ END $$""",
     f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
 FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL)
 EXECUTE FUNCTION ledger_line_posted()""",
+    f"""CREATE TRIGGER ledger_line_posted_ahead AFTER INSERT ON {LINE}
+FOR EACH ROW WHEN (NEW.entry_date IS NOT NULL) EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.allocated = OLD.allocated AND NEW.lab_id = OLD.lab_id
@@ -411,6 +487,7 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_line_no_truncate ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_audit_append_only ON {AUDIT}",
     f"DROP TRIGGER IF EXISTS ledger_line_posted ON {LINE}",
+    f"DROP TRIGGER IF EXISTS ledger_line_posted_ahead ON {LINE}",
     "DROP TRIGGER IF EXISTS ledger_statement_append_only ON reports_issuedstatement",
     "DROP TRIGGER IF EXISTS ledger_budgetline_frozen ON ledger_budgetline",
     "DROP TRIGGER IF EXISTS ledger_amendment_frozen ON ledger_budgetamendment",

@@ -61,11 +61,17 @@ NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 # A formula element in a cell: <f>, <f t="shared" .../>, or with a namespace prefix.
-FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# Tags are found by their literal names (fast searches over megabytes of XML), with or
+# without a namespace prefix (`<f>`, `<x:f>`): a prefixed name is a tag when a valid
+# prefix runs back to its `<`.
+FORMULA_TAG = re.compile(rb"<f[\s/>]")
+FORMULA_TAG_PREFIXED = re.compile(rb":f[\s/>]")
+ROW_TAG = re.compile(rb"<row[\s/>]")
+ROW_TAG_PREFIXED = re.compile(rb":row[\s/>]")
+PREFIX = re.compile(rb"[A-Za-z_][\w.-]*")
 CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 FORMULA_TEXT = re.compile(rb"[^>]*>([^<]{0,120})")
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 
 class FileRefused(Exception):
@@ -366,7 +372,7 @@ class _XmlScan:
         if self.is_sheet:
             self.more += _formulas(window, begin, end, self.formulas)
             # Rows are counted here, before the sheet is parsed into memory.
-            self.rows += len(ROW_TAG.findall(window, begin, end))
+            self.rows += len(_tags(window, ROW_TAG, ROW_TAG_PREFIXED, begin, end))
             if self.rows > self.max_rows:
                 raise FileRefused(FILE_TOO_MANY_ROWS.format(limit=self.max_rows - 1))
         self.pending = window[end:]
@@ -379,19 +385,37 @@ def _check_xml_encoding(name: str, chunk: bytes) -> None:
         raise FileRefused(FILE_DAMAGED.format(detail=f"{name} is not UTF-8 XML"))
 
 
+def _tags(
+    window: bytes, plain: re.Pattern[bytes], prefixed: re.Pattern[bytes], begin: int, end: int
+) -> list[tuple[int, int]]:
+    """(start, end) of the tags whose name starts in window[begin:end] (the name may
+    run past `end`), in order; start is the tag's `<`."""
+    found = []
+    for match in plain.finditer(window, begin):
+        if match.start() >= end:
+            break
+        found.append((match.start(), match.end()))
+    for match in prefixed.finditer(window, begin):
+        if match.start() >= end:
+            break
+        opening = window.rfind(b"<", 0, match.start())
+        # No `<` in the 4 kB kept before: an absurd prefix, taken as a tag (refused).
+        if opening < 0 or PREFIX.fullmatch(window, opening + 1, match.start()):
+            found.append((max(opening, 0), match.end()))
+    return sorted(found) if len(found) > 1 else found
+
+
 def _formulas(window: bytes, begin: int, end: int, found: list[Formula]) -> int:
     """Record the formula cells whose tag starts in window[begin:end]; return how many
     were past MAX_FORMULAS."""
     extra = 0
-    for match in FORMULA_TAG.finditer(window, begin):
-        if match.start() >= end:
-            break
+    for start, tag_end in _tags(window, FORMULA_TAG, FORMULA_TAG_PREFIXED, begin, end):
         if len(found) >= MAX_FORMULAS:
             extra += 1
             continue
-        cells = list(CELL_REF.finditer(window, max(0, match.start() - 2048), match.start()))
+        cells = list(CELL_REF.finditer(window, max(0, start - 2048), start))
         letters, digits = (cells[-1].group(1), cells[-1].group(2)) if cells else (b"", b"0")
-        body = FORMULA_TEXT.match(window, match.end() - 1)
+        body = FORMULA_TEXT.match(window, tag_end - 1)
         text = body.group(1).decode("utf-8", "replace") if body and body.group(1) else ""
         found.append(
             Formula(

@@ -85,18 +85,46 @@ RATE_PLACES = Decimal("0.00000001")
 MAX_FOREIGN = Decimal(10**13)
 MAX_RATE = Decimal(10**7)
 
-_ENTRY_SQL = (
+_ENTRY_COLUMNS = (
     "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"
     " piece_ref, piece_date, created_by_id, created_at, import_batch_id, source_key,"
-    " status, prev_hash, hash) VALUES "
 )
-_ENTRY_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'draft', '', '')"
+_DRAFT_SQL = _ENTRY_COLUMNS + " status, prev_hash, hash) VALUES "
+_DRAFT_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'draft', '', '')"
+_POSTED_SQL = (
+    _ENTRY_COLUMNS + " status, seq, number, chain_index, prev_hash, hash, posted_by_id,"
+    " posted_at) VALUES "
+)
+_POSTED_VALUES = (
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'posted', %s, %s, %s, %s, %s, %s, %s)"
+)
 _LINE_SQL = (
     "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
     " amount_currency, amount_currency_currency, fx_rate, fx_rate_date, fx_rate_source,"
-    " third_party, budget_line_id, source_row) VALUES "
+    " third_party, budget_line_id, source_row, entry_date) VALUES "
 )
-_LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+@dataclass(slots=True)
+class Posting:
+    """What posting gives an entry: its number, its place in the chain and its hash."""
+
+    entry_id: int
+    seq: int
+    number: str
+    chain_index: int
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedAtOnce:
+    """Entries written posted (`postings` in the order they are written), by whom, when."""
+
+    postings: Sequence[Posting]
+    user_id: int
+    at: datetime.datetime
 
 
 def entries_create_drafts(
@@ -117,7 +145,7 @@ def entries_create_drafts(
         order = sorted(range(len(entries)), key=lambda i: entries[i].date)
         ids = reserve_ids(len(entries))
         id_of = {index: ids[position] for position, index in enumerate(order)}
-        insert_drafts(lab, acting_user, entries, order, id_of, import_batch, progress)
+        insert_entries(lab, acting_user, entries, order, id_of, import_batch, progress)
         return [id_of[index] for index in range(len(entries))]
 
 
@@ -217,7 +245,7 @@ def reserve_ids(count: int) -> list[int]:
         return list(range(last + 1, last + 1 + count))
 
 
-def insert_drafts(
+def insert_entries(
     lab: Lab,
     user: User,
     entries: Sequence[EntryDraft],
@@ -225,44 +253,66 @@ def insert_drafts(
     id_of: dict[int, int],
     batch: ImportBatch | None,
     progress: Progress | None,
+    posted: PostedAtOnce | None = None,
 ) -> None:
+    """Write `entries` in `order`, WRITE_BATCH at a time: drafts (an entry, then its
+    lines), or, with `posted`, entries posted at once (their lines first, dated with the
+    entry's date, then the entry with its number and hash; the guards check it as a
+    posting, and the lines' foreign key to their entry is checked at commit)."""
     ops = connection.ops
     day = ops.adapt_datefield_value
     now = ops.adapt_datetimefield_value(timezone.now())
     batch_id = batch.pk if batch is not None else None
+    lab_id, user_id = lab.pk, user.pk
     total = len(order)
+    phase = "write" if posted is None else "post"
+    if posted is not None:
+        at = ops.adapt_datetimefield_value(posted.at)
+    if progress is not None:
+        progress(phase, 0, total)
     with connection.cursor() as cursor:
         for start in range(0, total, WRITE_BATCH):
-            chunk = order[start : start + WRITE_BATCH]
-            entry_rows = []
-            line_rows = []
-            for index in chunk:
+            entry_rows: list[tuple[Any, ...]] = []
+            line_rows: list[tuple[Any, ...]] = []
+            for position in range(start, min(start + WRITE_BATCH, total)):
+                index = order[position]
                 entry = entries[index]
                 entry_id = id_of[index]
-                entry_rows.append(
-                    (
-                        entry_id,
-                        lab.pk,
-                        entry.journal_id,
-                        entry.fiscal_year_id,
-                        day(entry.date),
-                        entry.label[:200],
-                        entry.piece_ref,
-                        day(entry.piece_date),
-                        user.pk,
-                        now,
-                        batch_id,
-                        entry.source_key,
-                    )
+                row: tuple[Any, ...] = (
+                    entry_id,
+                    lab_id,
+                    entry.journal_id,
+                    entry.fiscal_year_id,
+                    day(entry.date),
+                    entry.label[:200],
+                    entry.piece_ref,
+                    day(entry.piece_date),
+                    user_id,
+                    now,
+                    batch_id,
+                    entry.source_key,
                 )
+                dated = None
+                if posted is not None:
+                    p = posted.postings[position]
+                    assert p.entry_id == entry_id and p.hash
+                    row += (p.seq, p.number, p.chain_index, p.prev_hash, p.hash, posted.user_id, at)
+                    dated = row[4]
+                entry_rows.append(row)
                 for line in entry.lines:
-                    line_rows.append(_line_row(entry_id, lab.pk, line))
-            execute_in_blocks(_ENTRY_SQL, _ENTRY_VALUES, entry_rows)
-            execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
+                    line_rows.append(_line_row(ops, entry_id, lab_id, line, dated))
+            if posted is None:
+                execute_in_blocks(_DRAFT_SQL, _DRAFT_VALUES, entry_rows)
+                execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
+            else:
+                execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
+                execute_in_blocks(_POSTED_SQL, _POSTED_VALUES, entry_rows)
             if start == 0 and total >= ANALYZE_FROM and connection.vendor == "postgresql":
                 _refresh_statistics(cursor)
             if progress is not None:
-                progress("write", min(start + WRITE_BATCH, total), total)
+                progress(
+                    "write" if posted is None else "post", min(start + WRITE_BATCH, total), total
+                )
 
 
 def _refresh_statistics(cursor: Any) -> None:
@@ -273,8 +323,9 @@ def _refresh_statistics(cursor: Any) -> None:
     cursor.execute("ANALYZE ledger_journalentry, ledger_journalline")
 
 
-def _line_row(entry_id: int, lab_id: int, line: LineDraft) -> tuple[Any, ...]:
-    ops = connection.ops
+def _line_row(
+    ops: Any, entry_id: int, lab_id: int, line: LineDraft, entry_date: Any
+) -> tuple[Any, ...]:
     converted = line.amount_currency is not None
     return (
         entry_id,
@@ -291,4 +342,5 @@ def _line_row(entry_id: int, lab_id: int, line: LineDraft) -> tuple[Any, ...]:
         line.third_party,
         line.budget_line_id,
         line.source_row,
+        entry_date,
     )

@@ -2,32 +2,34 @@
 
 `entries_create_posted` makes every check of `entries_create_drafts` and of
 `entries_post` against the lab's books read once, then numbers and hashes the entries
-from the values it is about to write, instead of writing drafts and reading them back:
+from the values it is about to write, instead of writing drafts, reading them back and
+updating them:
 
 1. the counters of the lab's journals and its hash chain are locked, as `entries_post`
    locks them, so concurrent postings queue behind the import;
-2. the entries are written as drafts with their lines (multi-row INSERTs);
-3. they are posted by one UPDATE a block of rows, from a VALUES list of their numbers
-   and hashes, in id order (ids follow the entries' dates, as numbers and the chain do).
+2. numbers and chain places follow the entries' dates (ids too), and each hash is
+   computed from the values about to be written, in the form the database gives them
+   back (`check_drafts` made sure amounts and rates keep their digits), so
+   `ledger_verify`, which reads them back, finds the same hash;
+3. each entry's lines are written first, dated with the entry's date, then the entry
+   itself, posted (multi-row INSERTs, in date order).
 
-The database guards check every row again on the way, exactly as for `entries_post`:
-balance, numbering, chain, closed months, budget tags, one lab; the trigger stamps the
-entry date on the lines and feeds the budget spending.
-
-The hash is computed from the values written, normalised as the database gives them
-back (amounts to their decimal places), so `ledger_verify`, which reads them back,
-finds the same hash; the tests check this on both databases.
+The database guards check every row on the way as they check a posting: the entry's
+insert guard finds its lines and refuses it unless they balance, are dated with its
+date and of its lab, its number follows the last one, it extends the chain, its month
+is open and its budget tags are right; a dated line cannot be added to an entry that
+exists, and the lines' foreign key to their entry is checked at commit. The lines feed
+the budget spending as they are written.
 """
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from irls.models import Lab
@@ -63,13 +65,14 @@ from ledger.services.entries import locked_chains, locked_sequences
 from ledger.services.entries_bulk import (
     EntryDraft,
     LineDraft,
+    PostedAtOnce,
+    Posting,
     Progress,
     check_drafts,
-    insert_drafts,
+    insert_entries,
     reserve_ids,
 )
 from ledger.services.guarded import db_guarded
-from ledger.services.rows import execute_in_blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +129,17 @@ def entries_create_posted(
         now = timezone.now()
         chain = chains[lab.pk]
         posted = _number(lab, books, entries, order, id_of, chain, sequences)
-        # The hashes are computed in a second thread while the drafts are written: the
-        # database drivers let go of Python's lock while a statement runs.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-hash") as pool:
-            hashing = pool.submit(
-                _hash, lab.code, acting_user.pk, books, entries, order, posted, chain, now
-            )
-            insert_drafts(lab, acting_user, entries, order, id_of, import_batch, progress)
-            hashing.result()
-        _post(posted, acting_user, now, progress)
+        _hash(lab.code, acting_user.pk, books, entries, order, posted, chain, now)
+        insert_entries(
+            lab,
+            acting_user,
+            entries,
+            order,
+            id_of,
+            import_batch,
+            progress,
+            PostedAtOnce(posted, acting_user.pk, now),
+        )
         chain.save(update_fields=["length", "head_hash"])
         for sequence in sequences.values():
             sequence.save(update_fields=["last_seq"])
@@ -235,16 +240,6 @@ def _check_postable(lab: Lab, books: _Books, entry: EntryDraft) -> None:
             )
 
 
-@dataclass(slots=True)
-class _Posted:
-    entry_id: int
-    seq: int
-    number: str
-    chain_index: int
-    prev_hash: str
-    hash: str
-
-
 def _number(
     lab: Lab,
     books: _Books,
@@ -253,7 +248,7 @@ def _number(
     id_of: dict[int, int],
     chain: LedgerChain,
     sequences: dict[tuple[int, int, int], LedgerSequence],
-) -> list[_Posted]:
+) -> list[Posting]:
     """Numbers and places in the chain, in id (= date) order; advances the locked
     counters (the hashes come next)."""
     posted = []
@@ -267,7 +262,7 @@ def _number(
             f"{books.journals[entry.journal_id][0]}-{books.years[entry.fiscal_year_id]}-{seq:06d}"
         )
         chain.length += 1
-        posted.append(_Posted(id_of[index], seq, number, chain.length, "", ""))
+        posted.append(Posting(id_of[index], seq, number, chain.length, "", ""))
     return posted
 
 
@@ -277,7 +272,7 @@ def _hash(
     books: _Books,
     entries: Sequence[EntryDraft],
     order: list[int],
-    posted: list[_Posted],
+    posted: list[Posting],
     chain: LedgerChain,
     now: datetime,
 ) -> None:
@@ -328,33 +323,3 @@ def _hashed_line(books: _Books, line: LineDraft) -> dict[str, Any]:
 def _cents_text(cents: int) -> str:
     """str() of the Decimal CentsField gives back: '1200.00'."""
     return f"{cents // 100}.{cents % 100:02d}"
-
-
-def _post(posted: list[_Posted], user: User, now: datetime, progress: Progress | None) -> None:
-    """Post the written drafts, a block of rows an UPDATE, in id order."""
-    changed = execute_in_blocks(
-        _POST_HEAD,
-        _ROW_PG if connection.vendor == "postgresql" else _ROW,
-        [(p.entry_id, p.seq, p.number, p.chain_index, p.prev_hash, p.hash) for p in posted],
-        tail=_POST_TAIL,
-        first=(user.pk, connection.ops.adapt_datetimefield_value(now)),
-        done=(lambda done, total: progress("post", done, total)) if progress else None,
-    )
-    if changed != len(posted):
-        raise RuntimeError(f"posted {changed} of {len(posted)} drafts")
-
-
-# A VALUES list names its columns column1, column2, ... on both databases.
-_POST_HEAD = (
-    "UPDATE ledger_journalentry SET status = 'posted', seq = posting.column2,"
-    " number = posting.column3, chain_index = posting.column4,"
-    " prev_hash = posting.column5, hash = posting.column6, posted_by_id = %s, posted_at = %s"
-    " FROM (VALUES "
-)
-_POST_TAIL = (
-    ") AS posting WHERE ledger_journalentry.id = posting.column1"
-    " AND ledger_journalentry.status = 'draft'"
-)
-# PostgreSQL types the VALUES list from its parameters.
-_ROW = "(%s, %s, %s, %s, %s, %s)"
-_ROW_PG = "(%s::bigint, %s::integer, %s::text, %s::integer, %s::text, %s::text)"

@@ -172,3 +172,26 @@ def test_a_doctype_cut_by_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyPa
         monkeypatch.setattr(reading, "CHUNK", size)
         with pytest.raises(FileRefused, match="declares XML entities"):
             read_sheet("x.xlsx", data)
+
+
+def test_prefixed_tags_are_found_across_chunk_boundaries() -> None:
+    """Formula and row tags written with a namespace prefix (`<x:f>`), in every cut."""
+    rows = "".join(
+        f'<x:row r="{n}"><x:c r="A{n}"><x:v>1</x:v></x:c>'
+        + (f'<x:c r="B{n}"><x:f>SUM(A1:A{n})</x:f><x:v>1</x:v></x:c>' if n % 7 == 3 else "")
+        + "</x:row>"
+        for n in range(1, 60)
+    )
+    xml = (
+        '<?xml version="1.0"?><x:worksheet xmlns:x="main"><x:sheetData>'
+        f"{rows}<note>not:f x</note></x:sheetData></x:worksheet>"
+    ).encode()
+    expected = [(n, f"B{n}", f"=SUM(A1:A{n})") for n in range(1, 60) if n % 7 == 3]
+    for size in (5, 13, 64, 4096):
+        found: list[reading.Formula] = []
+        scan = reading._XmlScan("xl/worksheets/sheet1.xml", True, found)
+        for start in range(0, len(xml), size):
+            scan.feed(xml[start : start + size])
+        scan.feed(b"", final=True)
+        assert [(f.row, f.cell, f.text) for f in found] == expected, size
+        assert scan.rows == 59, size

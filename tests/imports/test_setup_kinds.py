@@ -24,8 +24,7 @@ from ledger.models import (
     Period,
 )
 from ledger.selectors import book_rate
-from ledger.services import period_close
-from ledger.services import rows as rows_module
+from ledger.services import entries_bulk, period_close
 from ledger.services.imports import import_file
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line, xlsx
 
@@ -140,16 +139,16 @@ def test_book_rates_answer_as_book_rate(books: Lab) -> None:
 def test_a_failure_half_way_writes_nothing(
     books: Lab, cintra_accountant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The process fails after some entries were posted (the progress report of the
-    second block of postings raises): nothing of the import remains."""
-    monkeypatch.setattr(rows_module, "ROWS_A_STATEMENT", 2)
+    """The process fails after some entries were posted (the progress report after the
+    second block of entries raises): nothing of the import remains."""
+    monkeypatch.setattr(entries_bulk, "WRITE_BATCH", 2)
     posted_blocks = []
 
     def fail_on_second_block(phase: str, done: int, total: int) -> None:
         if phase == "post":
             posted_blocks.append(done)
             assert JournalEntry.objects.filter(status="posted").count() == done
-            if len(posted_blocks) == 2:
+            if done == 4:
                 raise RuntimeError("the machine fell over")
 
     rows = []
@@ -168,7 +167,7 @@ def test_a_failure_half_way_writes_nothing(
             progress=fail_on_second_block,
         )
 
-    assert posted_blocks == [2, 4]
+    assert posted_blocks == [0, 2, 4]
     assert not JournalEntry.objects.exists() and not JournalLine.objects.exists()
     assert not ImportBatch.objects.exists()
     assert AuditEvent.objects.count() == audit_before

@@ -169,16 +169,20 @@ def test_database_refuses_adding_a_line_to_a_posted_entry(accountant, cintra):
     )
 
 
-def test_database_refuses_inserting_an_entry_already_posted(accountant, cintra):
+def test_database_refuses_inserting_a_posted_entry_without_its_lines(accountant, cintra):
+    """A posted entry is inserted only after its lines (see test_invariants_at_once.py):
+    alone, with the next number and chain link, it is refused."""
+    first = posted(accountant, cintra)
     message = refused(
         "INSERT INTO ledger_journalentry (lab_id, journal_id, fiscal_year_id, date, label,"
-        " piece_ref, status, seq, number, created_by_id, created_at, chain_index, prev_hash, hash)"
-        " SELECT lab_id, journal_id, fiscal_year_id, date, label, piece_ref, 'posted', 99,"
-        " 'ACH-2025-000099', created_by_id, created_at, 99, '', 'x'"
+        " piece_ref, source_key, status, seq, number, created_by_id, created_at, posted_by_id,"
+        " posted_at, chain_index, prev_hash, hash) SELECT lab_id, journal_id, fiscal_year_id,"
+        " date, label, piece_ref, '', 'posted', 2, 'ACH-2025-000002', created_by_id,"
+        " created_at, posted_by_id, posted_at, 2, hash, 'x'"
         " FROM ledger_journalentry WHERE id = %s",
-        [posted(accountant, cintra).pk],
+        [first.pk],
     )
-    assert "LEDGER_NOT_DRAFT" in message
+    assert "LEDGER_TOO_FEW_LINES" in message
 
 
 @pytest.mark.postgres_only

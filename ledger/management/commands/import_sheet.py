@@ -12,7 +12,7 @@ from ledger.imports.problems import FILE_TOO_LARGE, size_text
 from ledger.imports.reading import max_bytes
 from ledger.services.imports import KINDS, ImportOutcome, import_file
 
-STAGES = {"rows": "checking rows", "write": "writing", "post": "posting"}
+STAGES = {"rows": "checking rows", "write": "writing", "post": "writing and posting"}
 PROGRESS_FROM_ROWS = 5_000
 
 
