@@ -167,7 +167,7 @@ def test_a_posting_at_once_follows_the_numbers_the_chain_and_the_open_months(
     accountant, office_head, cintra
 ):
     first = posted(accountant, cintra)
-    after = {"seq": 2, "chain_index": 2, "prev_hash": first.hash}
+    after: dict[str, Any] = {"seq": 2, "chain_index": 2, "prev_hash": first.hash}
     services.period_close(acting_user=office_head, period=Period.objects.get(lab=cintra, month=4))
     with rolled_back():
         entry_id = free_id()
