@@ -6,6 +6,7 @@ database, so the same bytes are hashed whatever the database's storage quirks.
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,7 @@ LINE_FIELDS = (
     "fx_rate_source",
     "third_party",
 )
-_HASHED_ENTRY_KEYS = (
+HASHED_ENTRY_KEYS = (
     "lab__code",
     "journal__code",
     "number",
@@ -52,7 +53,7 @@ _HASHED_ENTRY_KEYS = (
     "reversal_of__number",
     "chain_index",
 )
-_HASHED_LINE_KEYS = LINE_FIELDS[1:]
+HASHED_LINE_KEYS = LINE_FIELDS[1:]
 
 
 def _plain(value: Any) -> Any:
@@ -74,12 +75,22 @@ _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 
 def canonical_form(entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
     """One JSON text for an entry and its lines (lines in id order)."""
-    body = {key: _plain(entry[key]) for key in _HASHED_ENTRY_KEYS}
-    body["lines"] = [[_plain(line[key]) for key in _HASHED_LINE_KEYS] for line in lines]
+    body = {key: _plain(entry[key]) for key in HASHED_ENTRY_KEYS}
+    body["lines"] = [[_plain(line[key]) for key in HASHED_LINE_KEYS] for line in lines]
     return _encode(body)
 
 
 def chain_hash(prev_hash: str, entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
     """sha256 of the previous hash of the lab followed by the entry's canonical form."""
     payload = prev_hash + canonical_form(entry, lines)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chain_hash_plain(prev_hash: str, entry: Sequence[Any], lines: list[list[Any]]) -> str:
+    """`chain_hash` of values already in their plain form (text, int, None): `entry` in
+    the order of HASHED_ENTRY_KEYS, each line in the order of HASHED_LINE_KEYS. For bulk
+    postings, which have the values at hand and hash many entries."""
+    body: dict[str, Any] = dict(zip(HASHED_ENTRY_KEYS, entry, strict=True))
+    body["lines"] = lines
+    payload = prev_hash + _encode(body)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

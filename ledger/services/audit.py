@@ -37,6 +37,8 @@ _INSERT = (
     " object_repr, before, after) VALUES "
 )
 _VALUES = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
+# As json.dumps(after, cls=DjangoJSONEncoder), without a new encoder for every event.
+_encode = DjangoJSONEncoder().encode
 _VALUES_PG = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s::jsonb)"
 
 

@@ -24,7 +24,7 @@ the budget spending as they are written.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ from ledger.exceptions import (
     TooFewLinesError,
     UnbalancedEntryError,
 )
-from ledger.hashing import chain_hash
+from ledger.hashing import chain_hash_plain
 from ledger.models import (
     Account,
     BudgetLine,
@@ -276,50 +276,55 @@ def _hash(
     chain: LedgerChain,
     now: datetime,
 ) -> None:
-    """Hash every entry from the values about to be written, in the form the database
-    gives them back, each after the previous one; leaves the chain's head on the last.
-    Touches no database (it runs beside the writing)."""
+    """Hash every entry from the values about to be written, in the plain form of the
+    canonical form (`ledger.hashing`) as `ledger_verify` makes it from the database,
+    each after the previous one; leaves the chain's head on the last."""
     head = chain.head_hash
-    for index, entry_posted in zip(order, posted, strict=True):
+    posted_at = now.astimezone(UTC).isoformat()
+    accounts, journals = books.accounts, books.journals
+    for index, posting in zip(order, posted, strict=True):
         entry = entries[index]
-        row = {
-            "lab__code": lab_code,
-            "journal__code": books.journals[entry.journal_id][0],
-            "number": entry_posted.number,
-            "date": entry.date,
-            "label": entry.label[:200],
-            "piece_ref": entry.piece_ref,
-            "piece_date": entry.piece_date,
-            "posted_by_id": user_id,
-            "posted_at": now,
-            "reversal_of__number": None,
-            "chain_index": entry_posted.chain_index,
-        }
-        entry_posted.prev_hash = head
-        head = entry_posted.hash = chain_hash(
-            head, row, [_hashed_line(books, line) for line in entry.lines]
+        piece_date = entry.piece_date
+        values = (
+            lab_code,
+            journals[entry.journal_id][0],
+            posting.number,
+            entry.date.isoformat(),
+            entry.label[:200],
+            entry.piece_ref,
+            piece_date.isoformat() if piece_date is not None else None,
+            user_id,
+            posted_at,
+            None,  # reversal_of__number: imports are not reversals
+            posting.chain_index,
         )
+        lines = [_hashed_line(accounts, line) for line in entry.lines]
+        posting.prev_hash = head
+        head = posting.hash = chain_hash_plain(head, values, lines)
     chain.head_hash = head
 
 
-def _hashed_line(books: _Books, line: LineDraft) -> dict[str, Any]:
-    """The line as `ledger_verify` reads it back (check_drafts made sure the amounts and
-    rates keep their digits in both databases)."""
-    converted = line.amount_currency is not None
-    return {
-        "account__code": books.accounts[line.account_id][0],
-        "label": line.label,
-        "debit": _cents_text(line.debit),
-        "credit": _cents_text(line.credit),
-        "amount_currency": f"{line.amount_currency:.2f}" if converted else None,
-        "amount_currency_currency": line.currency if converted else None,
-        "fx_rate": f"{line.fx_rate:.8f}" if converted else None,
-        "fx_rate_date": line.fx_rate_date if converted else None,
-        "fx_rate_source": line.fx_rate_source if converted else "",
-        "third_party": line.third_party,
-    }
-
-
-def _cents_text(cents: int) -> str:
-    """str() of the Decimal CentsField gives back: '1200.00'."""
-    return f"{cents // 100}.{cents % 100:02d}"
+def _hashed_line(accounts: dict[int, tuple[str, bool]], line: LineDraft) -> list[Any]:
+    """The line as `ledger_verify` reads it back, in the order of HASHED_LINE_KEYS
+    (check_drafts made sure the amounts and rates keep their digits in both databases)."""
+    if line.amount_currency is None or line.fx_rate is None or line.fx_rate_date is None:
+        foreign = currency = rate = rate_date = None
+        source = ""
+    else:
+        foreign = f"{line.amount_currency:.2f}"
+        currency = line.currency
+        rate = f"{line.fx_rate:.8f}"
+        rate_date = line.fx_rate_date.isoformat()
+        source = line.fx_rate_source
+    return [
+        accounts[line.account_id][0],
+        line.label,
+        f"{line.debit // 100}.{line.debit % 100:02d}",
+        f"{line.credit // 100}.{line.credit % 100:02d}",
+        foreign,
+        currency,
+        rate,
+        rate_date,
+        source,
+        line.third_party,
+    ]

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from ledger.hashing import canonical_form, chain_hash
+from ledger.hashing import canonical_form, chain_hash, chain_hash_plain
 
 ENTRY: dict[str, Any] = {
     "id": 7,
@@ -70,3 +70,36 @@ def test_the_hash_chains_the_previous_hash() -> None:
         == "b3027f89b5d7d2c6bd7fa541748d1118c1aac86797d5b8f6c00a4bb971652426"
     )
     assert chain_hash("", ENTRY, LINES) != chain_hash("ab" * 32, ENTRY, LINES)
+
+
+def test_bulk_postings_hash_the_same_plain_values() -> None:
+    """The bulk path hashes values it has at hand, in their plain form."""
+    entry = (
+        "CINTRA",
+        "ACH",
+        "ACH-2025-000001",
+        "2025-03-14",
+        ENTRY["label"],
+        "F-1",
+        None,
+        3,
+        "2025-03-14T09:05:09.123456+00:00",
+        None,
+        1,
+    )
+    lines = [
+        [
+            "6064",
+            "Papier",
+            "1200.00",
+            "0.00",
+            "827.59",
+            "EUR",
+            "1.45000000",
+            "2025-03-01",
+            "chancellery",
+            "SUP-1",
+        ],
+        ["401", "", "0.00", "1200.00", None, None, None, None, "", ""],
+    ]
+    assert chain_hash_plain("ab" * 32, entry, lines) == chain_hash("ab" * 32, ENTRY, LINES)
