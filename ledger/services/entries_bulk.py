@@ -125,6 +125,7 @@ class PostedAtOnce:
     postings: Sequence[Posting]
     user_id: int
     at: datetime.datetime
+    hashed: Callable[[int], None]  # returns once the first n postings are hashed
 
 
 def entries_create_drafts(
@@ -255,10 +256,10 @@ def insert_entries(
     progress: Progress | None,
     posted: PostedAtOnce | None = None,
 ) -> None:
-    """Write `entries` in `order`, WRITE_BATCH at a time: drafts (an entry, then its
-    lines), or, with `posted`, entries posted at once (their lines first, dated with the
-    entry's date, then the entry with its number and hash; the guards check it as a
-    posting, and the lines' foreign key to their entry is checked at commit)."""
+    """Write `entries` in `order`, WRITE_BATCH at a time: drafts (the entries, then their
+    lines), or, with `posted`, entries posted at once (the lines first, dated with their
+    entry's date, then the entries with their numbers and hashes, once hashed; the guards
+    check each entry as a posting, and the lines' foreign key is checked at commit)."""
     ops = connection.ops
     day = ops.adapt_datefield_value
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -266,39 +267,34 @@ def insert_entries(
     lab_id, user_id = lab.pk, user.pk
     total = len(order)
     phase = "write" if posted is None else "post"
-    if posted is not None:
-        at = ops.adapt_datetimefield_value(posted.at)
     if progress is not None:
         progress(phase, 0, total)
     with connection.cursor() as cursor:
         for start in range(0, total, WRITE_BATCH):
+            stop = min(start + WRITE_BATCH, total)
             entry_rows: list[tuple[Any, ...]] = []
             line_rows: list[tuple[Any, ...]] = []
-            for position in range(start, min(start + WRITE_BATCH, total)):
+            for position in range(start, stop):
                 index = order[position]
                 entry = entries[index]
                 entry_id = id_of[index]
-                row: tuple[Any, ...] = (
-                    entry_id,
-                    lab_id,
-                    entry.journal_id,
-                    entry.fiscal_year_id,
-                    day(entry.date),
-                    entry.label[:200],
-                    entry.piece_ref,
-                    day(entry.piece_date),
-                    user_id,
-                    now,
-                    batch_id,
-                    entry.source_key,
+                dated = day(entry.date) if posted is not None else None
+                entry_rows.append(
+                    (
+                        entry_id,
+                        lab_id,
+                        entry.journal_id,
+                        entry.fiscal_year_id,
+                        day(entry.date),
+                        entry.label[:200],
+                        entry.piece_ref,
+                        day(entry.piece_date),
+                        user_id,
+                        now,
+                        batch_id,
+                        entry.source_key,
+                    )
                 )
-                dated = None
-                if posted is not None:
-                    p = posted.postings[position]
-                    assert p.entry_id == entry_id and p.hash
-                    row += (p.seq, p.number, p.chain_index, p.prev_hash, p.hash, posted.user_id, at)
-                    dated = row[4]
-                entry_rows.append(row)
                 for line in entry.lines:
                     line_rows.append(_line_row(ops, entry_id, lab_id, line, dated))
             if posted is None:
@@ -306,13 +302,27 @@ def insert_entries(
                 execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
             else:
                 execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
-                execute_in_blocks(_POSTED_SQL, _POSTED_VALUES, entry_rows)
+                posted.hashed(stop)
+                execute_in_blocks(
+                    _POSTED_SQL, _POSTED_VALUES, _posted_rows(ops, entry_rows, posted, start)
+                )
             if start == 0 and total >= ANALYZE_FROM and connection.vendor == "postgresql":
                 _refresh_statistics(cursor)
             if progress is not None:
-                progress(
-                    "write" if posted is None else "post", min(start + WRITE_BATCH, total), total
-                )
+                progress(phase, stop, total)
+
+
+def _posted_rows(
+    ops: Any, entry_rows: list[tuple[Any, ...]], posted: PostedAtOnce, start: int
+) -> list[tuple[Any, ...]]:
+    """The entry rows with what posting gives them (`postings` from `start` on)."""
+    at = ops.adapt_datetimefield_value(posted.at)
+    rows = []
+    for row, p in zip(entry_rows, posted.postings[start : start + len(entry_rows)], strict=True):
+        if p.entry_id != row[0] or not p.hash:
+            raise RuntimeError(f"entry {row[0]} is not numbered and hashed")
+        rows.append((*row, p.seq, p.number, p.chain_index, p.prev_hash, p.hash, posted.user_id, at))
+    return rows
 
 
 def _refresh_statistics(cursor: Any) -> None:
