@@ -87,7 +87,7 @@ def test_bulk_postings_hash_the_same_plain_values() -> None:
         None,
         1,
     )
-    lines = [
+    lines: list[list[Any]] = [
         [
             "6064",
             "Papier",
