@@ -118,14 +118,19 @@ class Books:
                 "id", "fiscal_year_id", "code", "policy"
             )
         }
+        self._year_of: dict[date, tuple[int, int] | None] = {}
         self.rates = BookRates(book_currency=lab.book_currency)
         self.currencies = set(getattr(settings, "CURRENCIES", [])) | {"EUR"}
 
     def fiscal_year(self, on: date) -> tuple[int, int] | None:
-        for start, end, pk, year in self.years:
-            if start <= on <= end:
-                return pk, year
-        return None
+        """(id, year) of the fiscal year holding `on` (remembered per date)."""
+        if on in self._year_of:
+            return self._year_of[on]
+        found = next(
+            ((pk, year) for start, end, pk, year in self.years if start <= on <= end), None
+        )
+        self._year_of[on] = found
+        return found
 
 
 @dataclass(slots=True)

@@ -38,7 +38,7 @@ _INSERT = (
 )
 _VALUES = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
 # As json.dumps(after, cls=DjangoJSONEncoder), without a new encoder for every event.
-_encode = DjangoJSONEncoder().encode
+audit_json = DjangoJSONEncoder().encode
 _VALUES_PG = "(%s, %s, %s, %s, %s, %s, %s, NULL, %s::jsonb)"
 
 
@@ -65,11 +65,12 @@ def audit_rows_insert(
     actor: User | None,
     action: str,
     object_type: str,
-    rows: Sequence[tuple[int | None, str, str, dict[str, Any]]],
+    rows: Sequence[tuple[int | None, str, str, dict[str, Any] | str]],
     at: datetime | None = None,
 ) -> None:
     """Append one event per (lab id, object id, object text, after), all of one action
-    on one type of object, without building the objects."""
+    on one type of object, without building the objects; `after` is a dict or its
+    `audit_json` text (encoded beforehand, by a bulk posting's hashing thread)."""
     stamp = connection.ops.adapt_datetimefield_value(at or timezone.now())
     actor_id = actor.pk if actor is not None else None
     execute_in_blocks(

@@ -62,7 +62,7 @@ from ledger.models import (
 )
 from ledger.selectors import format_amount
 from ledger.services.access import require_role
-from ledger.services.audit import audit_record, audit_rows_insert
+from ledger.services.audit import audit_json, audit_record, audit_rows_insert
 from ledger.services.budget import posting_budget_check
 from ledger.services.entries import locked_chains, locked_sequences
 from ledger.services.entries_bulk import (
@@ -204,9 +204,19 @@ def entries_create_posted(
         now = timezone.now()
         chain = chains[lab.pk]
         posted = _number(lab, books, entries, order, id_of, chain, sequences)
+        audit_afters: list[str] = []  # what each entry.post event keeps, made with the hash
         with _BackgroundHashing(
             lambda report: _hash(
-                lab.code, acting_user.pk, books, entries, order, posted, chain, now, report
+                lab.code,
+                acting_user.pk,
+                books,
+                entries,
+                order,
+                posted,
+                chain,
+                now,
+                report,
+                audit_afters,
             )
         ) as hashing:
             insert_entries(
@@ -227,8 +237,8 @@ def entries_create_posted(
             action="entry.post",
             object_type=JournalEntry._meta.label,
             rows=[
-                (lab.pk, str(p.entry_id), p.number, {"number": p.number, "hash": p.hash})
-                for p in posted
+                (lab.pk, str(p.entry_id), p.number, after)
+                for p, after in zip(posted, audit_afters, strict=True)
             ],
             at=now,
         )
@@ -355,11 +365,13 @@ def _hash(
     chain: LedgerChain,
     now: datetime,
     report: Callable[[int], bool],
+    audit_afters: list[str],
 ) -> None:
     """Hash every entry from the values about to be written, in the plain form of the
     canonical form (`ledger.hashing`) as `ledger_verify` makes it from the database,
     each after the previous one; leaves the chain's head on the last. `report(n)` every
-    REPORT_EVERY entries and at the end; it answers False to stop."""
+    REPORT_EVERY entries and at the end; it answers False to stop. Also encodes what
+    each entry's audit event keeps (its number and hash) into `audit_afters`."""
     head = chain.head_hash
     hashed = 0
     posted_at = now.astimezone(UTC).isoformat()
@@ -383,6 +395,7 @@ def _hash(
         lines = [_hashed_line(accounts, line) for line in entry.lines]
         posting.prev_hash = head
         head = posting.hash = chain_hash_plain(head, values, lines)
+        audit_afters.append(audit_json({"number": posting.number, "hash": head}))
         hashed += 1
         if hashed % REPORT_EVERY == 0 and not report(hashed):
             return
