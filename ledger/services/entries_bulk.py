@@ -336,7 +336,24 @@ def _refresh_statistics(cursor: Any) -> None:
 def _line_row(
     ops: Any, entry_id: int, lab_id: int, line: LineDraft, entry_date: Any
 ) -> tuple[Any, ...]:
-    converted = line.amount_currency is not None
+    if line.amount_currency is None:
+        return (
+            entry_id,
+            lab_id,
+            line.account_id,
+            line.label,
+            line.debit,
+            line.credit,
+            None,
+            None,
+            None,
+            None,
+            "",
+            line.third_party,
+            line.budget_line_id,
+            line.source_row,
+            entry_date,
+        )
     return (
         entry_id,
         lab_id,
@@ -344,11 +361,11 @@ def _line_row(
         line.label,
         line.debit,
         line.credit,
-        ops.adapt_decimalfield_value(line.amount_currency, 18, 2) if converted else None,
-        line.currency if converted else None,
-        ops.adapt_decimalfield_value(line.fx_rate, 18, 8) if converted else None,
-        ops.adapt_datefield_value(line.fx_rate_date) if converted else None,
-        line.fx_rate_source if converted else "",
+        ops.adapt_decimalfield_value(line.amount_currency, 18, 2),
+        line.currency,
+        ops.adapt_decimalfield_value(line.fx_rate, 18, 8),
+        ops.adapt_datefield_value(line.fx_rate_date),
+        line.fx_rate_source,
         line.third_party,
         line.budget_line_id,
         line.source_row,

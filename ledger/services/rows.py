@@ -11,6 +11,7 @@ Django's (`IntegrityError` from the guards included).
 """
 
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 from django.db import connection
@@ -55,7 +56,7 @@ def execute_in_blocks(
                 if sqlite:
                     sql = sql.replace("%s", "?")
                 shapes[len(part)] = sql
-            params = [*first, *(value for values in part for value in values)]
+            params = [*first, *chain.from_iterable(part)]
             if sqlite:
                 with connection.wrap_database_errors:
                     cursor.execute(sql, params)
