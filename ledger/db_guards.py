@@ -216,13 +216,15 @@ WHEN OLD.entry_date IS NOT NULL OR {posted % "OLD.entry_id"}
 BEGIN
   SELECT RAISE(ABORT, 'LEDGER_FROZEN: a line of a posted entry cannot be deleted');
 END""",
+        # Only lines that feed something: a budget line's spending, a commitment.
         f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
 WHEN OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
+ AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL)
 BEGIN
 {_SQLITE_SPEND}END""",
         # A line written dated, before its entry posted at once, is spent as it is written.
         f"""CREATE TRIGGER ledger_line_posted_ahead AFTER INSERT ON {LINE}
-WHEN NEW.entry_date IS NOT NULL
+WHEN NEW.entry_date IS NOT NULL AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL)
 BEGIN
 {_SQLITE_SPEND}END""",
         f"""CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
@@ -447,11 +449,14 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
+    # Only lines that feed something: a budget line's spending, a commitment.
     f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
-FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL)
+FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
+                   AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL))
 EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE TRIGGER ledger_line_posted_ahead AFTER INSERT ON {LINE}
-FOR EACH ROW WHEN (NEW.entry_date IS NOT NULL) EXECUTE FUNCTION ledger_line_posted()""",
+FOR EACH ROW WHEN (NEW.entry_date IS NOT NULL AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL))
+EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.allocated = OLD.allocated AND NEW.lab_id = OLD.lab_id
