@@ -60,6 +60,7 @@ def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
         "lab": outcome.lab.pk,
         "post": outcome.post,
         "file_name": outcome.file_name,
+        "date_order": outcome.date_order,
     }
     _upload_path(user_id, outcome.sha256, ".json").write_text(json.dumps(asked))
 
@@ -84,7 +85,17 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("Unticked, journal entries are imported as drafts"),
     )
-    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+    file = forms.FileField(label=_("File (.xlsx, .ods, .xls or .csv)"))
+    date_order = forms.ChoiceField(
+        label=_("Dates written like 03/04/2025"),
+        choices=[
+            ("auto", _("Day first (DD/MM/YYYY), unless a date can only be month first")),
+            ("dmy", _("Day first (DD/MM/YYYY)")),
+            ("mdy", _("Month first (MM/DD/YYYY)")),
+        ],
+        initial="auto",
+        required=False,
+    )
 
     def __init__(self, *args: Any, labs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,6 +224,7 @@ class ImportBatchAdmin(LabScopedAdmin):
                 data=data,
                 post=form.cleaned_data["post"],
                 dry_run=True,
+                date_order=form.cleaned_data["date_order"] or "auto",
             )
             if outcome.ok:
                 _keep_upload(acting_user(request).pk, outcome, data)
@@ -250,6 +262,7 @@ class ImportBatchAdmin(LabScopedAdmin):
                 file_name=asked["file_name"],
                 data=stored.read_bytes(),
                 post=bool(asked["post"]),
+                date_order=asked.get("date_order", "auto"),
             )
         finally:
             _forget_upload(user_id, sha256)

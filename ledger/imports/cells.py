@@ -105,6 +105,27 @@ def _localized(written: str) -> Decimal:
         raise CellError(NOT_AN_AMOUNT, value=shown(written)) from None
 
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_reading(on: date) -> str:
+    """date(2025, 12, 3) -> '3 December 2025': how a date was read, in words."""
+    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
+
+
 def day(value: Any) -> date | None:
     """The date in a cell (None if blank): an Excel date, YYYY-MM-DD or DD/MM/YYYY."""
     if isinstance(value, datetime):

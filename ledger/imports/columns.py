@@ -16,6 +16,7 @@ from ledger.imports.problems import (
     COLUMN_MISSING,
     COLUMN_UNKNOWN,
     COLUMN_UNNAMED,
+    COLUMNS_UNKNOWN,
     Problem,
     column_letter,
     shown,
@@ -271,22 +272,13 @@ def match_headers(
     found: dict[str, int] = {}
     header_of: dict[int, str] = dict(headers)
     problems: list[Problem] = []
+    unknown: list[tuple[int, str]] = []
     for index, text in headers:
         if not text:
             continue
         column = table.get(normalized(text))
         if column is None:
-            expected = ", ".join(c.name for c in columns)
-            problems.append(
-                Problem(
-                    COLUMN_UNKNOWN.format(
-                        letter=column_letter(index),
-                        header=shown(text),
-                        kind=kind,
-                        expected=expected,
-                    )
-                )
-            )
+            unknown.append((index, text))
         elif column.name in found:
             first = found[column.name]
             problems.append(
@@ -302,11 +294,53 @@ def match_headers(
             )
         else:
             found[column.name] = index
-    names = ", ".join(shown(text) for _, text in headers if text) or "none"
+    problems[:0] = _unknown_problems(kind, columns, unknown)
+    names = ", ".join(shown(text) for _, text in headers[:40] if text) or "none"
     for column in columns:
         if column.required and column.name not in found:
             problems.append(Problem(COLUMN_MISSING.format(column=column.name, found=names)))
     return found, problems
+
+
+def _unknown_problems(
+    kind: str, columns: tuple[Column, ...], unknown: list[tuple[int, str]]
+) -> list[Problem]:
+    """One problem an unknown column, or one for a run of three or more side by side
+    ("Columns P to BXW (2,000 columns) ...")."""
+    expected = ", ".join(c.name for c in columns)
+    problems: list[Problem] = []
+    start = 0
+    while start < len(unknown):
+        end = start
+        while end + 1 < len(unknown) and unknown[end + 1][0] == unknown[end][0] + 1:
+            end += 1
+        if end - start >= 2:
+            first, last = unknown[start][0], unknown[end][0]
+            problems.append(
+                Problem(
+                    COLUMNS_UNKNOWN.format(
+                        first=column_letter(first),
+                        last=column_letter(last),
+                        count=f"{end - start + 1:,}",
+                        kind=kind,
+                        expected=expected,
+                    )
+                )
+            )
+        else:
+            for index, text in unknown[start : end + 1]:
+                problems.append(
+                    Problem(
+                        COLUMN_UNKNOWN.format(
+                            letter=column_letter(index),
+                            header=shown(text),
+                            kind=kind,
+                            expected=expected,
+                        )
+                    )
+                )
+        start = end + 1
+    return problems
 
 
 def unnamed_problem(index: int) -> Problem:

@@ -12,6 +12,7 @@ rounding line on 666 (loss) or 766 (gain) is added and noted in the preview.
 import datetime
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,7 @@ from ledger.exceptions import MissingRateError
 from ledger.fields import round_cents
 from ledger.imports import cells
 from ledger.imports.cells import CellError
+from ledger.imports.conventions import Amounts, Dates, Resolution
 from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
 from ledger.imports.problems import (
     AMOUNT_WITHOUT_CURRENCY,
@@ -32,13 +34,16 @@ from ledger.imports.problems import (
     BOTH_SIDES,
     BUDGET_BLOCKED,
     BUDGET_LINE_REQUIRED,
+    CONVERTS_TO_ZERO,
+    CONVERTS_TOO_LARGE,
     CURRENCY_WITHOUT_AMOUNT,
     ENTRY_ALREADY_IMPORTED,
     ENTRY_CONFLICT,
     ENTRY_NO_LABEL,
     ENTRY_ONE_LINE,
     ENTRY_UNBALANCED,
-    NEGATIVE,
+    NEGATIVE_CURRENCY,
+    NEGATIVE_SIDE,
     NO_AMOUNT,
     NO_RATE,
     NO_SIDE,
@@ -48,8 +53,11 @@ from ledger.imports.problems import (
     NOT_POSITIVE,
     OUT_OF_YEAR,
     PERIOD_CLOSED,
+    PERIOD_MISSING,
+    RATE_NOT_KEPT,
     REQUIRED,
     ROUNDING_ACCOUNT_MISSING,
+    ROUNDING_NEEDS_BUDGET_LINE,
     ROUNDING_NOTE,
     SIDE_CONFLICT,
     TOO_LONG,
@@ -70,7 +78,7 @@ from ledger.models import (
     Period,
 )
 from ledger.selectors import BookRates, budget_availability, format_amount
-from ledger.services.entries_bulk import EntryDraft, LineDraft
+from ledger.services.entries_bulk import RATE_PLACES, EntryDraft, LineDraft, rate_kept
 
 LOSS_ACCOUNT, GAIN_ACCOUNT = "666", "766"
 ROUNDING_LABEL = "Conversion rounding"
@@ -106,12 +114,12 @@ class Books:
         self.years = list(
             FiscalYear.objects.filter(lab=lab).values_list("start_date", "end_date", "id", "year")
         )
-        self.closed = {
-            (start.year, start.month)
-            for start in Period.objects.filter(lab=lab, status=Period.Status.CLOSED).values_list(
-                "start_date", flat=True
-            )
-        }
+        # Months of the lab's periods: posting needs an open one holding the entry date.
+        self.closed: set[tuple[int, int]] = set()
+        self.open_months: set[tuple[int, int]] = set()
+        for start, status in Period.objects.filter(lab=lab).values_list("start_date", "status"):
+            months = self.open_months if status == Period.Status.OPEN else self.closed
+            months.add((start.year, start.month))
         self.budget_lines: dict[tuple[int, str], tuple[int, str]] = {
             (fy, code): (pk, policy)
             for pk, fy, code, policy in BudgetLine.objects.filter(lab=lab).values_list(
@@ -158,6 +166,8 @@ class EntryRows:
     lines: list[Row] = field(default_factory=list)
     date: datetime.date | None = None
     date_row: int = 0
+    # The date cell as typed (echoed by the problems about the date: "03/12/2025 read as ...").
+    date_written: str = ""
     journal: str = ""
     journal_row: int = 0
     piece_ref: str | None = None
@@ -260,12 +270,18 @@ class JournalPlan(Plan):
 
 
 def plan_journal(
-    sheet: Sheet, *, lab: Lab, post: bool, progress: Progress | None = None
+    sheet: Sheet,
+    *,
+    lab: Lab,
+    post: bool,
+    progress: Progress | None = None,
+    date_order: str = "auto",
 ) -> JournalPlan:
     """Read and check every row of a journal sheet; the plan holds the drafts to write
-    and every problem."""
+    and every problem. `date_order`: auto (day first unless a date says otherwise, which
+    refuses the file), dmy or mdy."""
     plan = JournalPlan(kind="journal", lab_code=lab.code, book_currency=lab.book_currency)
-    reader = RowReader("journal", sheet, plan, max_rows())
+    reader = RowReader("journal", sheet, plan, max_rows(), date_order)
     if plan.problems:
         plan.finish()
         return plan
@@ -275,12 +291,13 @@ def plan_journal(
     if reader.truncated:
         plan.finish()
         return plan
-    # Entries whose rows read well are checked (and previewed) even when other rows have
-    # problems, so that the accountant sees every problem at once.
+    _apply_conventions(reader.conventions(), groups)
+    # Every entry is checked, whatever problems other rows or entries have, and those
+    # without any are previewed, so that the accountant sees every problem at once.
     _plan_entries(plan, books, groups)
-    _check_already_imported(plan, lab)
-    if not plan.problems and post:
-        _check_blocked_budgets(plan, books)
+    imported = _check_already_imported(plan, lab)
+    if post:
+        _check_blocked_budgets(plan, books, imported)
     plan.finish()
     return plan
 
@@ -336,7 +353,14 @@ def _read_rows(
                 group.broken = True
         group.rows.append(number)
         if not _read_entry_fields(
-            plan, group, number, row[i_date], row[i_journal], row[i_piece_ref], row[i_piece_date]
+            plan,
+            reader.dates,
+            group,
+            number,
+            row[i_date],
+            row[i_journal],
+            row[i_piece_ref],
+            row[i_piece_date],
         ):
             group.broken = True
         label = row[i_label]
@@ -346,6 +370,7 @@ def _read_rows(
         line = _read_line(
             plan,
             books,
+            reader.amounts,
             number,
             row[i_account],
             label,
@@ -362,6 +387,25 @@ def _read_rows(
     return groups
 
 
+def _apply_conventions(resolution: Resolution, groups: dict[str, EntryRows]) -> None:
+    """Set the amounts that waited for the file's decimal mark; the entries of rows
+    written against it cannot be planned (their problems are reported)."""
+    if not resolution.values and not resolution.bad_rows:
+        return
+    for group in groups.values():
+        if resolution.bad_rows.intersection(group.rows):
+            group.broken = True
+        for line in group.lines:
+            for column in ("debit", "credit", "amount_currency"):
+                value = resolution.values.get((line.number, column))
+                if value is None:
+                    continue
+                if column == "amount_currency":
+                    line.amount_currency = value
+                else:
+                    setattr(line, column, int(value * 100))
+
+
 def _too_long(plan: Plan, number: int, column: str, value: str) -> bool:
     limit = LIMITS[column]
     if len(value) > limit:
@@ -376,6 +420,7 @@ def _too_long(plan: Plan, number: int, column: str, value: str) -> bool:
 
 def _read_entry_fields(
     plan: JournalPlan,
+    dates: Dates,
     group: EntryRows,
     number: int,
     raw_date: Any,
@@ -391,17 +436,19 @@ def _read_entry_fields(
             continue
         kind = type(raw)
         if kind is datetime.datetime:
-            value = raw.date()
+            value, written = raw.date(), ""
         elif kind is datetime.date:
-            value = raw
+            value, written = raw, ""
         else:
             try:
-                value = cells.day(raw)
+                value, written = dates.read(raw, number)
             except CellError as error:
                 plan.cell_problem(error, number, column)
                 ok = False
                 continue
         if value is not None and value != getattr(group, column):
+            if column == "date" and group.date is None:
+                group.date_written = written or f"{value:%Y-%m-%d}"
             ok = _same(plan, group, number, column, value) and ok
     journal = raw_journal.strip() if type(raw_journal) is str else cells.text(raw_journal)
     if journal:
@@ -438,15 +485,19 @@ def _same(plan: JournalPlan, group: EntryRows, number: int, column: str, value: 
     return False
 
 
-def _cents(plan: JournalPlan, number: int, column: str, raw: Any) -> tuple[int | None, bool]:
-    """(cents or None when blank, readable)."""
+def _cents(
+    plan: JournalPlan, amounts: Amounts, number: int, column: str, raw: Any, currency: str
+) -> tuple[int | None, bool]:
+    """(cents or None when blank, readable). Text waits for the file's decimal mark
+    when it can be read both ways (`amounts` sets it at the end)."""
     if raw is None or raw == "":
         return None, True
     kind = type(raw)
     if kind is float:
         whole = round(raw * 100)
-        # The nearest double to whole/100 is the number typed: it had two decimals at most.
-        if 0 <= whole < MAX_CENTS and whole / 100 == raw:
+        # The nearest double to whole/100 is the number typed: it had two decimals at most;
+        # a formula's result (1166.3000000000002) is the amount to the cent within 1e-6.
+        if 0 <= whole < MAX_CENTS and (whole / 100 == raw or abs(whole / 100 - raw) <= 1e-6):
             return whole, True
     elif kind is int:
         if 0 <= raw * 100 < MAX_CENTS:
@@ -455,16 +506,36 @@ def _cents(plan: JournalPlan, number: int, column: str, raw: Any) -> tuple[int |
         match = _PLAIN_CENTS.fullmatch(raw)
         if match:
             units, decimals = match.groups()
+            if decimals:
+                amounts.seen_point(number, column, raw)
             return int(units) * 100 + (int(decimals.ljust(2, "0")) if decimals else 0), True
+    other = "credit" if column == "debit" else "debit"
     try:
-        value = cells.amount(raw)
+        if kind is str:
+            written = raw.strip()
+            if not written:
+                return None, True
+            value: Decimal | None = amounts.text(
+                written,
+                number,
+                column,
+                currency=currency,
+                negative=NEGATIVE_SIDE,
+                other_column=other,
+            )
+        else:
+            value = cells.amount(raw)
     except CellError as error:
         plan.cell_problem(error, number, column)
         return None, False
     if value is None:
         return None, True
     if value < 0:
-        plan.add(NEGATIVE.format(row=number, column=column, value=shown(value)), number, column)
+        plan.add(
+            NEGATIVE_SIDE.format(row=number, column=column, value=shown(raw), other=other),
+            number,
+            column,
+        )
         return None, False
     if value * 100 >= MAX_CENTS:
         plan.add(NOT_AN_AMOUNT.format(row=number, column=column, value=shown(raw)), number, column)
@@ -475,6 +546,7 @@ def _cents(plan: JournalPlan, number: int, column: str, raw: Any) -> tuple[int |
 def _read_line(
     plan: JournalPlan,
     books: Books,
+    amounts: Amounts,
     number: int,
     raw_account: Any,
     label: str,
@@ -502,8 +574,9 @@ def _read_line(
     third_party = cells.text(raw_third)
     if len(third_party) > LIMITS["third_party"]:
         ok = not _too_long(plan, number, "third_party", third_party) and ok
-    debit, debit_ok = _cents(plan, number, "debit", raw_debit)
-    credit, credit_ok = _cents(plan, number, "credit", raw_credit)
+    book = books.lab.book_currency
+    debit, debit_ok = _cents(plan, amounts, number, "debit", raw_debit, book)
+    credit, credit_ok = _cents(plan, amounts, number, "credit", raw_credit, book)
     currency, foreign, side, fx_ok = "", None, "", True
     raw_currency, raw_amount, raw_side = raw_foreign
     if (
@@ -511,7 +584,7 @@ def _read_line(
         or (raw_amount is not None and raw_amount != "")
         or (raw_side is not None and raw_side != "")
     ):
-        currency, foreign, side, fx_ok = _foreign(plan, books, number, *raw_foreign)
+        currency, foreign, side, fx_ok = _foreign(plan, books, amounts, number, *raw_foreign)
     ok = ok and debit_ok and credit_ok and fx_ok
     debit, credit = debit or 0, credit or 0
     if ok and debit and credit:
@@ -553,7 +626,13 @@ def _read_line(
 
 
 def _foreign(
-    plan: JournalPlan, books: Books, number: int, raw_currency: Any, raw_amount: Any, raw_side: Any
+    plan: JournalPlan,
+    books: Books,
+    amounts: Amounts,
+    number: int,
+    raw_currency: Any,
+    raw_amount: Any,
+    raw_side: Any,
 ) -> tuple[str, Decimal | None, str, bool]:
     currency = cells.text(raw_currency).upper()
     raw_side = cells.text(raw_side)
@@ -571,7 +650,18 @@ def _foreign(
             )
             ok = False
     try:
-        foreign = cells.amount(raw_amount)
+        if isinstance(raw_amount, str) and raw_amount.strip():
+            foreign: Decimal | None = amounts.text(
+                raw_amount.strip(),
+                number,
+                "amount_currency",
+                currency=currency,
+                negative=NEGATIVE_CURRENCY,
+            )
+        elif isinstance(raw_amount, float) and raw_amount < 0:
+            raise CellError(NEGATIVE_CURRENCY, value=shown(raw_amount))
+        else:
+            foreign = cells.amount(raw_amount)
     except CellError as error:
         plan.cell_problem(error, number, "amount_currency")
         return currency, None, side, False
@@ -615,103 +705,166 @@ def _foreign(
 
 
 def _plan_entries(plan: JournalPlan, books: Books, groups: dict[str, EntryRows]) -> None:
+    """Every entry is checked, for every problem that does not hide behind another one;
+    those without any are planned. A group with a cell that could not be read ("broken")
+    is checked for what its cells read allow."""
+    reported: dict[int, set[str]] | None = None  # the columns refused, by row
     for group in groups.values():
+        date_unread, unread = False, frozenset[int]()
         if group.broken:
-            continue
-        planned = _plan_entry(plan, books, group)
+            if reported is None:
+                reported = defaultdict(set)
+                for problem in plan.problems:
+                    if problem.row is not None and problem.column is not None:
+                        reported[problem.row].add(problem.column)
+            date_unread = any("date" in reported.get(number, ()) for number in group.rows)
+            unread = frozenset(
+                number
+                for number in group.rows
+                if not AMOUNT_COLUMNS.isdisjoint(reported.get(number, ()))
+            )
+        planned = _plan_entry(plan, books, group, date_unread, unread)
         if planned is not None:
             plan.entries.append(planned)
 
 
-def _plan_entry(plan: JournalPlan, books: Books, group: EntryRows) -> PlannedEntry | None:
+# Columns whose problem leaves a line's amount unknown (the entry's balance unchecked).
+AMOUNT_COLUMNS = frozenset({"debit", "credit", "amount_currency", "currency", "side"})
+
+
+def _plan_entry(
+    plan: JournalPlan,
+    books: Books,
+    group: EntryRows,
+    date_unread: bool = False,
+    unread: frozenset[int] = frozenset(),
+) -> PlannedEntry | None:
+    """The entry to write, or None and all its problems: its date (and year and month),
+    journal, label, number of lines, budget lines, conversions and balance are each
+    checked on their own, so a closed month does not hide an unbalanced entry. The
+    balance is checked once every amount of the entry is known in book currency.
+    `date_unread`: the date cell could not be read; `unread`: rows whose amounts could
+    not be read (their problems are reported already)."""
     first = group.rows[0]
-    if group.date is None:
-        plan.add(REQUIRED.format(row=first, column="date"), first, "date")
-        return None
-    if not group.journal:
-        plan.add(REQUIRED.format(row=first, column="journal"), first, "journal")
-        return None
-    journal = books.journals.get(group.journal)
+    ok = not group.broken
+    on = group.date
+    year = None
+    if on is None:
+        if not date_unread:
+            plan.add(REQUIRED.format(row=first, column="date"), first, "date")
+        ok = False
+    else:
+        year = books.fiscal_year(on)
+        month = (on.year, on.month)
+        if year is None:
+            _date_problem(plan, books, group, OUT_OF_YEAR)
+            ok = False
+        elif month not in books.open_months:
+            _date_problem(
+                plan, books, group, PERIOD_CLOSED if month in books.closed else PERIOD_MISSING
+            )
+            ok = False
+    journal = books.journals.get(group.journal) if group.journal else None
     if journal is None:
-        plan.add(
-            UNKNOWN_JOURNAL.format(
-                row=group.journal_row, code=shown(group.journal), lab=books.lab.code
-            ),
-            group.journal_row,
-            "journal",
-        )
-        return None
-    year = books.fiscal_year(group.date)
-    if year is None:
-        plan.add(
-            OUT_OF_YEAR.format(row=group.date_row, date=group.date, lab=books.lab.code),
-            group.date_row,
-            "date",
-        )
-        return None
-    if (group.date.year, group.date.month) in books.closed:
-        plan.add(
-            PERIOD_CLOSED.format(row=group.date_row, period=f"{group.date:%Y-%m}"),
-            group.date_row,
-            "date",
-        )
-        return None
+        if not group.journal:
+            plan.add(REQUIRED.format(row=first, column="journal"), first, "journal")
+        else:
+            plan.add(
+                UNKNOWN_JOURNAL.format(
+                    row=group.journal_row, code=shown(group.journal), lab=books.lab.code
+                ),
+                group.journal_row,
+                "journal",
+            )
+        ok = False
     if not group.label:
         plan.add(ENTRY_NO_LABEL.format(key=shown(group.key), rows=rows_text(group.rows)), first)
-        return None
-    if len(group.lines) < 2:
+        ok = False
+    if len(group.rows) < 2:
         plan.add(ENTRY_ONE_LINE.format(key=shown(group.key), rows=rows_text(group.rows)), first)
+        ok = False
+    # An unknown journal is not an opening journal: its lines need their budget lines.
+    opening = journal is not None and journal[1] == Journal.Kind.OPENING
+    lines, lines_ok, known = _lines(plan, books, group, year, opening, unread)
+    ok = ok and lines_ok
+    rounding: str | None = None
+    if known and not unread and len(lines) >= 2 and len(group.lines) == len(group.rows):
+        rounding = _balance(plan, books, group, lines, opening)
+    if not ok or rounding is None:
         return None
-    lines = _lines(plan, books, group, year, journal[1])
-    if lines is None:
-        return None
+    assert on is not None and year is not None and journal is not None
     draft = EntryDraft(
         journal_id=journal[0],
         fiscal_year_id=year[0],
-        date=group.date,
+        date=on,
         label=group.label,
         piece_ref=group.piece_ref or "",
         piece_date=group.piece_date,
         source_key=group.key,
         lines=lines,
     )
-    planned = PlannedEntry(group.key, group.rows, group.journal, draft)
-    if not _balance(plan, books, group, planned):
-        return None
-    return planned
+    if rounding:
+        plan.notes.append(rounding)
+    return PlannedEntry(group.key, group.rows, group.journal, draft, rounding)
+
+
+def _date_problem(plan: JournalPlan, books: Books, group: EntryRows, template: str) -> None:
+    """A problem about the entry's date, echoing the cell as typed and how it was read."""
+    on = group.date
+    assert on is not None
+    plan.add(
+        template.format(
+            row=group.date_row,
+            written=shown(group.date_written or f"{on:%Y-%m-%d}"),
+            reading=cells.date_reading(on),
+            period=f"{on:%Y-%m}",
+            lab=books.lab.code,
+        ),
+        group.date_row,
+        "date",
+    )
 
 
 def _lines(
-    plan: JournalPlan, books: Books, group: EntryRows, year: tuple[int, int], journal_kind: str
-) -> list[LineDraft] | None:
+    plan: JournalPlan,
+    books: Books,
+    group: EntryRows,
+    year: tuple[int, int] | None,
+    opening: bool,
+    unread: frozenset[int] = frozenset(),
+) -> tuple[list[LineDraft], bool, bool]:
+    """The lines read of the entry, with their budget lines (of `year`, when the date
+    gives one) and their conversions (but of the rows whose amounts are `unread`);
+    whether they have no problem, and whether every one has its amount in book currency
+    (each conversion could be made)."""
     lines = []
-    ok = True
+    ok = known = True
     for row in group.lines:
         budget_line_id = None
         if row.budget_code:
-            found = books.budget_lines.get((year[0], row.budget_code))
-            if found is None:
-                plan.add(
-                    UNKNOWN_BUDGET_LINE.format(
-                        row=row.number,
-                        code=shown(row.budget_code),
-                        lab=books.lab.code,
-                        year=year[1],
-                    ),
-                    row.number,
-                    "budget_line",
-                )
+            found = books.budget_lines.get((year[0], row.budget_code)) if year else None
+            if found is not None:
+                budget_line_id = found[0]
+            else:
                 ok = False
-                continue
-            budget_line_id = found[0]
-        elif row.needs_budget and journal_kind != Journal.Kind.OPENING:
+                if year is not None:  # without a year, the date's problem says why
+                    plan.add(
+                        UNKNOWN_BUDGET_LINE.format(
+                            row=row.number,
+                            code=shown(row.budget_code),
+                            lab=books.lab.code,
+                            year=year[1],
+                        ),
+                        row.number,
+                        "budget_line",
+                    )
+        elif row.needs_budget and not opening:
             plan.add(
                 BUDGET_LINE_REQUIRED.format(row=row.number, code=row.account_code),
                 row.number,
                 "budget_line",
             )
             ok = False
-            continue
         line = LineDraft(
             account_id=row.account_id,
             debit=row.debit,
@@ -722,27 +875,48 @@ def _lines(
             budget_code=row.budget_code,
             source_row=row.number,
         )
-        if row.amount_currency is not None and not _convert(plan, books, group, row, line):
-            ok = False
-            continue
+        if row.amount_currency is not None and row.number not in unread:
+            converted = _convert(plan, books, group, row, line)
+            if not converted:
+                ok = False
+                known = known and converted is not None
         lines.append(line)
-    return lines if ok else None
+    return lines, ok, known
 
 
-def _convert(plan: JournalPlan, books: Books, group: EntryRows, row: Row, line: LineDraft) -> bool:
+def _convert(
+    plan: JournalPlan, books: Books, group: EntryRows, row: Row, line: LineDraft
+) -> bool | None:
     """Keep the amount in currency and its rate: the chancellery rate of the entry date
-    when converted here, the rate actually obtained when the book amount is given."""
-    assert group.date is not None and row.amount_currency is not None
+    when converted here, the rate actually obtained when the book amount is given.
+    True when converted; False when converted to an amount or at a rate the books cannot
+    keep; None when it cannot be converted (no date, no rate). Problems are reported."""
     foreign = row.amount_currency
+    assert foreign is not None
     line.currency = row.currency
     line.amount_currency = foreign
+    book = books.lab.book_currency
     if line.debit or line.credit:
-        line.fx_rate = (Decimal(line.debit or line.credit) / 100 / foreign).quantize(
-            Decimal("0.00000001")
-        )
+        rate = (Decimal(line.debit or line.credit) / 100 / foreign).quantize(RATE_PLACES)
+        line.fx_rate = rate
         line.fx_rate_date = group.date
         line.fx_rate_source = ExchangeRate.Source.BANK
+        if not rate_kept(rate):
+            plan.add(
+                RATE_NOT_KEPT.format(
+                    row=row.number,
+                    amount=f"{foreign:,}",
+                    currency=row.currency,
+                    rate=f"{rate.normalize():f}",
+                    book=book,
+                ),
+                row.number,
+                "amount_currency",
+            )
+            return False
         return True
+    if group.date is None:
+        return None  # the missing date is reported
     try:
         rate, rate_date = books.rates.rate(row.currency, group.date)
     except MissingRateError:
@@ -751,7 +925,7 @@ def _convert(plan: JournalPlan, books: Books, group: EntryRows, row: Row, line: 
             row.number,
             "currency",
         )
-        return False
+        return None
     cents = int(round_cents(foreign * rate) * 100)
     if row.side == "debit":
         line.debit = cents
@@ -761,19 +935,43 @@ def _convert(plan: JournalPlan, books: Books, group: EntryRows, row: Row, line: 
     line.fx_rate_date = rate_date
     line.fx_rate_source = ExchangeRate.Source.CHANCELLERY
     line.converted = True
-    return True
+    if 0 < cents < MAX_CENTS and rate_kept(rate):
+        return True
+    shown_rate = f"{rate.normalize():f}"
+    if not rate_kept(rate):
+        message = RATE_NOT_KEPT.format(
+            row=row.number, amount=f"{foreign:,}", currency=row.currency, rate=shown_rate, book=book
+        )
+    elif cents == 0:
+        message = CONVERTS_TO_ZERO.format(
+            row=row.number, amount=f"{foreign:,}", currency=row.currency, book=book, rate=shown_rate
+        )
+    else:
+        message = CONVERTS_TOO_LARGE.format(
+            row=row.number,
+            amount=f"{foreign:,}",
+            currency=row.currency,
+            converted=format_amount(Decimal(cents) / 100),
+            book=book,
+            rate=shown_rate,
+        )
+    plan.add(message, row.number, "amount_currency")
+    return False
 
 
-def _balance(plan: JournalPlan, books: Books, group: EntryRows, planned: PlannedEntry) -> bool:
-    """An entry balances in book currency, or differs only by the rounding of lines
-    converted here (each currency balancing on its own): then a rounding line is added."""
-    lines = planned.draft.lines
+def _balance(
+    plan: JournalPlan, books: Books, group: EntryRows, lines: list[LineDraft], opening: bool
+) -> str | None:
+    """An entry balances in book currency (""), or differs only by the rounding of lines
+    converted here (each currency balancing on its own): then a rounding line is added
+    to `lines`, carrying the budget line its account needs, and its note is returned.
+    None when it cannot balance (the problem is reported)."""
     debit = credit = 0
     for line in lines:
         debit += line.debit
         credit += line.credit
     if debit == credit:
-        return True
+        return ""
     key, where = shown(group.key), rows_text(group.rows)
     if not _rounding_only(lines):
         cents = Decimal("0.01")
@@ -786,34 +984,59 @@ def _balance(plan: JournalPlan, books: Books, group: EntryRows, planned: Planned
             ),
             group.rows[0],
         )
-        return False
+        return None
     difference = debit - credit
     code = GAIN_ACCOUNT if difference > 0 else LOSS_ACCOUNT
+    amount = format_amount(abs(difference) * Decimal("0.01"))
+    book = books.lab.book_currency
     account = books.accounts.get(code)
     if account is None:
         plan.add(
             ROUNDING_ACCOUNT_MISSING.format(key=key, rows=where, code=code, lab=books.lab.code),
             group.rows[0],
         )
-        return False
+        return None
+    budget_line_id, budget_code = None, ""
+    if account[1] and not opening:  # the rounding account needs a budget line
+        source = _rounding_budget_source(lines)
+        if source is None:
+            if not any(line.budget_code for line in lines):  # else: its problem is reported
+                plan.add(
+                    ROUNDING_NEEDS_BUDGET_LINE.format(
+                        key=key, rows=where, amount=amount, currency=book, code=code
+                    ),
+                    group.rows[0],
+                )
+            return None
+        budget_line_id, budget_code = source.budget_line_id, source.budget_code
     lines.append(
         LineDraft(
             account_id=account[0],
             debit=-difference if difference < 0 else 0,
             credit=difference if difference > 0 else 0,
             label=ROUNDING_LABEL,
+            budget_line_id=budget_line_id,
+            budget_code=budget_code,
         )
     )
-    planned.rounding = ROUNDING_NOTE.format(
+    return ROUNDING_NOTE.format(
         key=key,
         rows=where,
-        amount=format_amount(abs(difference) * Decimal("0.01")),
-        currency=books.lab.book_currency,
+        amount=amount,
+        currency=book,
         code=code,
         what="gain" if difference > 0 else "loss",
     )
-    plan.notes.append(planned.rounding)
-    return True
+
+
+def _rounding_budget_source(lines: list[LineDraft]) -> LineDraft | None:
+    """The line whose budget line the rounding line carries: of the lines converted here
+    that name a budget line, the largest; else the largest line naming one."""
+    tagged = [line for line in lines if line.budget_line_id is not None]
+    if not tagged:
+        return None
+    converted = [line for line in tagged if line.converted]
+    return max(converted or tagged, key=lambda line: line.debit + line.credit)
 
 
 def _rounding_only(lines: list[LineDraft]) -> bool:
@@ -830,8 +1053,10 @@ def _rounding_only(lines: list[LineDraft]) -> bool:
     return others == 0 and not any(by_currency.values())
 
 
-def _check_already_imported(plan: JournalPlan, lab: Lab) -> None:
-    """An entry imported before (same lab, journal, piece reference and key) is reported."""
+def _check_already_imported(plan: JournalPlan, lab: Lab) -> set[str]:
+    """An entry imported before (same lab, journal, piece reference and key) is reported;
+    returns their keys."""
+    flagged: set[str] = set()
     wanted = {
         (planned.draft.journal_id, planned.draft.piece_ref, planned.key): planned
         for planned in plan.entries
@@ -855,6 +1080,7 @@ def _check_already_imported(plan: JournalPlan, lab: Lab) -> None:
             if planned is None:
                 continue
             when = timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M") if created_at else "?"
+            flagged.add(planned.key)
             plan.add(
                 ENTRY_ALREADY_IMPORTED.format(
                     key=shown(key),
@@ -866,12 +1092,17 @@ def _check_already_imported(plan: JournalPlan, lab: Lab) -> None:
                 planned.rows[0],
                 "entry",
             )
+    return flagged
 
 
-def _check_blocked_budgets(plan: JournalPlan, books: Books) -> None:
-    """Posting would refuse to overspend a budget line whose policy is 'block': say so now."""
+def _check_blocked_budgets(plan: JournalPlan, books: Books, skipped: Collection[str] = ()) -> None:
+    """Posting would refuse to overspend a budget line whose policy is 'block': say so now,
+    from the entries that have no problem (but those `skipped`, imported before),
+    whatever problems the others have."""
     spent: dict[int, int] = defaultdict(int)
     for planned in plan.entries:
+        if planned.key in skipped:
+            continue
         for line in planned.draft.lines:
             if line.budget_line_id is not None:
                 spent[line.budget_line_id] += line.debit - line.credit

@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.imports.cells import CellError
 from ledger.imports.columns import match_headers, unnamed_problem
+from ledger.imports.conventions import Amounts, Dates, Resolution
 from ledger.imports.problems import (
     FILE_NO_ROWS,
     FILE_TOO_MANY_ROWS,
@@ -82,10 +83,18 @@ class RowReader:
     `names` maps each column name found to its position in a row's cells; cells of
     columns the sheet lacks read as ""."""
 
-    def __init__(self, kind: str, sheet: Sheet, plan: Plan, max_rows: int) -> None:
+    def __init__(
+        self, kind: str, sheet: Sheet, plan: Plan, max_rows: int, date_order: str = "auto"
+    ) -> None:
         self.sheet = sheet
         self.plan = plan
         self.max_rows = max_rows
+        # How this file writes amounts and dates: decided over all its cells.
+        self.amounts = Amounts(sheet.decimal_hint)
+        self.dates = Dates(date_order)
+        plan.notes.extend(sheet.notes)
+        # How the file was read is said first: its conventions join the sheet's notes.
+        self._read_notes_end = len(plan.notes)
         found, problems = match_headers(kind, sheet.headers)
         for problem in problems:
             plan.add(problem.message)
@@ -115,6 +124,17 @@ class RowReader:
             listed = len(self.sheet.formulas)
             total = listed + self.sheet.more_formulas
             self.plan.add(FORMULAS_MORE.format(total=total, listed=listed))
+
+    def conventions(self) -> Resolution:
+        """Once every row is read: decide the file's decimal mark, report the cells that
+        disagree with it, note how amounts and dates were read; the amounts that waited
+        for the decision are in the resolution."""
+        resolution, problems, notes = self.amounts.resolve()
+        for problem in problems:
+            self.plan.add(problem.message, problem.row, problem.column)
+        at = self._read_notes_end
+        self.plan.notes[at:at] = [*self.dates.notes(), *notes]
+        return resolution
 
     def position(self, name: str) -> int | None:
         return self.positions.get(name)

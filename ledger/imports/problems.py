@@ -10,15 +10,22 @@ from dataclasses import dataclass
 # -- the file itself ---------------------------------------------------------------------
 FILE_EMPTY = "The file is empty"
 FILE_TOO_LARGE = "The file is {size}; files over {limit} are refused"
-FILE_UNKNOWN_TYPE = "'{name}' is neither an .xlsx workbook nor a .csv file"
+FILE_UNKNOWN_TYPE = (
+    "'{name}' is not a spreadsheet this import reads: save it as .xlsx, .ods, .xls or .csv"
+)
 FILE_MACROS = "'{name}' is a macro-enabled workbook: save it as an .xlsx workbook without macros"
 FILE_NOT_WHAT_IT_SAYS = "'{name}' is not really {expected}: its content is {actual}"
 FILE_OLD_EXCEL = (
-    "'{name}' is an old-format (.xls) or password-protected workbook: "
-    "save it as an .xlsx workbook without a password"
+    "'{name}' is an old-format (.xls) workbook named .xlsx: rename it .xls, or save it "
+    "as an .xlsx workbook"
 )
+FILE_PASSWORD = "'{name}' is protected by a password: save it without a password"  # noqa: S105
 FILE_NOT_UTF8 = (
     "The file is not UTF-8 text (byte {offset} of the file): in Excel, save it as 'CSV UTF-8'"
+)
+FILE_LINE_TOO_LONG = (
+    "Line {line} of the file is {length} characters long (at most {limit}): "
+    "it is not a table of rows; save the sheet as CSV UTF-8 again"
 )
 FILE_ENCRYPTED = "The workbook is encrypted ({part}): save it without a password"
 FILE_BINARY = "The file holds binary data, not text: it is not a .csv file"
@@ -29,6 +36,16 @@ FILE_DAMAGED = "The workbook is damaged or not a real .xlsx file ({detail})"
 FILE_XML_ENTITIES = "The workbook declares XML entities or a DTD in {part}: refused"
 FILE_NO_SHEET = "The workbook has no worksheet"
 FILE_NO_HEADER = "The sheet is empty: the first row must hold the column names"
+FILE_ALL_HIDDEN = (
+    "Every sheet of the workbook is hidden ({names}): show the sheet to import, "
+    "then save the file again"
+)
+FILE_TOO_FAR = (
+    "{cell} holds a value far outside the table: the sheet would span {columns} "
+    "columns by {rows} rows (at most {limit} cells are read); delete what lies beyond "
+    "the table, or copy the table alone into a new workbook"
+)
+
 FILE_NO_ROWS = "The sheet has column names but no rows to import"
 FILE_TOO_MANY_ROWS = "The sheet has more than {limit} rows: split it into several files"
 FORMULA = (
@@ -45,15 +62,90 @@ COLUMN_DUPLICATED = (
 COLUMN_UNKNOWN = (
     "Column {letter} '{header}' is not a column of a {kind} sheet (columns: {expected})"
 )
-COLUMN_UNNAMED = "Column {letter} holds values but has no name in the first row"
+COLUMNS_UNKNOWN = (
+    "Columns {first} to {last} ({count} columns) are not columns of a {kind} sheet "
+    "(columns: {expected})"
+)
+COLUMN_UNNAMED = "Column {letter} holds values but has no name in the header row"
+
+# -- what was read (notes shown in the preview and by the command) --------------------------
+READ_SHEET = "Read sheet '{sheet}' of the workbook, column names on row {row}"
+READ_CSV = "Read as CSV: separator '{separator}', encoding {encoding}, column names on row {row}"
+READ_CP1252 = (
+    "The file is not UTF-8: read as Windows-1252 (Excel's 'CSV (semicolon)'); check the "
+    "accents in the preview, or save it as 'CSV UTF-8'"
+)
+OTHER_SHEETS = "The workbook's other sheets are not read: {names}"
+HIDDEN_SHEETS = "Hidden sheets are never read: {names}"
+HEADER_BELOW = "The rows above the column names (row {row}) are not imported: {skipped}"
+HIDDEN_ROWS = (
+    "Hidden rows are imported all the same ({count}: {rows}), as every row of the sheet: "
+    "check them in the preview"
+)
+DATES_DAY_FIRST = (
+    "Dates such as '{example}' (row {row}) are read day first, DD/MM/YYYY: {example} is {reading}"
+)
+DATES_MONTH_FIRST = (
+    "Dates such as '{example}' (row {row}) are read month first, MM/DD/YYYY, as you chose: "
+    "{example} is {reading}"
+)
+DECIMAL_MARK = (
+    "Amounts are read with a decimal {mark} ({why}): '{example}' (row {row}) is {reading}"
+)
+DECIMAL_MARK_FROM_CELL = "as in '{example}', row {row}"
+DECIMAL_MARK_FROM_SEPARATOR = "the mark of CSV files separated by {separator}"
 
 # -- cells ---------------------------------------------------------------------------------
 REQUIRED = "Row {row}, column {column}: a value is required"
 NOT_AN_AMOUNT = "Row {row}, column {column}: '{value}' is not an amount"
 TOO_MANY_DECIMALS = "Row {row}, column {column}: {value} has more than {places} decimals"
 NEGATIVE = "Row {row}, column {column}: {value} is negative"
+NEGATIVE_SIDE = (
+    "Row {row}, column {column}: '{value}' is negative: negative amounts go in the other "
+    "column ({other}), written positive"
+)
+NEGATIVE_CURRENCY = (
+    "Row {row}, column {column}: '{value}' is negative: write the amount positive and "
+    "give its side (column side: debit or credit)"
+)
+AMOUNT_AMBIGUOUS = (
+    "Row {row}, column {column}: '{value}' could be {as_point} (decimal point) or "
+    "{as_comma} (decimal comma), and nothing in the file tells which: write it without "
+    "a thousands separator"
+)
+AMOUNT_OTHER_MARK = (
+    "Row {row}, column {column}: '{value}' is written with a decimal {mark}, but the "
+    "file's amounts have a decimal {file_mark} ('{example}', row {example_row}): write "
+    "it like the others"
+)
+AMOUNT_READ_DECIMALS = (
+    "Row {row}, column {column}: '{value}' reads as {reading} with the file's decimal "
+    "{mark}: more than {places} decimals; if it means {other}, write it without the "
+    "thousands separator"
+)
+AMOUNT_CURRENCY = (
+    "Row {row}, column {column}: '{value}' is written in {written}, but {column} is in "
+    "{expected}{hint}"
+)
+AMOUNT_SYMBOL = (
+    "Row {row}, column {column}: '{value}' names the currency '{symbol}', which does not "
+    "say which currency it is: write the amount alone"
+)
 NOT_POSITIVE = "Row {row}, column {column}: {value} must be greater than zero"
 NOT_A_DATE = "Row {row}, column {column}: '{value}' is not a date (write YYYY-MM-DD or DD/MM/YYYY)"
+DATE_MONTH_FIRST = (
+    "Row {row}, column {column}: '{value}' is only a date month first ({reading}), but "
+    "the file's dates are read day first (DD/MM/YYYY): the whole file is refused; say "
+    "that its dates are month first (MM/DD/YYYY), or write them YYYY-MM-DD"
+)
+DATE_DAY_FIRST = (
+    "Row {row}, column {column}: '{value}' is only a date day first ({reading}), but you "
+    "chose month first (MM/DD/YYYY): the whole file is refused; check the order you chose"
+)
+DATE_SERIAL = (
+    "Row {row}, column {column}: {value} is a number, read as an Excel date it is "
+    "{reading}, outside the years {first} to {last}: type the date"
+)
 NOT_A_YEAR = "Row {row}, column {column}: '{value}' is not a year"
 TOO_LONG = "Row {row}, column {column}: {length} characters, at most {limit}"
 NOT_A_CHOICE = "Row {row}, column {column}: '{value}' is not one of {choices}"
@@ -75,8 +167,12 @@ BOOK_CURRENCY_GIVEN = (
 NO_SIDE = "Row {row}: say whether {amount} {currency} is a debit or a credit (column side)"
 SIDE_CONFLICT = "Row {row}: the side says {side} but the amount is in {column}"
 NO_RATE = "Row {row}: no chancellery rate for {currency} on or before {date}"
-OUT_OF_YEAR = "Row {row}: {date} is outside the fiscal years of {lab}"
-PERIOD_CLOSED = "Row {row}: {period} is closed"
+OUT_OF_YEAR = "Row {row}: {written} read as {reading}, outside the fiscal years of {lab}"
+PERIOD_CLOSED = "Row {row}: {written} read as {reading}, in {period} which is closed"
+PERIOD_MISSING = (
+    "Row {row}: {written} read as {reading}, in {period}, for which {lab} has no open "
+    "period"
+)
 ENTRY_CONFLICT = (
     "Row {row}, column {column}: '{value}' differs from '{first}' on row {first_row} "
     "of the same entry {key}"
@@ -95,6 +191,23 @@ ROUNDING_ACCOUNT_MISSING = (
 ROUNDING_NOTE = (
     "Entry {key} ({rows}): conversion rounding of {amount} {currency} booked on {code} "
     "({what}), line 'Conversion rounding'"
+)
+ROUNDING_NEEDS_BUDGET_LINE = (
+    "Entry {key} ({rows}) needs a conversion rounding line of {amount} {currency} on "
+    "{code}, which needs a budget line, and no line of the entry names one: give the "
+    "entry a budget line or book its amounts in {currency}"
+)
+CONVERTS_TO_ZERO = (
+    "Row {row}: {amount} {currency} is 0.00 {book} at {rate}; enter it in {book} or "
+    "leave it out"
+)
+CONVERTS_TOO_LARGE = (
+    "Row {row}: {amount} {currency} is {converted} {book} at {rate}, more than a line can "
+    "hold: check the amount and the rate"
+)
+RATE_NOT_KEPT = (
+    "Row {row}: {amount} {currency} is booked at {rate} {book} per {currency}, a rate the "
+    "books cannot keep (above 0 and below 10,000,000, with 8 decimals): check the amounts"
 )
 BUDGET_BLOCKED = (
     "Budget line {code}: the file would overspend it by {excess} {currency}, "
@@ -141,7 +254,11 @@ def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
     HTML escaping is the template's job; this keeps terminals and logs readable."""
     text = str(value)
     cleaned = "".join(
-        ch if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co") else "?"
+        " "
+        if unicodedata.category(ch) == "Zs"
+        else ch
+        if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co")
+        else "?"
         for ch in text[: limit + 1]
     )
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

@@ -5,7 +5,7 @@ read once, and written by the setup services one row at a time.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -68,6 +68,31 @@ class _Rows:
             )
         return value
 
+    def date(self, name: str) -> date | None:
+        """A date of the file (its order decided for the whole file)."""
+        raw = self.raw(name)
+        if cells.is_blank(raw):
+            self.fail(REQUIRED.format(row=self.number, column=name), name)
+            return None
+        try:
+            return self.reader.dates.read(raw, self.number)[0]
+        except CellError as error:
+            self.plan.cell_problem(error, self.number, name)
+            self.ok = False
+            return None
+
+    def amount(self, name: str, places: int = 2) -> Decimal | None:
+        """An amount of the file (text read with the file's decimal mark)."""
+        raw = self.raw(name)
+        if not isinstance(raw, str) or not raw.strip():
+            return self.read(name, cells.amount, places)
+        try:
+            return self.reader.amounts.text(raw.strip(), self.number, name, places=places)
+        except CellError as error:
+            self.plan.cell_problem(error, self.number, name)
+            self.ok = False
+            return None
+
     def read(self, name: str, reader: Any, *args: Any, required: bool = True) -> Any:
         raw = self.raw(name)
         if cells.is_blank(raw):
@@ -117,10 +142,15 @@ def _yes_no(value: bool | None) -> str:
 
 
 def plan_accounts(
-    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+    sheet: Sheet,
+    *,
+    lab: Lab,
+    post: bool = False,
+    progress: Progress | None = None,
+    date_order: str = "auto",
 ) -> AccountsPlan:
     plan = AccountsPlan(kind="accounts")
-    reader = RowReader("accounts", sheet, plan, MAX_ROWS)
+    reader = RowReader("accounts", sheet, plan, MAX_ROWS, date_order)
     if plan.problems:
         plan.finish()
         return plan
@@ -188,10 +218,15 @@ class RatesPlan(Plan):
 
 
 def plan_rates(
-    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+    sheet: Sheet,
+    *,
+    lab: Lab,
+    post: bool = False,
+    progress: Progress | None = None,
+    date_order: str = "auto",
 ) -> RatesPlan:
     plan = RatesPlan(kind="rates")
-    reader = RowReader("rates", sheet, plan, MAX_ROWS)
+    reader = RowReader("rates", sheet, plan, MAX_ROWS, date_order)
     if plan.problems:
         plan.finish()
         return plan
@@ -210,8 +245,8 @@ def plan_rates(
                 NOT_A_CURRENCY.format(row=number, column="currency", value=shown(currency)),
                 "currency",
             )
-        valid_from = cells_.read("valid_from", cells.day)
-        units = cells_.read("units_per_eur", cells.amount, 8)
+        valid_from = cells_.date("valid_from")
+        units = cells_.amount("units_per_eur", 8)
         if units is not None and (units <= 0 or units >= Decimal("1e10")):
             cells_.fail(
                 NOT_POSITIVE.format(row=number, column="units_per_eur", value=shown(units)),
@@ -255,6 +290,11 @@ def plan_rates(
                 )
             )
         plan.rates.append(RateRow(number, currency, valid_from, units, source))
+    values = reader.conventions().values
+    plan.rates = [
+        replace(rate, units_per_eur=values.get((rate.row, "units_per_eur"), rate.units_per_eur))
+        for rate in plan.rates
+    ]
     plan.finish()
     return plan
 
@@ -339,10 +379,15 @@ def _year(value: Any) -> int:
 
 
 def plan_budget(
-    sheet: Sheet, *, lab: Lab, post: bool = False, progress: Progress | None = None
+    sheet: Sheet,
+    *,
+    lab: Lab,
+    post: bool = False,
+    progress: Progress | None = None,
+    date_order: str = "auto",
 ) -> BudgetPlan:
     plan = BudgetPlan(kind="budget", book_currency=lab.book_currency)
-    reader = RowReader("budget", sheet, plan, MAX_ROWS)
+    reader = RowReader("budget", sheet, plan, MAX_ROWS, date_order)
     if plan.problems:
         plan.finish()
         return plan
@@ -368,12 +413,12 @@ def plan_budget(
         label_en = cells_.text("label_en", 200)
         envelope = cells_.read("envelope", cells.choice, ENVELOPES)
         nature = cells_.read("nature", cells.choice, NATURES)
-        allocated = cells_.read("allocated", cells.amount)
+        allocated = cells_.amount("allocated")
         if allocated is not None and allocated < 0:
             cells_.fail(
                 NEGATIVE.format(row=number, column="allocated", value=shown(allocated)), "allocated"
             )
-        allocated_on = cells_.read("allocated_on", cells.day)
+        allocated_on = cells_.date("allocated_on")
         category = cells_.read("funder_category", cells.choice, CATEGORIES, required=False)
         policy = cells_.read("policy", cells.choice, POLICIES, required=False)
         if code and year is not None:
@@ -408,5 +453,10 @@ def plan_budget(
                     policy or BudgetLine.Policy.WARN,
                 )
             )
+    values = reader.conventions().values
+    plan.lines = [
+        replace(line, allocated=values.get((line.row, "allocated"), line.allocated))
+        for line in plan.lines
+    ]
     plan.finish()
     return plan

@@ -85,6 +85,13 @@ RATE_PLACES = Decimal("0.00000001")
 MAX_FOREIGN = Decimal(10**13)
 MAX_RATE = Decimal(10**7)
 
+
+def rate_kept(rate: Decimal) -> bool:
+    """A rate the books keep and hash as written: above 0, below MAX_RATE, 8 decimals at
+    most (a posting rule the journal import's preview applies too)."""
+    return 0 < rate < MAX_RATE and rate == rate.quantize(RATE_PLACES)
+
+
 _ENTRY_COLUMNS = (
     "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"
     " piece_ref, piece_date, created_by_id, created_at, import_batch_id, source_key,"
@@ -220,7 +227,7 @@ def _check_line(
         raise InvalidLineError(
             LINE_SHAPE.format(n=n, problem=f"{foreign} is not a foreign amount (2 decimals)")
         )
-    if rate >= MAX_RATE or rate != rate.quantize(RATE_PLACES):
+    if not rate_kept(rate):
         raise InvalidLineError(
             LINE_SHAPE.format(n=n, problem=f"{rate} is not a rate (8 decimals, below 10,000,000)")
         )

@@ -69,6 +69,7 @@ class ImportOutcome:
     size: int
     dry_run: bool
     post: bool
+    date_order: str = "auto"
     plan: Plan | None = None
     problems: list[Problem] = field(default_factory=list)
     batch: ImportBatch | None = None
@@ -117,17 +118,22 @@ def import_file(
     post: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    date_order: str = "auto",
 ) -> ImportOutcome:
     """Check a spreadsheet of `kind` for `lab` and, unless `dry_run` or a problem was
     found, import every row in one transaction (journal entries as drafts, or posted
-    when `post`). `acting_user` None is the system (not allowed for journal entries)."""
+    when `post`). `acting_user` None is the system (not allowed for journal entries).
+    `date_order`: how slash dates are read: auto (day first, DD/MM/YYYY, unless a date
+    is only valid month first, which refuses the file), dmy or mdy."""
     if kind not in PLANNERS:
         raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
     if acting_user is not None:
         require_role(acting_user, lab, "import spreadsheets")
-    outcome = ImportOutcome(kind, lab, file_name[:255], file_sha256(data), len(data), dry_run, post)
+    outcome = ImportOutcome(
+        kind, lab, file_name[:255], file_sha256(data), len(data), dry_run, post, date_order
+    )
     with _collector_paused():
-        _check(outcome, acting_user, data, progress)
+        _check(outcome, acting_user, data, progress, date_order)
     if outcome.problems or dry_run:
         if outcome.problems and not dry_run:
             _record_refused(outcome, acting_user)
@@ -142,7 +148,11 @@ def import_file(
 
 
 def _check(
-    outcome: ImportOutcome, user: User | None, data: bytes, progress: Progress | None
+    outcome: ImportOutcome,
+    user: User | None,
+    data: bytes,
+    progress: Progress | None,
+    date_order: str,
 ) -> None:
     if outcome.kind == ImportBatch.Kind.JOURNAL and user is None:
         outcome.problems.append(Problem(JOURNAL_NEEDS_USER))
@@ -152,13 +162,13 @@ def _check(
         outcome.problems.append(Problem(earlier))
         return
     try:
-        sheet = read_sheet(outcome.file_name, data)
+        sheet = read_sheet(outcome.file_name, data, outcome.kind)
     except FileRefused as refusal:
         outcome.problems.append(Problem(str(refusal)))
         return
     try:
         outcome.plan = PLANNERS[outcome.kind](
-            sheet, lab=outcome.lab, post=outcome.post, progress=progress
+            sheet, lab=outcome.lab, post=outcome.post, progress=progress, date_order=date_order
         )
     except FileRefused as refusal:  # raised while streaming the rows (a damaged csv)
         outcome.problems.append(Problem(str(refusal)))

@@ -44,6 +44,7 @@ def test_problems_are_printed_one_a_line_and_nothing_is_written(
     assert out.getvalue().splitlines() == [
         "Row 2, column debit: 'abc' is not an amount",
         "Row 4: account 6258 does not exist in CINTRA's chart",
+        "Note: Read sheet 'Journal' of the workbook, column names on row 1",
     ]
     assert not JournalEntry.objects.exists()
     assert ImportBatch.objects.get().result == "refused"
@@ -53,6 +54,7 @@ def test_dry_run_writes_nothing(books: Lab, cintra_accountant: User, tmp_path: P
     path = sheet(tmp_path, "ok.csv", csv_bytes([JOURNAL_HEADER, *GOOD]))
     out, _ = run("journal", path, "--dry-run", lab="CINTRA", username="cintra_accountant")
     assert out == (
+        "Note: Read as CSV: separator 'comma', encoding UTF-8, column names on row 1\n"
         "ok.csv (journal, CINTRA): no problem found (2 rows; Entries 1, Lines 2, "
         "Total debit 10.00 SGD, Total credit 10.00 SGD); dry run, nothing written\n"
     )
@@ -64,7 +66,10 @@ def test_post_imports_and_numbers(books: Lab, cintra_accountant: User, tmp_path:
     path = sheet(tmp_path, "ok.csv", csv_bytes([JOURNAL_HEADER, *GOOD]))
     out, _ = run("journal", path, "--post", lab="CINTRA", username="cintra_accountant")
     batch = ImportBatch.objects.get()
-    assert out.startswith("ok.csv (journal, CINTRA): 2 rows posted (Entries 1, Lines 2,")
+    assert out.startswith(
+        "Note: Read as CSV: separator 'comma', encoding UTF-8, column names on row 1\n"
+        "ok.csv (journal, CINTRA): 2 rows posted (Entries 1, Lines 2,"
+    )
     assert f"batch {batch.pk}, sha256 {batch.sha256[:16]}" in out
     assert JournalEntry.objects.get().number == "ACH-2025-000001"
 

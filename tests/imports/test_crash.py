@@ -132,7 +132,8 @@ def test_exit_codes(lab_and_user: tuple[Lab, User], tmp_path: Path) -> None:
     )
     assert refused.returncode == 1
     assert refused.stdout.decode().splitlines() == [
-        "Entry E (row 2) has a single line; an entry needs at least two"
+        "Entry E (row 2) has a single line; an entry needs at least two",
+        "Note: Read as CSV: separator 'comma', encoding UTF-8, column names on row 1",
     ]
     assert "1 problem; nothing was imported" in refused.stderr.decode()
 

@@ -140,6 +140,7 @@ def test_multi_currency_file_round_trips_into_the_hand_computed_balances(
     )
     assert preview.ok
     assert preview.notes == [
+        "Read sheet 'Journal' of the workbook, column names on row 1",
         ROUNDING_NOTE.format(
             key="INV-USD",
             rows="rows 11-14",
@@ -254,14 +255,36 @@ def test_amounts_in_thousands_and_decimal_commas(books: Lab, cintra_accountant: 
     rows = [
         line("T1", "6064", "1 234,50", None),
         line("T1", "6064", "1.000,25", None),
-        line("T1", "401", None, "2,234.75"),
+        line("T1", "401", None, "2.234,75"),
     ]
     imported(cintra_accountant, books, csv_bytes([JOURNAL_HEADER, *rows]), "t.csv")
-    assert sorted(JournalLine.objects.values_list("debit", flat=True)) == [
-        Decimal("0.00"),
-        Decimal("1000.25"),
-        Decimal("1234.50"),
+    assert sorted(JournalLine.objects.values_list("debit", "credit")) == [
+        (Decimal("0.00"), Decimal("2234.75")),
+        (Decimal("1000.25"), Decimal("0.00")),
+        (Decimal("1234.50"), Decimal("0.00")),
     ]
+
+
+def test_an_amount_written_against_the_files_decimal_mark_is_a_problem(
+    books: Lab, cintra_accountant: User
+) -> None:
+    rows = [
+        line("T1", "6064", "1 234,50", None),
+        line("T1", "6064", "1.000,25", None),
+        line("T1", "401", None, "2,234.75"),
+    ]
+    outcome = import_file(
+        acting_user=cintra_accountant,
+        lab=books,
+        kind="journal",
+        file_name="t.csv",
+        data=csv_bytes([JOURNAL_HEADER, *rows]),
+    )
+    assert [p.message for p in outcome.problems] == [
+        "Row 4, column credit: '2,234.75' is written with a decimal point, but the file's "
+        "amounts have a decimal comma ('1 234,50', row 2): write it like the others"
+    ]
+    assert not JournalEntry.objects.exists()
 
 
 def test_overspending_a_blocking_budget_line_is_a_problem_before_posting(

@@ -152,7 +152,7 @@ def test_formulas_are_found_across_chunk_boundaries(monkeypatch: pytest.MonkeyPa
     data = xlsx(rows)
     expected = [(n + 2, f"F{n + 2}", f"=1+{n}") for n in range(300) if n % 50 == 7]
     for size in (7, 64, 1000, 1 << 20):
-        monkeypatch.setattr(reading, "CHUNK", size)
+        monkeypatch.setattr(reading.xlsx, "CHUNK", size)
         sheet = read_sheet("f.xlsx", data)
         assert [(f.row, f.cell, f.text) for f in sheet.formulas] == expected
 
@@ -169,7 +169,7 @@ def test_a_doctype_cut_by_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyPa
 
     data = rezip(clean_xlsx(), in_part(SHEET, with_doctype(LAUGHS)))
     for size in (3, 5, 17):
-        monkeypatch.setattr(reading, "CHUNK", size)
+        monkeypatch.setattr(reading.xlsx, "CHUNK", size)
         with pytest.raises(FileRefused, match="declares XML entities"):
             read_sheet("x.xlsx", data)
 

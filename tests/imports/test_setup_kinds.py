@@ -47,6 +47,9 @@ def test_rates_are_set_and_corrections_are_noted(books: Lab, cintra_accountant: 
 
     assert outcome.ok
     assert outcome.notes == [
+        "Read as CSV: separator 'semicolon', encoding UTF-8, column names on row 1",
+        "Dates such as '01/03/2025' (row 2) are read day first, DD/MM/YYYY: 01/03/2025 is "
+        "1 March 2025",
         RATE_UNCHANGED.format(
             row=2, currency="USD", source="chancellery", date=date(2025, 3, 1), value="1.0860"
         ),

@@ -85,7 +85,7 @@ def test_the_accountant_imports_ten_entries(
 
     assert [p.message for p in response.context["outcome"].problems] == [
         "Entry A-05 (rows 10-11) does not balance: debit 105.00, credit 150.00",
-        "Row 16: 2025-02 is closed",
+        "Row 16: 2025-02-27 read as 27 February 2025, in 2025-02 which is closed",
     ]
     assert not JournalEntry.objects.exists()
 

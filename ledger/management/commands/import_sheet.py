@@ -53,13 +53,13 @@ class ProgressBars:
 
 class Command(BaseCommand):
     help = (
-        "Check a spreadsheet (.xlsx or .csv) and import every row or none; "
+        "Check a spreadsheet (.xlsx, .ods, .xls or .csv) and import every row or none; "
         "exits 1 listing every problem."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=KINDS, help="what the sheet holds")
-        parser.add_argument("file", help="the .xlsx or .csv file")
+        parser.add_argument("file", help="the .xlsx, .ods, .xls or .csv file")
         parser.add_argument("--lab", required=True, help="lab code, e.g. CINTRA")
         parser.add_argument(
             "--dry-run", action="store_true", help="check and show what would be imported"
@@ -72,6 +72,13 @@ class Command(BaseCommand):
             dest="username",
             help="act as this user (their roles are checked; required for journal entries); "
             "default: the system",
+        )
+        parser.add_argument(
+            "--date-order",
+            choices=["auto", "dmy", "mdy"],
+            default="auto",
+            help="how dates like 03/04/2025 are read: auto (day first, DD/MM/YYYY; a date "
+            "only valid month first refuses the file), dmy or mdy",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -97,6 +104,7 @@ class Command(BaseCommand):
                 post=options["post"],
                 dry_run=options["dry_run"],
                 progress=bars,
+                date_order=options["date_order"],
             )
         except LedgerError as error:
             raise CommandError(str(error)) from error

@@ -159,9 +159,12 @@ CASES = [
         settings={"IMPORT_MAX_BYTES": 1000},
     ),
     Case(
-        "journal.txt",
+        "journal.numbers",
         lambda: journal_csv(*GOOD),
-        ["'journal.txt' is neither an .xlsx workbook nor a .csv file"],
+        [
+            "'journal.numbers' is not a spreadsheet this import reads: save it as .xlsx, "
+            ".ods, .xls or .csv"
+        ],
     ),
     Case(
         "macros.xlsm",
@@ -236,15 +239,15 @@ CASES = [
         ),
         [
             "'sheet_ods_renamed.xlsx' is not really an .xlsx workbook: "
-            "its content is an OpenDocument file"
+            "its content is an .ods spreadsheet"
         ],
     ),
     Case(
         "old_format.xlsx",
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504,
         [
-            "'old_format.xlsx' is an old-format (.xls) or password-protected workbook: "
-            "save it as an .xlsx workbook without a password"
+            "'old_format.xlsx' is an old-format (.xls) workbook named .xlsx: rename it .xls, "
+            "or save it as an .xlsx workbook"
         ],
     ),
     Case(
@@ -310,11 +313,13 @@ CASES = [
         ["The sheet is empty: the first row must hold the column names"],
     ),
     Case(
-        "windows_1252.csv",
+        # Neither UTF-8 nor Windows-1252 (0x81 is undefined there): Mac Roman, say.
+        "mac_roman.csv",
         lambda: (
             "entry;date;journal;account;label;debit;credit\nE1;2025-03-14;ACH;6064;Matériel;1;\n".encode(
-                "cp1252"
+                "mac_roman"
             )
+            + b"\x81"
         ),
         ["The file is not UTF-8 text (byte 73 of the file): in Excel, save it as 'CSV UTF-8'"],
     ),
@@ -326,7 +331,10 @@ CASES = [
     Case(
         "huge_field.csv",
         lambda: journal_csv(changed(GOOD[0], label="x" * 200_000), GOOD[1]),
-        ["The .csv file cannot be read (row 2: field larger than field limit (131072))"],
+        [
+            "Line 2 of the file is 200,045 characters long (at most 100,000): it is not a "
+            "table of rows; save the sheet as CSV UTF-8 again"
+        ],
     ),
     Case(
         "too_many_rows.csv",
@@ -374,7 +382,7 @@ CASES = [
     Case(
         "unnamed_column.csv",
         lambda: journal_csv(*([*row, "note"] for row in GOOD), header=[*JOURNAL_HEADER, ""]),
-        ["Column O holds values but has no name in the first row"],
+        ["Column O holds values but has no name in the header row"],
     ),
     # -- rows ----------------------------------------------------------------------------
     Case(
@@ -383,14 +391,35 @@ CASES = [
         ["Row 2, column debit: 'abc' is not an amount"],
     ),
     Case(
+        # A semicolon file with decimal commas: '100,005' is 100.005, three decimals.
         "three_decimals.csv",
+        lambda: csv_bytes(
+            [
+                JOURNAL_HEADER,
+                changed(GOOD[0], debit="100,005"),
+                changed(GOOD[1], credit="100,00"),
+            ],
+            ";",
+        ),
+        [
+            "Row 2, column debit: '100,005' reads as 100.005 with the file's decimal comma: "
+            "more than 2 decimals; if it means 100,005.00, write it without the thousands "
+            "separator"
+        ],
+    ),
+    Case(
+        # A comma file with decimal points: '100,005' is 100,005.00, which does not balance.
+        "english_grouping.csv",
         bad_rows(changed(GOOD[0], debit="100,005"), GOOD[1]),
-        ["Row 2, column debit: 100,005 has more than 2 decimals"],
+        ["Entry E1 (rows 2-3) does not balance: debit 100,005.00, credit 100.00"],
     ),
     Case(
         "negative_credit.csv",
         bad_rows(GOOD[0], changed(GOOD[1], credit="-100.00")),
-        ["Row 3, column credit: -100.00 is negative"],
+        [
+            "Row 3, column credit: '-100.00' is negative: negative amounts go in the other "
+            "column (debit), written positive"
+        ],
     ),
     Case(
         "debit_and_credit.csv",
@@ -420,9 +449,13 @@ CASES = [
     Case(
         "outside_fiscal_year.csv",
         bad_rows(*(changed(row, date="2024-12-31") for row in GOOD)),
-        ["Row 2: 2024-12-31 is outside the fiscal years of CINTRA"],
+        ["Row 2: 2024-12-31 read as 31 December 2024, outside the fiscal years of CINTRA"],
     ),
-    Case("closed_month.csv", closed_february, ["Row 2: 2025-02 is closed"]),
+    Case(
+        "closed_month.csv",
+        closed_february,
+        ["Row 2: 2025-02-10 read as 10 February 2025, in 2025-02 which is closed"],
+    ),
     Case(
         "unbalanced.csv",
         bad_rows(GOOD[0], changed(GOOD[1], credit="99.99")),
@@ -524,7 +557,7 @@ CASES = [
         lambda: csv_bytes(
             [["currency", "valid_from", "units_per_eur"], ["USD", "2025-04-01", "-1.08"]]
         ),
-        ["Row 2, column units_per_eur: -1.08 must be greater than zero"],
+        ["Row 2, column units_per_eur: -1.08 is negative"],
         kind="rates",
     ),
     Case(
