@@ -39,15 +39,15 @@ JOURNAL = (
         "(imported once per lab, journal and piece reference)",
         "B-17",
         True,
-        ("écriture", "ecriture", "n° écriture", "entry key"),
+        ("écriture", "ecriture", "n° écriture", "numéro d'écriture", "entry key"),
     ),
     Column(
         "date",
-        "Entry date: an Excel date, YYYY-MM-DD or DD/MM/YYYY (may be left empty after "
-        "the entry's first row)",
-        date(2025, 3, 14),
+        "Entry date: an Excel date, YYYY-MM-DD or DD/MM/YYYY (MM/DD/YYYY when the import "
+        "is told so; may be left empty after the entry's first row)",
+        date(2025, 11, 14),
         True,
-        ("date écriture",),
+        ("date écriture", "date de l'écriture", "date comptable"),
     ),
     Column(
         "journal",
@@ -56,27 +56,34 @@ JOURNAL = (
         True,
         ("code journal",),
     ),
-    Column("account", "Account number of the lab's chart", "6064", True, ("compte", "n° compte")),
+    Column(
+        "account",
+        "Account number of the lab's chart",
+        "6064",
+        True,
+        ("compte", "n° compte", "numéro de compte", "compte général", "compte comptable"),
+    ),
     Column(
         "label",
         "Line label; the entry's label is the label of its first row",
         "Lab supplies, invoice 2025-118",
         True,
-        ("libellé", "libelle"),
+        ("libellé", "libelle", "libellé écriture", "libellé ligne"),
     ),
     Column(
         "debit",
-        "Debit in book currency (SGD), decimal point or comma; leave empty on credit lines",
+        "Debit in book currency (SGD), decimal point or comma (one mark for the whole "
+        "file); leave empty on credit lines",
         Decimal("1090.00"),
         True,
-        ("débit",),
+        ("débit", "montant débit", "debit sgd"),
     ),
     Column(
         "credit",
         "Credit in book currency (SGD); leave empty on debit lines",
         None,
         True,
-        ("crédit",),
+        ("crédit", "montant crédit", "credit sgd"),
     ),
     Column(
         "currency",
@@ -95,16 +102,17 @@ JOURNAL = (
     ),
     Column(
         "side",
-        "debit or credit (D or C): the side of an amount in currency given without book amounts",
+        "debit or credit (D or C): the side of an amount (column amount), or of an amount "
+        "in currency given without book amounts",
         "",
         False,
-        ("sens",),
+        ("sens", "d/c"),
     ),
     Column(
         "budget_line",
         "Budget line code of the lab and year; required on accounts that consume a "
         "budget line (expenses, equipment)",
-        "OP-SUP-2025",
+        "CNRS-OP-SUP",
         False,
         ("ligne budgétaire", "ligne budgetaire", "budget"),
     ),
@@ -113,12 +121,21 @@ JOURNAL = (
         "Reference of the supporting document (invoice number)",
         "INV-2025-118",
         False,
-        ("réf pièce", "ref pièce", "référence pièce", "pièce"),
+        (
+            "réf pièce",
+            "ref pièce",
+            "référence pièce",
+            "pièce",
+            "n° pièce",
+            "numéro de pièce",
+            "n° de pièce",
+            "référence",
+        ),
     ),
     Column(
         "piece_date",
         "Date of the supporting document",
-        date(2025, 3, 12),
+        date(2025, 11, 12),
         False,
         ("date pièce",),
     ),
@@ -127,9 +144,22 @@ JOURNAL = (
         "Supplier, partner or staff code (optional)",
         "SUP-FISHER",
         False,
-        ("tiers",),
+        ("tiers", "code tiers"),
+    ),
+    Column(
+        "amount",
+        "Instead of debit and credit: the amount in book currency, its side in column side",
+        None,
+        False,
+        ("montant", "montant sgd", "amount sgd"),
     ),
 )
+# The rows after the example row of a template: the journal's example entry balances.
+MORE_EXAMPLES: dict[str, list[dict[str, object]]] = {
+    "journal": [{"account": "401", "debit": None, "credit": Decimal("1090.00"), "budget_line": ""}]
+}
+# Columns that may stand for two others: an amount and its side for debit and credit.
+ALTERNATIVES = {"journal": {"debit": ("amount", "side"), "credit": ("amount", "side")}}
 
 ACCOUNTS = (
     Column(
@@ -241,6 +271,14 @@ KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
     "journal": JOURNAL,
 }
 
+
+def export_columns(kind: str) -> list[str]:
+    """The columns an export writes: all but those that only stand for others."""
+    stand_ins = {name for names in ALTERNATIVES.get(kind, {}).values() for name in names}
+    stand_ins.discard("side")  # the side of an amount in currency is a column of its own
+    return [column.name for column in KIND_COLUMNS[kind] if column.name not in stand_ins]
+
+
 _SEPARATORS = re.compile(r"[\s_.\-'’/°]+")
 
 
@@ -297,6 +335,9 @@ def match_headers(
     problems[:0] = _unknown_problems(kind, columns, unknown)
     names = ", ".join(shown(text) for _, text in headers[:40] if text) or "none"
     for column in columns:
+        instead = ALTERNATIVES.get(kind, {}).get(column.name, ())
+        if instead and all(name in found for name in instead):
+            continue
         if column.required and column.name not in found:
             problems.append(Problem(COLUMN_MISSING.format(column=column.name, found=names)))
     return found, problems

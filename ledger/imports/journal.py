@@ -29,6 +29,7 @@ from ledger.imports.cells import CellError
 from ledger.imports.conventions import Amounts, Dates, Resolution
 from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
 from ledger.imports.problems import (
+    AMOUNT_AND_SIDES,
     AMOUNT_WITHOUT_CURRENCY,
     BOOK_CURRENCY_GIVEN,
     BOTH_SIDES,
@@ -317,6 +318,7 @@ COLUMNS = (
     "piece_ref",
     "piece_date",
     "third_party",
+    "amount",
 )
 # Whole cents written plainly ("1234.5", "12"): the common case, read without Decimal.
 _PLAIN_CENTS = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
@@ -334,11 +336,12 @@ def _read_rows(
     (i_entry, i_date, i_journal, i_account, i_label, i_debit, i_credit, i_currency) = (
         reader.width if index is None else index for index in at[:8]
     )
-    (i_amount, i_side, i_budget, i_piece_ref, i_piece_date, i_third) = (
+    (i_amount, i_side, i_budget, i_piece_ref, i_piece_date, i_third, i_book) = (
         reader.width if index is None else index for index in at[8:]
     )
     groups: dict[str, EntryRows] = {}
     text = cells.text
+    book = books.lab.book_currency
     for number, row in reader.rows(progress):
         raw = row[i_entry]
         key = raw.strip() if type(raw) is str else text(raw)
@@ -367,6 +370,14 @@ def _read_rows(
         label = label.strip() if type(label) is str else text(label)
         if not group.label:
             group.label = label
+        raw_debit, raw_credit = row[i_debit], row[i_credit]
+        if row[i_book] != "" and row[i_book] is not None:
+            # An amount and its side (Montant, Sens), as French ledgers often write them.
+            sided = _sided(plan, number, row[i_book], row[i_side], raw_debit, raw_credit, book)
+            if sided is None:
+                group.broken = True
+                continue
+            raw_debit, raw_credit = sided
         line = _read_line(
             plan,
             books,
@@ -374,8 +385,8 @@ def _read_rows(
             number,
             row[i_account],
             label,
-            row[i_debit],
-            row[i_credit],
+            raw_debit,
+            raw_credit,
             (row[i_currency], row[i_amount], row[i_side]),
             row[i_budget],
             row[i_third],
@@ -404,6 +415,37 @@ def _apply_conventions(resolution: Resolution, groups: dict[str, EntryRows]) -> 
                     line.amount_currency = value
                 else:
                     setattr(line, column, int(value * 100))
+
+
+def _sided(
+    plan: JournalPlan,
+    number: int,
+    raw_amount: Any,
+    raw_side: Any,
+    raw_debit: Any,
+    raw_credit: Any,
+    currency: str,
+) -> tuple[Any, Any] | None:
+    """(debit, credit) cells of a row that gives an amount and its side."""
+    if (raw_debit != "" and raw_debit is not None) or (raw_credit != "" and raw_credit is not None):
+        plan.add(AMOUNT_AND_SIDES.format(row=number), number, "amount")
+        return None
+    side = SIDES.get(cells.text(raw_side).casefold(), "")
+    if not side:
+        plan.add(
+            NO_SIDE.format(row=number, amount=shown(cells.text(raw_amount)), currency=currency)
+            if cells.is_blank(raw_side)
+            else NOT_A_CHOICE.format(
+                row=number,
+                column="side",
+                value=shown(cells.text(raw_side)),
+                choices="debit, credit",
+            ),
+            number,
+            "side",
+        )
+        return None
+    return (raw_amount, "") if side == "debit" else ("", raw_amount)
 
 
 def _too_long(plan: Plan, number: int, column: str, value: str) -> bool:

@@ -158,6 +158,7 @@ UNKNOWN_JOURNAL = "Row {row}: journal {code} does not exist in {lab}"
 UNKNOWN_BUDGET_LINE = "Row {row}: budget line {code} does not exist in {lab} for {year}"
 BUDGET_LINE_REQUIRED = "Row {row}: account {code} needs a budget line (column budget_line)"
 BOTH_SIDES = "Row {row}: give a debit or a credit, not both"
+AMOUNT_AND_SIDES = "Row {row}: give either an amount and its side, or a debit or a credit, not both"
 NO_AMOUNT = "Row {row}: give a debit or a credit (or an amount in currency and its side)"
 CURRENCY_WITHOUT_AMOUNT = "Row {row}: currency {currency} is given without an amount_currency"
 AMOUNT_WITHOUT_CURRENCY = "Row {row}: amount_currency {amount} is given without its currency"
@@ -170,8 +171,7 @@ NO_RATE = "Row {row}: no chancellery rate for {currency} on or before {date}"
 OUT_OF_YEAR = "Row {row}: {written} read as {reading}, outside the fiscal years of {lab}"
 PERIOD_CLOSED = "Row {row}: {written} read as {reading}, in {period} which is closed"
 PERIOD_MISSING = (
-    "Row {row}: {written} read as {reading}, in {period}, for which {lab} has no open "
-    "period"
+    "Row {row}: {written} read as {reading}, in {period}, for which {lab} has no open period"
 )
 ENTRY_CONFLICT = (
     "Row {row}, column {column}: '{value}' differs from '{first}' on row {first_row} "
@@ -198,8 +198,7 @@ ROUNDING_NEEDS_BUDGET_LINE = (
     "entry a budget line or book its amounts in {currency}"
 )
 CONVERTS_TO_ZERO = (
-    "Row {row}: {amount} {currency} is 0.00 {book} at {rate}; enter it in {book} or "
-    "leave it out"
+    "Row {row}: {amount} {currency} is 0.00 {book} at {rate}; enter it in {book} or leave it out"
 )
 CONVERTS_TOO_LARGE = (
     "Row {row}: {amount} {currency} is {converted} {book} at {rate}, more than a line can "

@@ -20,7 +20,7 @@ from import_export import fields, resources
 from import_export.results import Error, Result, RowResult
 
 from irls.models import Lab
-from ledger.imports.columns import KIND_COLUMNS
+from ledger.imports.columns import export_columns
 from ledger.models import Account, BudgetLine, ExchangeRate, ImportBatch, JournalLine
 
 
@@ -45,7 +45,7 @@ class SheetResource(resources.Resource):
         self.outcome: Any = None
 
     def get_export_headers(self, selected_fields: Any = None) -> list[str]:
-        return [column.name for column in KIND_COLUMNS[self.kind]]
+        return export_columns(self.kind)
 
     def import_data(
         self,

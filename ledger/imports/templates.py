@@ -8,7 +8,7 @@ from decimal import Decimal
 import openpyxl
 from openpyxl.styles import Font
 
-from ledger.imports.columns import KIND_COLUMNS
+from ledger.imports.columns import KIND_COLUMNS, MORE_EXAMPLES
 
 TITLES = {
     "accounts": "Chart of accounts",
@@ -23,8 +23,9 @@ def template_name(kind: str) -> str:
 
 
 def template_workbook(kind: str) -> bytes:
-    """The .xlsx template of `kind`: header row and one example row on the first sheet,
-    the meaning of each column on the second."""
+    """The .xlsx template of `kind`: header row and an example (a balanced entry for
+    the journal) on the first sheet; the meaning of each column, the names it is also
+    accepted as, on the second."""
     columns = KIND_COLUMNS[kind]
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -47,6 +48,15 @@ def template_workbook(kind: str) -> bytes:
         elif isinstance(example, str):
             cell.number_format = "@"  # text: account codes keep their digits as typed
         sheet.column_dimensions[header.column_letter].width = max(12, len(column.name) + 4)
+    for number, changes in enumerate(MORE_EXAMPLES.get(kind, []), start=3):
+        for index, column in enumerate(columns, start=1):
+            example = changes.get(column.name, column.example)
+            cell = sheet.cell(
+                row=number,
+                column=index,
+                value=float(example) if isinstance(example, Decimal) else example,
+            )
+            cell.number_format = sheet.cell(row=2, column=index).number_format
     sheet.freeze_panes = "A2"
     about = workbook.create_sheet("Columns")
     about.append(["column", "required", "also accepted as", "meaning"])

@@ -107,11 +107,29 @@ def test_french_headers_are_aliases() -> None:
         "Date pièce",
         "Tiers",
         "SENS",
+        "Montant",
     ]
     found, problems = match_headers("journal", list(enumerate(french)))
     assert problems == []
     assert set(found) == {column.name for column in JOURNAL}
     assert (normalized("Réf. pièce"), normalized("piece_ref")) == ("ref piece", "piece ref")
+
+
+def test_an_amount_and_its_side_stand_for_debit_and_credit() -> None:
+    headers = ["N° écriture", "N° pièce", "Date", "Code journal", "Compte", "Libellé"]
+    headers += ["Montant", "Sens"]
+    found, problems = match_headers("journal", list(enumerate(headers)))
+    assert problems == []
+    assert set(found) == {
+        "entry",
+        *("piece_ref", "date", "journal", "account", "label", "amount", "side"),
+    }
+    _, problems = match_headers("journal", list(enumerate(headers[:-1])))
+    found_names = "N° écriture, N° pièce, Date, Code journal, Compte, Libellé, Montant"
+    assert [p.message for p in problems] == [
+        f"Column 'debit' is missing (columns found: {found_names})",
+        f"Column 'credit' is missing (columns found: {found_names})",
+    ]
 
 
 def test_small_helpers() -> None:

@@ -26,7 +26,7 @@ def fill(template: bytes, entries: list[dict[str, Any]]) -> bytes:
     workbook = openpyxl.load_workbook(io.BytesIO(template))
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
-    sheet.delete_rows(2)
+    sheet.delete_rows(2, 2)  # the example entry
     for entry in entries:
         for account, debit, credit in entry["lines"]:
             values = {

@@ -372,11 +372,11 @@ CASES = [
     ),
     Case(
         "unknown_column.csv",
-        lambda: journal_csv(*([*row, "x"] for row in GOOD), header=[*JOURNAL_HEADER, "amount"]),
+        lambda: journal_csv(*([*row, "x"] for row in GOOD), header=[*JOURNAL_HEADER, "note"]),
         [
-            "Column O 'amount' is not a column of a journal sheet (columns: entry, date, "
+            "Column O 'note' is not a column of a journal sheet (columns: entry, date, "
             "journal, account, label, debit, credit, currency, amount_currency, side, "
-            "budget_line, piece_ref, piece_date, third_party)"
+            "budget_line, piece_ref, piece_date, third_party, amount)"
         ],
     ),
     Case(
