@@ -35,7 +35,9 @@ INSTALLED_APPS = [
     "ledger",
     "reports",
     "djmoney",
-    "import_export",
+    # Not "import_export": its `import` and `export` commands would write to the books
+    # without an audit event or an import batch. Only its library classes are used
+    # (ledger/imports/resources.py), and they need no installed app.
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +20,6 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(install_guards, sender=self, dispatch_uid="ledger-install-guards")
+        from ledger.fixture_guard import refuse_raw_save
+
+        pre_save.connect(refuse_raw_save, dispatch_uid="ledger-refuse-raw-save")

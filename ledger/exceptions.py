@@ -83,6 +83,18 @@ class AuditTrailError(LedgerError):
     """Something tried to change or delete an audit event."""
 
 
+FIXTURE_REFUSED = (
+    "{model} rows are not loaded from fixtures: the books change only through the "
+    "audited services. Load the demo with `manage.py load_demo`, import a spreadsheet "
+    "with `manage.py import_sheet`, restore a backup with the database's own tools"
+)
+
+
+class FixtureRefusedError(LedgerError):
+    """Rows of the books were saved raw (`loaddata`, a deserializer), which would bypass
+    the services and their audit events (ledger/fixture_guard.py)."""
+
+
 BUDGET_MISSING = "Entry {ref}, line {n} (account {account}): name the budget line it consumes"
 BUDGET_OTHER_YEAR = "Entry {ref}: budget line {code} belongs to {year}, not to {entry_year}"
 BUDGET_EXCEEDED = (
