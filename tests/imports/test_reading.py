@@ -213,3 +213,32 @@ def test_prefixed_tags_are_found_across_chunk_boundaries() -> None:
         scan.feed(b"", final=True)
         assert [(f.row, f.cell, f.text) for f in found] == expected, size
         assert scan.rows == 59, size
+
+
+@pytest.mark.parametrize("size", [5, 13, 64, 4096])
+def test_far_rows_and_cells_are_told_apart_from_formatting_across_chunk_boundaries(
+    size: int,
+) -> None:
+    """A row formatted far below the table holds nothing; a value there is seen, wherever
+    the chunks cut the XML (a prefixed or unprefixed tag, a cell without `r`)."""
+    head = '<row r="1"><c r="A1" t="inlineStr"><is><t>entry</t></is></c></row>'
+    formatted = "".join(
+        f'<row r="{n}" s="1"><c r="A{n}" s="1"/><c r="B{n}" s="1"/></row>'
+        for n in range(999_990, 1_000_000)
+    )
+    cases = {
+        formatted: None,
+        formatted + '<row r="1048576"><c><v>1</v></c></row>': "Row 1048576",
+        formatted + '<x:row r="1048570"><x:c r="C1048570"><x:v>1</x:v></x:c></x:row>': (
+            "Cell C1048570"
+        ),
+        head + '<row r="3"><c r="XFD3"><v>2</v></c></row>': None,
+    }
+    for rows, far in cases.items():
+        xml = f"<worksheet><sheetData>{head}{rows}</sheetData></worksheet>".encode()
+        scan = reading._XmlScan("xl/worksheets/sheet1.xml", True, [])
+        for start in range(0, len(xml), size):
+            scan.feed(xml[start : start + size])
+        scan.feed(b"", final=True)
+        assert (scan.extent.row_cell or None) == far, (size, far)
+    assert scan.extent.column_cell == "Cell XFD3"

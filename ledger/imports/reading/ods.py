@@ -22,9 +22,9 @@ from ledger.imports.reading.xlsx import Scan, SheetEntry, open_archive, scan_par
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # content.xml is read whole: LibreOffice writes about 300 bytes a row.
 MAX_CONTENT = 150_000_000
-TABLE = re.compile(rb"<table:table\b([^>]*)>")
+TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
 TABLE_END = b"</table:table>"
-ROW = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
+ROW = re.compile(rb"<table:table-row(?=[\s/>])([^>]*?)(/?)>")
 ROW_END = b"</table:table-row>"
 CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
 ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="([0-9]{1,9})"')

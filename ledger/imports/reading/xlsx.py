@@ -248,6 +248,7 @@ class _XmlScan:
         self.hidden_count = 0
         self.extent = Extent()
         self.far = _far_reference(self.max_rows)
+        self.open_row: tuple[int, str] | None = None
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if not self.started and chunk:
@@ -260,15 +261,16 @@ class _XmlScan:
         end = len(window) if final else max(begin, len(window) - self.HOLD)
         if self.is_sheet:
             self.more += _formulas(window, begin, end, self.formulas)
-            # Rows holding cells are counted here, before the sheet is parsed into memory
-            # (a self-closing row, formatted but empty, holds none).
+            # Rows holding values are counted here, before the sheet is parsed into memory
+            # (a row formatted but empty, or of styled empty cells, holds none).
             for _, tag_end in _tags(window, ROW_TAG, ROW_TAG_PREFIXED, begin, end):
-                close = window.find(b">", tag_end - 1)
-                if close < 0 or window[close - 1] != 0x2F:  # "/"
+                if _holds_value(window, tag_end - 1, row=True) is not False:
                     self.rows += 1
             if self.rows > self.max_rows:
                 raise FileRefused(FILE_TOO_MANY_ROWS.format(limit=self.max_rows - 1))
             self._extent(window, begin, end)
+            if final and self.open_row is not None:  # a row never closed: count it
+                self.extent.see_row(*self.open_row)
             self._hidden(window, begin, end)
         self.pending = window[end:]
         self.context = window[max(0, end - 4096) : end]
@@ -278,12 +280,29 @@ class _XmlScan:
         past the row limit or beyond column Z are few, so only they are looked at. A cell
         is empty when its tag closes itself; a row when its tag does, or when its content
         holds no value. What cannot be told within the window counts as a value."""
-        for match in self.far.finditer(window, begin, end):
-            if _holds_value(window, match.end(), row=not match.group(1)):
-                letters, number = match.group(1).decode(), match.group(2).decode()
-                where = f"Cell {letters}{number}" if letters else f"Row {number}"
+        if self.open_row is not None:
+            # A far row whose end was past the last window: its content goes on here.
+            row_end = window.find(b"row>", begin)
+            content = window[begin : row_end if row_end >= 0 else len(window)]
+            if b"v>" in content or b"is>" in content or b"<c>" in content:
+                self.extent.see_row(*self.open_row)
+                self.open_row = None
+            elif row_end >= 0:
+                self.open_row = None
+        # A match starting before `end` is whole in the window (HOLD bytes follow it).
+        for match in self.far.finditer(window, begin):
+            if match.start() >= end:
+                break
+            letters, number = match.group(1).decode(), match.group(2).decode()
+            where = f"Cell {letters}{number}" if letters else f"Row {number}"
+            holds = _holds_value(window, match.end(), row=not letters)
+            if holds is None:
+                self.open_row = (int(number), where)
+            elif holds:
                 self.extent.see_row(int(number), where)
-        for match in WIDE_REFERENCE.finditer(window, begin, end):
+        for match in WIDE_REFERENCE.finditer(window, begin):
+            if match.start() >= end:
+                break
             if _holds_value(window, match.end(), row=False):
                 letters = match.group(1).decode()
                 self.extent.see_column(
@@ -309,15 +328,18 @@ def _far_reference(max_rows: int) -> re.Pattern[bytes]:
     number may pass `max_rows`: numbers of more digits, or as many from its first
     digit up (a superset; the caller compares)."""
     digits = str(max_rows)
-    pattern = rb'r="([A-Z]{0,3})((?:[%s-9][0-9]{%d}|[1-9][0-9]{%d,}))"' % (
+    # Longer numbers first, so that a prefix of one is never taken for the whole.
+    pattern = rb'r="([A-Z]{0,3})((?:[1-9][0-9]{%d,}|[%s-9][0-9]{%d}))' % (
+        len(digits),
         digits[0].encode(),
         len(digits) - 1,
-        len(digits),
     )
     return re.compile(pattern)
 
 
-def _holds_value(window: bytes, after: int, row: bool) -> bool:
+def _holds_value(window: bytes, after: int, row: bool) -> bool | None:
+    """Whether the tag ending after `after` (a cell, or a row with its content) may hold
+    a value; None for a row without a value so far whose end is past the window."""
     close = window.find(b">", after)
     if close < 0:
         return True
@@ -326,10 +348,10 @@ def _holds_value(window: bytes, after: int, row: bool) -> bool:
     if not row:
         return True
     row_end = window.find(b"row>", close)
-    if row_end < 0:
+    content = window[close : row_end if row_end >= 0 else len(window)]
+    if b"v>" in content or b"is>" in content or b"<c>" in content:
         return True
-    content = window[close:row_end]
-    return b"v>" in content or b"is>" in content or b"<c>" in content
+    return False if row_end >= 0 else None
 
 
 def _check_xml_encoding(name: str, chunk: bytes) -> None:
