@@ -148,7 +148,7 @@ def test_multi_currency_file_round_trips_into_the_hand_computed_balances(
             currency="SGD",
             code="666",
             what="loss",
-        )
+        ),
     ]
     summary = dict(preview.preview().summary)  # type: ignore[union-attr]
     assert summary == {
