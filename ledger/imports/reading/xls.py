@@ -3,6 +3,7 @@ olefile, then the workbook stream's records walked before python-calamine parses
 sheet names and visibility, the active sheet, a password (FILEPASS), macros, formula
 cells, and the furthest cells holding values (BIFF8 allows 65,536 x 256 cells)."""
 
+import io
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class _Sheet:
 
 def scan_workbook(data: bytes, file_name: str = "") -> WorkbookScan:
     try:
-        ole = olefile.OleFileIO(data)
+        ole = olefile.OleFileIO(io.BytesIO(data))
         names = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
         if any(name.startswith(("_VBA_PROJECT", "Macros")) for name in names):
             raise FileRefused(FILE_MACROS.format(name=file_name))

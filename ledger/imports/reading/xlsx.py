@@ -67,6 +67,9 @@ FORMULA_TEXT = re.compile(rb"[^>]*>([^<]{0,120})")
 WIDE_REFERENCE = re.compile(rb'r="([A-Z]{2,3})([0-9]{1,7})"')
 ROW_OPENING = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\br="([0-9]{1,7})"')
 HIDDEN_MARKERS = (b'hidden="1"', b'hidden="true"')
+# What a row holds when one of its cells has a value: <v>, <is> (inline text), or a cell
+# without attributes (python-calamine places it by counting).
+VALUE_MARKERS = (b"v>", b"is>", b"<c>")
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
@@ -283,8 +286,8 @@ class _XmlScan:
         if self.open_row is not None:
             # A far row whose end was past the last window: its content goes on here.
             row_end = window.find(b"row>", begin)
-            content = window[begin : row_end if row_end >= 0 else len(window)]
-            if b"v>" in content or b"is>" in content or b"<c>" in content:
+            stop = row_end if row_end >= 0 else len(window)
+            if any(window.find(marker, begin, stop) >= 0 for marker in VALUE_MARKERS):
                 self.extent.see_row(*self.open_row)
                 self.open_row = None
             elif row_end >= 0:
@@ -348,9 +351,10 @@ def _holds_value(window: bytes, after: int, row: bool) -> bool | None:
     if not row:
         return True
     row_end = window.find(b"row>", close)
-    content = window[close : row_end if row_end >= 0 else len(window)]
-    if b"v>" in content or b"is>" in content or b"<c>" in content:
-        return True
+    stop = row_end if row_end >= 0 else len(window)
+    for marker in VALUE_MARKERS:
+        if window.find(marker, close, stop) >= 0:
+            return True
     return False if row_end >= 0 else None
 
 

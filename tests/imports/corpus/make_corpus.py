@@ -52,6 +52,27 @@ def changed(row: list[Any], **values: Any) -> list[Any]:
     return copy
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MANIFEST = (
+    b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    b"<manifest:file-entry><manifest:encryption-data/></manifest:file-entry>"
+    b"</manifest:manifest>"
+)
+
+
+def ods_zip(parts: dict[str, bytes]) -> bytes:
+    """A bare .ods archive (mimetype, content.xml) with `parts` added or replaced."""
+    base = {
+        "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+        "content.xml": b"<office:document-content/>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, content in {**base, **parts}.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
 def rezip(
     data: bytes, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None
 ) -> bytes:
@@ -251,9 +272,43 @@ CASES = [
         ],
     ),
     Case(
+        # Office's encryption: an OLE2 container holding an EncryptedPackage stream.
+        "password_protected.xlsx",
+        lambda: OLE2 + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le"),
+        ["'password_protected.xlsx' is protected by a password: save it without a password"],
+    ),
+    Case(
+        "password_protected.ods",
+        lambda: ods_zip({"META-INF/manifest.xml": ENCRYPTED_MANIFEST}),
+        ["'password_protected.ods' is protected by a password: save it without a password"],
+    ),
+    Case(
+        "macros.ods",
+        lambda: ods_zip({"Basic/Standard/Module1.xml": b"<script/>"}),
+        ["'macros.ods' is a macro-enabled workbook: save it as an .xlsx workbook without macros"],
+    ),
+    Case(
+        "text_document.ods",
+        lambda: ods_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
+        [
+            "'text_document.ods' is not really an .ods spreadsheet: its content is an "
+            "OpenDocument file of another kind"
+        ],
+    ),
+    Case(
+        "zip_named.xls",
+        lambda: ods_zip({}),
+        ["'zip_named.xls' is not really an .xls workbook: its content is a zip archive"],
+    ),
+    Case(
+        "damaged.xls",
+        lambda: OLE2 + b"\x01" * 600,
+        ["The workbook is damaged or not what its name says (OLE sector index out of range)"],
+    ),
+    Case(
         "truncated_zip.xlsx",
         lambda: clean_xlsx()[:300],
-        ["The workbook is damaged or not a real .xlsx file (File is not a zip file)"],
+        ["The workbook is damaged or not what its name says (File is not a zip file)"],
     ),
     Case(
         "zip_bomb.xlsx",
@@ -265,7 +320,7 @@ CASES = [
         "zip_bomb_lying_sizes.xlsx",
         lying_sizes,
         [
-            "The workbook is damaged or not a real .xlsx file (xl/media/blob.bin: "
+            "The workbook is damaged or not what its name says (xl/media/blob.bin: "
             "Bad CRC-32 for file 'xl/media/blob.bin')"
         ],
     ),
@@ -296,7 +351,7 @@ CASES = [
             in_part(SHEET, lambda c: c.decode().replace("utf-8", "utf-16").encode("utf-16")),
         ),
         [
-            "The workbook is damaged or not a real .xlsx file "
+            "The workbook is damaged or not what its name says "
             "(xl/worksheets/sheet1.xml is not UTF-8 XML)"
         ],
     ),
