@@ -4,10 +4,13 @@ Personas are named after what they do: `office_head`, `accountant` (office-wide)
 `director_cintra`, `director_majulab`, `auditor`.
 """
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from irls import services as irls_services
 from irls.models import Lab, Role
@@ -20,6 +23,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://USER@HOST:PORT/DB")
     if item.get_closest_marker("sqlite_only") and "sqlite" not in engine:
         pytest.skip("exercises SQLite's own locking: runs when DATABASE_URL is not set")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Tests create users by the hundred: MD5 rather than a million rounds of PBKDF2 (0.5 s
+    a user on this machine). Passwords are still hashed and checked; the project's own
+    settings (PBKDF2) are what production and the processes tests start use."""
+    fast = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    with override_settings(PASSWORD_HASHERS=fast):
+        yield
 
 
 def _person(username: str, role: str, lab: Lab | None) -> User:
