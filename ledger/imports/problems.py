@@ -48,6 +48,10 @@ FILE_TOO_FAR = (
 
 FILE_NO_ROWS = "The sheet has column names but no rows to import"
 FILE_TOO_MANY_ROWS = "The sheet has more than {limit} rows: split it into several files"
+FILE_ROWS_FORMATTED = (
+    "The sheet has more than {limit} rows, counting rows formatted but left empty: "
+    "delete the empty rows below the table, or copy the table alone into a new workbook"
+)
 FORMULA = (
     "Row {row}, column {column}: cell {cell} holds a formula ({formula}); formulas are "
     "refused, never evaluated: type the value instead"

@@ -26,6 +26,7 @@ from ledger.imports.problems import (
     FILE_MACROS,
     FILE_NO_SHEET,
     FILE_NOT_WHAT_IT_SAYS,
+    FILE_ROWS_FORMATTED,
     FILE_TOO_MANY_PARTS,
     FILE_TOO_MANY_ROWS,
     FILE_XML_ENTITIES,
@@ -235,7 +236,8 @@ class _XmlScan:
     bytes of each chunk wait for the next one, and 4 kB before them are kept as context
     (to find the cell a formula belongs to)."""
 
-    HOLD = 32
+    # Bytes held back for the next chunk: any tag starting before them ends within them.
+    HOLD = 4096
 
     def __init__(self, name: str, is_sheet: bool, formulas: list[Formula]) -> None:
         self.name = name
@@ -252,6 +254,8 @@ class _XmlScan:
         self.extent = Extent()
         self.far = _far_reference(self.max_rows)
         self.open_row: tuple[int, str] | None = None
+        self.row_tags = 0
+        self.max_row_tags = self.max_rows + 1_000
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if not self.started and chunk:
@@ -267,8 +271,12 @@ class _XmlScan:
             # Rows holding values are counted here, before the sheet is parsed into memory
             # (a row formatted but empty, or of styled empty cells, holds none).
             for _, tag_end in _tags(window, ROW_TAG, ROW_TAG_PREFIXED, begin, end):
+                self.row_tags += 1
                 if _holds_value(window, tag_end - 1, row=True) is not False:
                     self.rows += 1
+            if self.row_tags > self.max_row_tags:
+                # Rows formatted far below the table cost the reader as much as real ones.
+                raise FileRefused(FILE_ROWS_FORMATTED.format(limit=f"{self.max_row_tags:,}"))
             if self.rows > self.max_rows:
                 raise FileRefused(FILE_TOO_MANY_ROWS.format(limit=self.max_rows - 1))
             self._extent(window, begin, end)
@@ -332,7 +340,10 @@ def _far_reference(max_rows: int) -> re.Pattern[bytes]:
     digit up (a superset; the caller compares)."""
     digits = str(max_rows)
     # Longer numbers first, so that a prefix of one is never taken for the whole.
-    pattern = rb'r="([A-Z]{0,3})((?:[1-9][0-9]{%d,}|[%s-9][0-9]{%d}))' % (
+    # A tag that closes itself (a styled empty cell, a formatted row) holds nothing: the
+    # pattern skips it at C speed; a tag running past the window's end (longer than HOLD)
+    # still matches, and counts as a value.
+    pattern = rb'r="([A-Z]{0,3})((?:[1-9][0-9]{%d,}|[%s-9][0-9]{%d}))"(?:[^>]*[^/>])?(?:>|\Z)' % (
         len(digits),
         digits[0].encode(),
         len(digits) - 1,
