@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ledger.imports.columns import export_columns
+
 # The project's defaults (ledger/imports/reading, config/settings.py), restated so that
 # this module needs no Django.
 MAX_BYTES = 20_000_000
@@ -31,22 +33,8 @@ MAX_ROWS = 500_000
 LAST_ROW = 1_048_576  # the last row of an Excel or LibreOffice sheet
 LAST_COLUMN = 16_384  # XFD
 
-JOURNAL_HEADER = [
-    "entry",
-    "date",
-    "journal",
-    "account",
-    "label",
-    "debit",
-    "credit",
-    "currency",
-    "amount_currency",
-    "side",
-    "budget_line",
-    "piece_ref",
-    "piece_date",
-    "third_party",
-]
+# The columns a journal sheet holds, as the templates and exports write them.
+JOURNAL_HEADER = export_columns("journal")
 Row = list[Any]
 
 

@@ -6,22 +6,10 @@ from typing import Any
 
 import openpyxl
 
-JOURNAL_HEADER = [
-    "entry",
-    "date",
-    "journal",
-    "account",
-    "label",
-    "debit",
-    "credit",
-    "currency",
-    "amount_currency",
-    "side",
-    "budget_line",
-    "piece_ref",
-    "piece_date",
-    "third_party",
-]
+from ledger.imports.columns import export_columns
+
+# The columns a journal sheet holds, as the templates and exports write them.
+JOURNAL_HEADER = export_columns("journal")
 
 
 def xlsx(rows: Sequence[Sequence[Any]], title: str = "Journal") -> bytes:
