@@ -83,6 +83,10 @@ class Partnership(models.Model):
 
 
 class FundingSource(models.Model):
+    """An origin of money (origine de crédit). `carries_over` says what becomes of a year's
+    unspent allocation at closing: carried to the next year's line (multi-year grants and
+    contracts) or lapsed (the recurrent CNRS allocation)."""
+
     class Kind(models.TextChoices):
         CNRS_ALLOCATION = "cnrs_allocation", _("CNRS allocation")
         PARTNER_CONTRIBUTION = "partner_contribution", _("Partner contribution")
@@ -99,6 +103,17 @@ class FundingSource(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="SGD")
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    carries_over = models.BooleanField(
+        _("unspent allocation carried to the next year"),
+        default=False,
+        help_text=_(
+            "Yes for multi-year grants and contracts; no for the recurrent CNRS "
+            "allocation, whose unspent balance lapses at year end"
+        ),
+    )
+
+    # The kinds whose unspent allocation is carried over unless said otherwise.
+    CARRIED_OVER_KINDS = frozenset({Kind.GRANT, Kind.CONTRACT})
 
     class Meta:
         ordering = ["lab__code", "code"]
@@ -110,6 +125,11 @@ class FundingSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.name})"
+
+    @classmethod
+    def carries_over_by_default(cls, kind: str) -> bool:
+        """Whether a funding source of `kind` carries its unspent allocation over."""
+        return kind in cls.CARRIED_OVER_KINDS
 
 
 class Role(models.TextChoices):

@@ -113,9 +113,13 @@ def funding_source_create(
     reference: str = "",
     currency: str = "SGD",
     end_date: date | None = None,
+    carries_over: bool | None = None,
 ) -> FundingSource:
-    """Record a funding source (origine de crédit) of the lab."""
+    """Record a funding source (origine de crédit) of the lab; `carries_over` None: by
+    kind (grants and contracts carry their unspent allocation over, the rest lapses)."""
     _require_office_head(acting_user, "record funding sources")
+    if carries_over is None:
+        carries_over = FundingSource.carries_over_by_default(kind)
     source = FundingSource(
         lab=lab,
         code=code,
@@ -126,8 +130,17 @@ def funding_source_create(
         currency=currency,
         start_date=start_date,
         end_date=end_date,
+        carries_over=carries_over,
     )
-    return _created(acting_user, source, lab, code=code, kind=kind, funder=funder.code)
+    return _created(
+        acting_user,
+        source,
+        lab,
+        code=code,
+        kind=kind,
+        funder=funder.code,
+        carries_over=carries_over,
+    )
 
 
 def _scope(lab: Lab | None) -> str:

@@ -50,12 +50,60 @@ _SQLITE_LINE_LABS = f"""
 
 # Posting checks on budget tagging, shared by both databases (plain SQL).
 _BUDGET_MISSING = f"""(SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
+      AND NEW.year_end = ''
       AND EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
                    WHERE l.entry_id = NEW.id AND a.needs_budget_line AND l.budget_line_id IS NULL)"""
 _BUDGET_YEAR = f"""EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_budgetline b ON b.id = l.budget_line_id
                  WHERE l.entry_id = NEW.id AND b.fiscal_year_id <> NEW.fiscal_year_id)"""
+# Invariant 11, on posting: nothing enters a closed fiscal year; the year-end entries
+# are dated on their year's boundary day and touch only their accounts; the opening
+# balances of a year that follows another come only from closing that one.
+_YEAR_CLOSED = """(SELECT status FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id) <> 'open'"""
+_YEAR_END_MISPLACED = f"""NEW.year_end NOT IN ('', 'closing', 'opening')
+      OR (NEW.year_end = 'closing'
+          AND (NEW.date <> (SELECT end_date FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id)
+               OR EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+                           WHERE l.entry_id = NEW.id AND substr(a.code, 1, 1) NOT IN ('6', '7')
+                             AND a.code NOT IN ('120', '129'))))
+      OR (NEW.year_end = 'opening'
+          AND (NEW.date <> (SELECT start_date FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id)
+               OR (SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
+               OR EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+                           WHERE l.entry_id = NEW.id AND substr(a.code, 1, 1) IN ('6', '7'))))"""
+_OPENING_TYPED = """(SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) = 'opening'
+      AND EXISTS (SELECT 1 FROM ledger_fiscalyear f JOIN ledger_fiscalyear p
+                    ON p.lab_id = f.lab_id AND p.year = f.year - 1
+                   WHERE f.id = NEW.fiscal_year_id
+                     AND (NEW.year_end <> 'opening' OR p.status = 'closed'))"""
+# Invariant 11, on closing: a year is marked closed only with every month closed, no
+# draft, and the next year's opening balances equal to its closing balances, per
+# account and (balance-sheet accounts) third party.
+_YEAR_NOT_CLOSABLE = f"""EXISTS (SELECT 1 FROM ledger_period WHERE fiscal_year_id = NEW.id AND status = 'open')
+      OR EXISTS (SELECT 1 FROM {ENTRY} WHERE fiscal_year_id = NEW.id AND status = 'draft')
+      OR NOT EXISTS (SELECT 1 FROM ledger_fiscalyear WHERE lab_id = NEW.lab_id AND year = NEW.year + 1)"""
+_OPENING_DIFFERS = f"""EXISTS (
+        SELECT 1 FROM (
+          SELECT l.account_id AS account_id,
+                 CASE WHEN a.code < '6' THEN l.third_party ELSE '' END AS party,
+                 l.debit - l.credit AS amount
+            FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+           WHERE l.lab_id = NEW.lab_id AND l.entry_date >= NEW.start_date
+             AND l.entry_date <= NEW.end_date
+          UNION ALL
+          SELECT l.account_id, CASE WHEN a.code < '6' THEN l.third_party ELSE '' END,
+                 l.credit - l.debit
+            FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
+            JOIN {ENTRY} e ON e.id = l.entry_id
+            JOIN ledger_journal j ON j.id = e.journal_id
+            JOIN ledger_fiscalyear n ON n.id = e.fiscal_year_id
+           WHERE n.lab_id = NEW.lab_id AND n.year = NEW.year + 1
+             AND e.status = 'posted' AND j.kind = 'opening'
+        ) moves GROUP BY account_id, party HAVING SUM(amount) <> 0)"""
 _BUDGET_LOCKED = (
     "'LEDGER_BUDGET_ALLOCATION: an allocation is never overwritten; record an amendment'"
+)
+_COMMITMENT_AMENDED = (
+    "'LEDGER_BUDGET_ALLOCATION: a commitment amendment is never changed; record another one'"
 )
 
 
@@ -74,7 +122,8 @@ def _sqlite_post_checks(written_at_once: bool) -> str:
   SELECT CASE
        WHEN balance <> 0 THEN RAISE(ABORT, 'LEDGER_UNBALANCED: total debit differs from total credit')
        WHEN n < 2 THEN RAISE(ABORT, 'LEDGER_TOO_FEW_LINES: an entry needs at least two lines'){at_once}
-       WHEN missing > 0 AND (SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
+       WHEN missing > 0 AND NEW.year_end = ''
+            AND (SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) <> 'opening'
          THEN RAISE(ABORT, 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line')
        WHEN other_year > 0
          THEN RAISE(ABORT, 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year')
@@ -88,8 +137,14 @@ def _sqlite_post_checks(written_at_once: bool) -> str:
             FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
             LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
            WHERE l.entry_id = NEW.id);
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_CLOSED: the fiscal year of the entry is closed')
+   WHERE {_YEAR_CLOSED};
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts')
+   WHERE {_YEAR_END_MISPLACED};
+  SELECT RAISE(ABORT, 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one')
+   WHERE {_OPENING_TYPED};
   SELECT RAISE(ABORT, 'LEDGER_PERIOD_CLOSED: no open period of the lab holds the entry date')
-   WHERE NOT EXISTS (SELECT 1 FROM ledger_period p
+   WHERE NEW.year_end = '' AND NOT EXISTS (SELECT 1 FROM ledger_period p
                       WHERE p.fiscal_year_id = NEW.fiscal_year_id AND p.status = 'open'
                         AND NEW.date BETWEEN p.start_date AND p.end_date);
   SELECT RAISE(ABORT, 'LEDGER_NUMBERING: the number does not follow the last posted one')
@@ -116,7 +171,7 @@ _SQLITE_SPEND = """  INSERT INTO ledger_budgetspending (budget_line_id, month, a
     ON CONFLICT (budget_line_id, month) DO UPDATE SET amount = amount + excluded.amount;
   UPDATE ledger_commitment
      SET settled = settled + NEW.debit - NEW.credit,
-         status = CASE WHEN status = 'cancelled' THEN status
+         status = CASE WHEN status IN ('cancelled', 'carried_over') THEN status
                        WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
                        WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
                        ELSE 'open' END
@@ -230,6 +285,9 @@ BEGIN
         f"""CREATE TRIGGER ledger_budgetline_frozen BEFORE UPDATE ON ledger_budgetline
 WHEN NEW.allocated IS NOT OLD.allocated OR NEW.lab_id IS NOT OLD.lab_id
   OR NEW.fiscal_year_id IS NOT OLD.fiscal_year_id
+  OR NEW.notified_currency IS NOT OLD.notified_currency
+  OR NEW.notified_amount IS NOT OLD.notified_amount
+  OR NEW.notified_rate IS NOT OLD.notified_rate
 BEGIN
   SELECT RAISE(ABORT, {_BUDGET_LOCKED});
 END""",
@@ -240,6 +298,41 @@ END""",
         f"""CREATE TRIGGER ledger_amendment_no_delete BEFORE DELETE ON ledger_budgetamendment
 BEGIN
   SELECT RAISE(ABORT, {_BUDGET_LOCKED});
+END""",
+        f"""CREATE TRIGGER ledger_commitment_amendment_no_update
+BEFORE UPDATE ON ledger_commitmentamendment
+BEGIN
+  SELECT RAISE(ABORT, {_COMMITMENT_AMENDED});
+END""",
+        f"""CREATE TRIGGER ledger_commitment_amendment_no_delete
+BEFORE DELETE ON ledger_commitmentamendment
+BEGIN
+  SELECT RAISE(ABORT, {_COMMITMENT_AMENDED});
+END""",
+        """CREATE TRIGGER ledger_fiscal_year_insert BEFORE INSERT ON ledger_fiscalyear
+WHEN NEW.status <> 'open'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_CLOSED: a fiscal year is opened, and closed by its closing');
+END""",
+        f"""CREATE TRIGGER ledger_fiscal_year_close BEFORE UPDATE OF status ON ledger_fiscalyear
+WHEN NEW.status = 'closed' AND OLD.status <> 'closed'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_CLOSED: a year closes with every month closed, no draft, and the next year open')
+   WHERE {_YEAR_NOT_CLOSABLE};
+  SELECT RAISE(ABORT, 'LEDGER_OPENING_BALANCES: the next year''s opening balances differ from this year''s closing balances')
+   WHERE {_OPENING_DIFFERS};
+END""",
+        f"""CREATE TRIGGER ledger_fiscal_year_dates BEFORE UPDATE OF lab_id, year, start_date, end_date
+ON ledger_fiscalyear
+WHEN EXISTS (SELECT 1 FROM {ENTRY} WHERE fiscal_year_id = OLD.id AND status = 'posted')
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_CLOSED: a fiscal year with posted entries keeps its dates');
+END""",
+        """CREATE TRIGGER ledger_period_of_closed_year BEFORE UPDATE ON ledger_period
+WHEN (SELECT status FROM ledger_fiscalyear WHERE id = OLD.fiscal_year_id) = 'closed'
+  OR (SELECT status FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id) = 'closed'
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_YEAR_CLOSED: the months of a closed fiscal year stay closed; reopen the year first');
 END""",
         """CREATE TRIGGER ledger_statement_no_change BEFORE UPDATE ON reports_issuedstatement
 BEGIN
@@ -307,7 +400,16 @@ BEGIN
     RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
   END IF;
   IF NEW.status = 'posted' THEN  -- a draft being posted, or an entry posted at once
-    IF NOT EXISTS (SELECT 1 FROM ledger_period p WHERE p.fiscal_year_id = NEW.fiscal_year_id
+    IF fy.status <> 'open' THEN
+      RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', fy.year {_PG_RAISE};
+    END IF;
+    IF {_YEAR_END_MISPLACED} THEN
+      RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
+    END IF;
+    IF {_OPENING_TYPED} THEN
+      RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
+    END IF;
+    IF NEW.year_end = '' AND NOT EXISTS (SELECT 1 FROM ledger_period p WHERE p.fiscal_year_id = NEW.fiscal_year_id
                    AND p.status = 'open' AND NEW.date BETWEEN p.start_date AND p.end_date) THEN
       RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', NEW.date {_PG_RAISE};
     END IF;
@@ -441,7 +543,7 @@ BEGIN
   IF NEW.commitment_id IS NOT NULL THEN
     UPDATE ledger_commitment
        SET settled = settled + NEW.debit - NEW.credit,
-           status = CASE WHEN status = 'cancelled' THEN status
+           status = CASE WHEN status IN ('cancelled', 'carried_over') THEN status
                          WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
                          WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
                          ELSE 'open' END
@@ -460,7 +562,9 @@ EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.allocated = OLD.allocated AND NEW.lab_id = OLD.lab_id
-     AND NEW.fiscal_year_id = OLD.fiscal_year_id THEN
+     AND NEW.fiscal_year_id = OLD.fiscal_year_id
+     AND (NEW.notified_currency, NEW.notified_amount, NEW.notified_rate)
+         IS NOT DISTINCT FROM (OLD.notified_currency, OLD.notified_amount, OLD.notified_rate) THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION {_BUDGET_LOCKED} {_PG_RAISE};
@@ -469,6 +573,44 @@ END $$""",
 FOR EACH ROW EXECUTE FUNCTION ledger_budgetline_guard()""",
     """CREATE TRIGGER ledger_amendment_frozen BEFORE UPDATE OR DELETE ON ledger_budgetamendment
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('BUDGET_ALLOCATION')""",
+    """CREATE TRIGGER ledger_commitment_amendment_frozen
+BEFORE UPDATE OR DELETE ON ledger_commitmentamendment
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only('BUDGET_ALLOCATION')""",
+    f"""CREATE OR REPLACE FUNCTION ledger_fiscal_year_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status <> 'open' THEN
+      RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: a fiscal year is opened, and closed by its closing' {_PG_RAISE};
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF (NEW.lab_id, NEW.year, NEW.start_date, NEW.end_date)
+       IS DISTINCT FROM (OLD.lab_id, OLD.year, OLD.start_date, OLD.end_date)
+     AND EXISTS (SELECT 1 FROM {ENTRY} WHERE fiscal_year_id = OLD.id AND status = 'posted') THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: a fiscal year with posted entries keeps its dates' {_PG_RAISE};
+  END IF;
+  IF NEW.status = 'closed' AND OLD.status <> 'closed' THEN
+    IF {_YEAR_NOT_CLOSABLE} THEN
+      RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: a year closes with every month closed, no draft, and the next year open' {_PG_RAISE};
+    END IF;
+    IF {_OPENING_DIFFERS} THEN
+      RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of % differ from the closing balances of %', NEW.year + 1, NEW.year {_PG_RAISE};
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$""",
+    """CREATE TRIGGER ledger_fiscal_year_guard BEFORE INSERT OR UPDATE ON ledger_fiscalyear
+FOR EACH ROW EXECUTE FUNCTION ledger_fiscal_year_guard()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_period_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT status FROM ledger_fiscalyear WHERE id = OLD.fiscal_year_id) = 'closed'
+     OR (SELECT status FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id) = 'closed' THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the months of a closed fiscal year stay closed; reopen the year first' {_PG_RAISE};
+  END IF;
+  RETURN NEW;
+END $$""",
+    """CREATE TRIGGER ledger_period_guard BEFORE UPDATE ON ledger_period
+FOR EACH ROW EXECUTE FUNCTION ledger_period_guard()""",
     f"""CREATE TRIGGER ledger_audit_append_only BEFORE UPDATE OR DELETE ON {AUDIT}
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
     """CREATE TRIGGER ledger_statement_append_only BEFORE UPDATE OR DELETE ON reports_issuedstatement
@@ -496,7 +638,10 @@ PG_DROP = [
     "DROP TRIGGER IF EXISTS ledger_statement_append_only ON reports_issuedstatement",
     "DROP TRIGGER IF EXISTS ledger_budgetline_frozen ON ledger_budgetline",
     "DROP TRIGGER IF EXISTS ledger_amendment_frozen ON ledger_budgetamendment",
+    "DROP TRIGGER IF EXISTS ledger_commitment_amendment_frozen ON ledger_commitmentamendment",
     f"DROP TRIGGER IF EXISTS ledger_audit_no_truncate ON {AUDIT}",
+    "DROP TRIGGER IF EXISTS ledger_fiscal_year_guard ON ledger_fiscalyear",
+    "DROP TRIGGER IF EXISTS ledger_period_guard ON ledger_period",
 ]
 
 
@@ -526,8 +671,11 @@ GUARDED_TABLES = {
     AUDIT,
     "ledger_budgetline",
     "ledger_budgetamendment",
+    "ledger_commitmentamendment",
     "ledger_budgetspending",
     "ledger_commitment",
+    "ledger_fiscalyear",
+    "ledger_period",
     "reports_issuedstatement",
 }
 

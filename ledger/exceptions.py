@@ -17,9 +17,64 @@ LINE_SHAPE = "Line {n}: {problem}"
 NO_RATE = "No {source} rate for {currency} on or before {date}"
 ALREADY_REVERSED = "Entry {ref} was already reversed by {by}"
 REVERSAL_OF_REVERSAL = "Entry {ref} is itself a reversal (of {of}); post a new entry instead"
+REVERSAL_BEFORE = "Entry {ref} is dated {original}: its reversal cannot be dated earlier ({date})"
+REVERSAL_OF_YEAR_END = (
+    "Entry {ref} is a year-end entry: it is never reversed; reopen the year and close it "
+    "again to change it"
+)
+REVERSAL_NO_MATCHING_LINE = (
+    "Budget line {code} has no line in {year} for {lab}: create it (same code) to carry "
+    "the correction's budget effect, then reverse again"
+)
 NOT_POSTED = "Entry {ref} is a draft: only posted entries are reversed; edit or delete the draft"
 NOT_PERMITTED = "{user} may not {action} in {lab}"
 PERIOD_ALREADY = "Period {period} of {lab} is already {status}"
+PERIOD_HAS_DRAFTS = (
+    "Period {period} of {lab} cannot be closed while it holds drafts ({count}): {drafts}. "
+    "Post or delete them (or date them in an open month), then close {period} again"
+)
+PERIOD_DRAFTS_MORE = "and {count} more"
+PERIOD_EARLIER_OPEN = (
+    "Period {period} of {lab} cannot be closed while an earlier month of {year} is open "
+    "({open}): months close in order, so close {first} first"
+)
+PERIOD_YEAR_CLOSED = (
+    "Period {period} of {lab} belongs to the fiscal year {year}, which is closed: "
+    "its months change only after the office head reopens the year"
+)
+PERIOD_REOPEN_YEAR_CLOSED = (
+    "Period {period} of {lab} belongs to the fiscal year {year}, which is closed: "
+    "reopen the year first (office head, with a reason), then the month"
+)
+REOPEN_REASON_MISSING = "Say why {what} is reopened: the reason is kept in the audit trail"
+PERIOD_MISSING_POSTING = "Entry {ref}: {lab} has no period {period} in its fiscal year"
+YEAR_CLOSED = (
+    "Entry {ref}: the fiscal year {year} of {lab} is closed; correct it in the open year "
+    "(a reversal dated the day of the correction)"
+)
+YEAR_NOT_OPEN = (
+    "Entry {ref}: {date} is outside the fiscal years of {lab}; open {year} first "
+    "(Closing page, or: manage.py open_year --lab {lab} --year {year})"
+)
+YEAR_END_DATE = (
+    "Entry {ref}: a year-end entry of {year} is dated on the year's last day (closing) or "
+    "first day (opening)"
+)
+YEAR_NOT_NEXT = (
+    "{lab} keeps the fiscal years {first} to {last}: the year to open is {last_plus} "
+    "(years follow on without gaps), not {year}"
+)
+YEAR_ALREADY = "The fiscal year {year} of {lab} is already {status}"
+YEAR_NOT_READY = "The fiscal year {year} of {lab} cannot be closed yet: {items}"
+YEAR_REOPEN_REASON = "Reopening a closed fiscal year needs a written reason"
+YEAR_REOPEN_LATER_CLOSED = (
+    "The fiscal year {year} of {lab} cannot be reopened while {later} is closed: "
+    "reopen {later} first"
+)
+OPENING_NOT_YEAR_END = (
+    "Entry {ref}: the opening balances of {year} come from closing the year before; "
+    "they are not typed in"
+)
 DATABASE_REFUSED = "The database refused the change: {detail}"
 
 
@@ -67,8 +122,19 @@ class ReversalError(LedgerError):
     """An entry cannot be reversed (draft, already reversed, or itself a reversal)."""
 
 
+class YearClosedError(LedgerError):
+    """A posting falls into a closed fiscal year, or a year-end entry is misplaced
+    (invariant 11)."""
+
+
+class YearStateError(LedgerError):
+    """A fiscal year cannot be opened, closed or reopened in its state."""
+
+
 class PeriodStateError(LedgerError):
-    """A period is already in the asked state."""
+    """A month cannot be closed or reopened as asked: it is already in that state, it
+    holds drafts, an earlier month of its year is open, its fiscal year is closed, or no
+    reason was given to reopen it."""
 
 
 class ChainError(LedgerError):
@@ -96,6 +162,10 @@ class FixtureRefusedError(LedgerError):
 
 
 BUDGET_MISSING = "Entry {ref}, line {n} (account {account}): name the budget line it consumes"
+BUDGET_YEAR_CLOSED = (
+    "Budget line {code} belongs to {year}, which {lab} has closed: its budget and "
+    "commitments no longer change"
+)
 BUDGET_OTHER_YEAR = "Entry {ref}: budget line {code} belongs to {year}, not to {entry_year}"
 BUDGET_EXCEEDED = (
     "Budget line {code} ({label}): {what} exceeds the available amount by {excess} {currency}"
@@ -133,6 +203,9 @@ _TAGS: dict[str, type[LedgerError]] = {
     "LEDGER_NOT_DRAFT": EntryFrozenError,
     "LEDGER_PERIOD_CLOSED": PeriodClosedError,
     "LEDGER_OUT_OF_YEAR": NoPeriodError,
+    "LEDGER_YEAR_CLOSED": YearClosedError,
+    "LEDGER_YEAR_END": YearClosedError,
+    "LEDGER_OPENING_BALANCES": YearClosedError,
     "LEDGER_CROSS_LAB": CrossLabError,
     "LEDGER_NUMBERING": NumberingError,
     "LEDGER_CHAIN": ChainError,

@@ -16,9 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from irls.access import lab_for_user_or_404
-from irls.models import Lab
+from irls.models import FundingSource, Lab
 from ledger.models import BudgetLine, FiscalYear
-from ledger.selectors import budget_execution, budget_line_commitments, budget_line_postings
+from ledger.selectors import (
+    budget_execution,
+    budget_line_commitments,
+    budget_line_postings,
+    funding_source_execution,
+)
 from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow
 
 POSTINGS_PER_PAGE = 50
@@ -49,6 +54,15 @@ def _fiscal_year_or_404(years: list[FiscalYear], year: int) -> FiscalYear:
     raise Http404("No such fiscal year")
 
 
+def _funding_sources(lab: Lab) -> list[FundingSource]:
+    """The lab's funding sources that have budget lines, each shown over its whole life."""
+    return list(
+        FundingSource.objects.filter(lab=lab, budget_lines__isnull=False)
+        .distinct()
+        .order_by("code")
+    )
+
+
 def _sections(execution: BudgetExecution) -> list[SourceSection]:
     return [
         SourceSection(source, tuple(g for g in execution.groups if g.key[0] == source.key[0]))
@@ -77,6 +91,31 @@ def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
     years = _fiscal_years(lab)
     fiscal_year = _fiscal_year_or_404(years, year)
     execution = budget_execution(lab=lab, fiscal_year=fiscal_year)
+    return _execution_page(request, lab, years, execution, fiscal_year=fiscal_year)
+
+
+@login_required
+@require_GET
+def budget_source(request: HttpRequest, code: str, source: str) -> HttpResponse:
+    """Budget execution of one funding source over its whole life: the lines of every
+    fiscal year since its start, summed by code."""
+    lab = lab_for_user_or_404(request.user, code)
+    funding_source = get_object_or_404(FundingSource, lab=lab, code=source)
+    execution = funding_source_execution(funding_source=funding_source)
+    return _execution_page(
+        request, lab, _fiscal_years(lab), execution, funding_source=funding_source
+    )
+
+
+def _execution_page(
+    request: HttpRequest,
+    lab: Lab,
+    years: list[FiscalYear],
+    execution: BudgetExecution,
+    *,
+    fiscal_year: FiscalYear | None = None,
+    funding_source: FundingSource | None = None,
+) -> HttpResponse:
     currency = _currency(request, lab)
     return render(
         request,
@@ -85,6 +124,8 @@ def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "lab": lab,
             "years": years,
             "fiscal_year": fiscal_year,
+            "funding_source": funding_source,
+            "funding_sources": _funding_sources(lab),
             "execution": execution,
             "sections": _sections(execution),
             "currency": currency,

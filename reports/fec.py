@@ -3,9 +3,11 @@ for a lab's fiscal year, and checking any FEC file an auditor hands over.
 
 Written as UTF-8 text, one line a ledger line, 18 tab-separated fields, dates YYYYMMDD,
 amounts with a decimal comma and no thousands separator, every posted entry of the
-fiscal year (opening entries included) in validation order, EcritureNum numbering the
-entries 1, 2, 3... without gaps. The lines are streamed from the database, never held
-as a list.
+fiscal year in validation order, its opening entries (AN, à-nouveaux) first, EcritureNum
+numbering the entries 1, 2, 3... without gaps. The opening entries of a year are posted
+when the year before is closed, often after January's entries: they still open the file,
+as the FEC rules ask, the others following in the order they were posted. The lines are
+streamed from the database, never held as a list.
 """
 
 import io
@@ -15,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from irls.models import Institution, Lab
-from ledger.models import FiscalYear, JournalEntry, JournalLine
+from ledger.models import FiscalYear, Journal, JournalEntry, JournalLine
 from reports.exceptions import NO_FISCAL_YEAR, StatementError
 
 FIELDS: tuple[str, ...] = (
@@ -75,7 +78,18 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
             entry__fiscal_year=fiscal_year,
             entry__status=JournalEntry.Status.POSTED,
         )
-        .order_by("entry__chain_index", "id")
+        .annotate(
+            carried=Case(
+                When(
+                    Q(entry__journal__kind=Journal.Kind.OPENING)
+                    | Q(entry__year_end=JournalEntry.YearEnd.OPENING),
+                    then=Value(0),
+                ),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("carried", "entry__chain_index", "id")
         .values_list(
             "entry_id",
             "entry__journal__code",

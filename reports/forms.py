@@ -23,6 +23,7 @@ KIND_CHOICES = [
     ("grant", _("Grant statement")),
     ("balance-sheet", _("Balance sheet")),
     ("income-statement", _("Income statement")),
+    ("closing", _("Closing statement (closed year)")),
     (FEC, _("FEC (audit export)")),
 ]
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
@@ -30,12 +31,22 @@ FORMAT_CHOICES = [(PDF, "PDF"), (XLSX, "XLSX"), (TXT, _("Text (FEC only)"))]
 NEEDS_PARTNER = _("Choose the partner institution of the partner statement.")
 NEEDS_GRANT = _("Choose the funding source of the grant statement.")
 TEXT_IS_FEC = _("Text is the format of the FEC only: choose PDF or XLSX.")
+YEAR_OR_DATES = _("Choose the fiscal year, or give both dates of the period.")
 TOO_BIG = _("The file is larger than %(size)s MB: it is not a statement issued here.")
 
 
 class StatementForm(forms.Form):
     kind = forms.ChoiceField(label=_("Statement"), choices=KIND_CHOICES)
-    year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int)
+    year = forms.TypedChoiceField(
+        label=_("Fiscal year"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "Not needed when both dates are given: the dates then make the period, across "
+            "fiscal years too for the trial balance, ledgers, journals and partner statement."
+        ),
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -72,6 +83,11 @@ class StatementForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
+        if data.get("date_from") and data.get("date_to"):
+            # The dates make the period (across fiscal years for some statements).
+            data["year"] = None
+        elif data.get("year") is None and "year" not in self.errors:
+            self.add_error("year", YEAR_OR_DATES)
         if kind == FEC:
             data["format"] = TXT
         elif data.get("format") == TXT:

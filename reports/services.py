@@ -14,7 +14,7 @@ from irls.models import Lab
 from ledger.models import LedgerChain
 from ledger.services import audit_record
 from ledger.services.access import require_role
-from reports.builders import FEC, check_kind, statement_build
+from reports.builders import ACROSS_YEARS, FEC, check_kind, statement_build
 from reports.builders.common import StatementOptions, statement_options
 from reports.exceptions import (
     BAD_FORMAT,
@@ -83,6 +83,7 @@ def statement_issue(
         date_to=date_to,
         language=language,
         currency=currency,
+        across_years=kind in ACROSS_YEARS,
     )
     for _attempt in range(ATTEMPTS):
         chain = _chain_state(lab)
@@ -158,7 +159,8 @@ def _produce(
     statement = statement_build(
         kind=kind,
         lab=lab,
-        year=options.fiscal_year.year,
+        # A period across fiscal years is given by its dates alone.
+        year=None if options.across_years else options.fiscal_year.year,
         date_from=options.date_from,
         date_to=options.date_to,
         language=options.language,
@@ -188,8 +190,9 @@ def render(statement: Statement, fmt: str) -> bytes:
 
 
 def statement_file_name(options: StatementOptions, kind: str, fmt: str, subject: str = "") -> str:
-    """CINTRA_trial-balance_2025_en_SGD.pdf; a period inside the year is written
-    20250101-20250630; a partner or grant statement names its partner or grant."""
+    """CINTRA_trial-balance_2025_en_SGD.pdf; any other period (inside a year or across
+    years) is written 20250101-20250630; a partner or grant statement names its partner
+    or grant."""
     period = (
         str(options.fiscal_year.year)
         if options.whole_year

@@ -8,10 +8,12 @@ from django.contrib.auth.models import User
 from irls import services as irls_services
 from irls.models import FundingSource, Institution, Lab
 from ledger import services
-from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry
+from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry, Period
 
 CHART = [
     ("101", "Capital", "Capital"),
+    ("120", "Résultat de l'exercice (bénéfice)", "Result for the year (surplus)"),
+    ("129", "Résultat de l'exercice (perte)", "Result for the year (deficit)"),
     ("401", "Fournisseurs", "Suppliers"),
     ("411", "Partenaires - créances", "Partner receivables"),
     ("512", "Banque SGD", "Bank SGD"),
@@ -88,6 +90,23 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
         )
     services.fiscal_year_open(acting_user=None, lab=lab, year=year)
     return lab
+
+
+def close_months(lab: Lab, *months: int, user: User | None = None, year: int = 2025) -> None:
+    """Leave `months` of `year` closed, and the months before them as they were, the way
+    the office reaches that state: months close in order, so every month up to the last
+    one asked is closed (by `user`, None for the system), then the earlier ones closed
+    here but not asked for are reopened by the system, with a reason."""
+    periods = Period.objects.filter(lab=lab, fiscal_year__year=year, month__lte=max(months))
+    closed_here = []
+    for period in periods.filter(status=Period.Status.OPEN).order_by("month"):
+        services.period_close(acting_user=user, period=period)
+        closed_here.append(period)
+    for period in reversed(closed_here):
+        if period.month not in months:
+            services.period_reopen(
+                acting_user=None, period=period, reason="Left open: not the month under test"
+            )
 
 
 def account(lab: Lab, code: str) -> Account:

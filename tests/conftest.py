@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.test import override_settings
+from django.utils import translation
 
 from irls import services as irls_services
 from irls.models import Lab, Role
@@ -23,6 +24,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://USER@HOST:PORT/DB")
     if item.get_closest_marker("sqlite_only") and "sqlite" not in engine:
         pytest.skip("exercises SQLite's own locking: runs when DATABASE_URL is not set")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the project's default language: a request in French leaves
+    French active in its thread (LocaleMiddleware activates, nothing deactivates), and
+    the messages a service builds with gettext would follow it into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,10 +7,14 @@ or delete it, so once created they are shown read-only.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from irls.admin_base import (
@@ -20,6 +24,7 @@ from irls.admin_base import (
     acting_user,
     whole_number,
 )
+from ledger.admin.action_pages import action_page, attempt
 from ledger.exceptions import LedgerError
 from ledger.models import Account, AuditEvent, ExchangeRate, FiscalYear, Journal, Period
 from ledger.services import (
@@ -114,6 +119,10 @@ class FiscalYearAdmin(LabScopedAdmin):
         )
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=500, widget=AdminTextInputWidget)
+
+
 def _period_name(period: Period) -> str:
     return f"{period.lab.code} {period.start_date:%Y-%m}"
 
@@ -199,8 +208,42 @@ class PeriodAdmin(LabScopedAdmin):
         self._set_status(request, queryset, period_close, str(_("Closed")))
 
     @admin.action(description=_("Reopen selected periods (office head)"), permissions=["period"])
-    def reopen_periods(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
-        self._set_status(request, queryset, period_reopen, str(_("Reopened")))
+    def reopen_periods(
+        self, request: HttpRequest, queryset: QuerySet[Period]
+    ) -> HttpResponse | None:
+        """Ask for the reason (intermediate page), then reopen all the selected or none."""
+        periods = list(queryset.select_related("lab").order_by("lab__code", "start_date"))
+        form = ReopenForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+
+            def reopen_all() -> list[Period]:
+                with transaction.atomic():
+                    return [
+                        period_reopen(acting_user=acting_user(request), period=p, reason=reason)
+                        for p in periods
+                    ]
+
+            if attempt(form, reopen_all) is not None:
+                names = ", ".join(_period_name(period) for period in periods)
+                self.message_user(request, f"{_('Reopened')}: {names}", messages.SUCCESS)
+                return None
+        return action_page(
+            self,
+            request,
+            form=form,
+            title=str(_("Reopen periods")),
+            submit=str(_("Reopen these periods")),
+            cancel_url=reverse("admin:ledger_period_changelist"),
+            hidden=[
+                ("action", "reopen_periods"),
+                *[(helpers.ACTION_CHECKBOX_NAME, p.pk) for p in periods],
+            ],
+            table={
+                "headers": [_("period"), _("status")],
+                "rows": [[_period_name(p), p.get_status_display()] for p in periods],
+            },
+        )
 
 
 @admin.register(ExchangeRate)

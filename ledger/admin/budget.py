@@ -1,10 +1,13 @@
 """Budget lines and their amendments in the admin, for the office's accountants.
 
-Lines are created through `budget_line_create`; afterwards only their labels, funder's
-category and policy change (`budget_line_update`): the allocation never does (the
-database refuses it). Top-ups, cuts and transfers are amendments, recorded on the line's
-intermediate pages through `budget_line_amend` and `budget_transfer`, and read-only
-once recorded. Access follows irls.admin_base.
+Lines are created through `budget_line_create`, with their allocation in book currency or
+as notified in another currency (the CNRS and the ANR notify in EUR: the amount and the
+rate it is booked at, the chancellery rate of the notification day by default); afterwards
+only their labels, funder's category and policy change (`budget_line_update`): the
+allocation never does (the database refuses it). Top-ups, cuts and transfers are
+amendments, recorded on the line's intermediate pages through `budget_line_amend` and
+`budget_transfer`, and read-only once recorded (carry-overs between years are recorded
+at closing by `budget_carry_forward`). Access follows irls.admin_base.
 """
 
 from collections.abc import Callable
@@ -31,6 +34,7 @@ from irls.models import FundingSource
 from ledger.admin.action_pages import action_page, attempt
 from ledger.admin.amendments import BudgetAmendmentInline
 from ledger.admin.books import YearFilter
+from ledger.exceptions import LedgerError
 from ledger.fields import CentsField
 from ledger.models import BudgetAmendment, BudgetLine, BudgetSpending, Commitment
 from ledger.selectors import BudgetFigures, format_amount
@@ -41,13 +45,16 @@ from ledger.services import (
     budget_line_update,
     budget_transfer,
 )
+from ledger.services.budget import budget_line_notified_allocation
 
 LINE_FIELDS = ["lab", "fiscal_year", "funding_source", "code", "label_fr", "label_en"]
 LINE_KIND = ["envelope", "nature", "funder_category", "policy"]
 LINE_CHANGEABLE = ["label_fr", "label_en", "funder_category", "policy"]
+NOTIFIED_FIELDS = ["notified_currency", "notified_amount", "notified_rate"]
 LINE_FIGURES = [
     "allocation",
     "allocated_on",
+    "notified",
     "amendments",
     "committed",
     "spent",
@@ -121,6 +128,49 @@ class FundingSourceFilter(admin.SimpleListFilter):
         return queryset.none() if source is None else queryset.filter(funding_source_id=source)
 
 
+# -- the line's own form: an allocation in book currency, or as notified -------------------
+
+
+class BudgetLineForm(forms.ModelForm):
+    """The allocation is given in book currency, or left empty when the line is notified
+    in another currency: it is then the notified amount at the rate booked."""
+
+    class Meta:
+        model = BudgetLine
+        fields = [*LINE_FIELDS, *LINE_KIND, "allocated", "allocated_on", *NOTIFIED_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "allocated" in self.fields:
+            self.fields["allocated"].required = False
+            self.fields["allocated"].help_text = _(
+                "In book currency; leave it empty for an allocation notified in another "
+                "currency (below)"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "allocated" not in self.fields:
+            return data
+        currency = data.get("notified_currency") or ""
+        amount, lab = data.get("notified_amount"), data.get("lab")
+        if currency and amount is not None and lab is not None and data.get("allocated_on"):
+            try:
+                data["allocated"] = budget_line_notified_allocation(
+                    lab=lab,
+                    currency=currency,
+                    amount=amount,
+                    rate=data.get("notified_rate"),
+                    on=data["allocated_on"],
+                )
+            except LedgerError as error:
+                self.add_error(None, str(error))
+            self.instance.allocated = data.get("allocated")
+        elif data.get("allocated") is None:
+            self.add_error("allocated", _("Give the allocation, or the amount notified."))
+        return data
+
+
 # -- the forms of the line's intermediate pages --------------------------------------------
 
 
@@ -182,6 +232,7 @@ class TransferForm(_LineActionForm):
 
 @admin.register(BudgetLine)
 class BudgetLineAdmin(LabScopedAdmin):
+    form = BudgetLineForm
     service_changes = True
     list_display = [
         "code",
@@ -209,7 +260,10 @@ class BudgetLineAdmin(LabScopedAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             fields = [*LINE_FIELDS, *LINE_KIND, "allocated", "allocated_on"]
-            return [(None, {"fields": fields})]
+            return [
+                (None, {"fields": fields}),
+                (_("Notified in another currency (optional)"), {"fields": NOTIFIED_FIELDS}),
+            ]
         return [
             (None, {"fields": [*LINE_FIELDS, *LINE_KIND]}),
             (_("Allocation and execution (book currency)"), {"fields": LINE_FIGURES}),
@@ -268,6 +322,21 @@ class BudgetLineAdmin(LabScopedAdmin):
     def allocation(self, line: BudgetLine) -> str:
         return format_amount(line.allocated)
 
+    @admin.display(description=_("as notified"))
+    def notified(self, line: BudgetLine) -> str:
+        if not line.notified_currency or line.notified_amount is None:
+            return "-"
+        return str(
+            _("%(amount)s %(currency)s at %(rate)s (%(source)s rate of %(day)s)")
+            % {
+                "amount": format_amount(line.notified_amount),
+                "currency": line.notified_currency,
+                "rate": line.notified_rate,
+                "source": line.get_notified_rate_source_display(),
+                "day": line.notified_rate_date,
+            }
+        )
+
     @admin.display(description=_("amendments"), ordering="amendments_total")
     def amendments(self, line: Any) -> str:
         return format_amount(line.amendments_total)
@@ -315,9 +384,12 @@ class BudgetLineAdmin(LabScopedAdmin):
             envelope=line.envelope,
             nature=line.nature,
             funder_category=line.funder_category,
-            allocated=line.allocated,
+            allocated=None if line.notified_currency else line.allocated,
             allocated_on=line.allocated_on,
             policy=line.policy,
+            notified_currency=line.notified_currency,
+            notified_amount=line.notified_amount,
+            notified_rate=line.notified_rate,
         )
 
     def get_urls(self) -> list[URLPattern]:

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import QuerySet, Sum, Value
 from django.forms.models import BaseInlineFormSet
@@ -30,6 +31,7 @@ from irls.admin_base import (
     limit_choices_to_labs,
     whole_number,
 )
+from ledger.admin.action_pages import action_page, attempt
 from ledger.exceptions import LedgerError
 from ledger.fields import CentsField
 from ledger.models import Journal, JournalEntry, JournalLine
@@ -39,6 +41,7 @@ from ledger.services import (
     entries_post,
     entry_create_draft,
     entry_delete_draft,
+    entry_ref,
     entry_reverse,
     entry_update_draft,
 )
@@ -135,6 +138,19 @@ class CommitmentChoiceField(LabCodedChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.lab.code} · {obj.reference} {obj.label}"
+
+
+class ReverseForm(forms.Form):
+    date = forms.DateField(
+        label=_("reversal date"),
+        help_text=_(
+            "The day of the correction: an open day on or after the entry's date. An entry "
+            "of a closed year is reversed in the open year."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("reason"), max_length=150, help_text=_("Why the entry is reversed (audited)")
+    )
 
 
 class LineFormSet(BaseInlineFormSet):
@@ -358,30 +374,72 @@ class JournalEntryAdmin(LabScopedAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Reverse selected entries (dated today)"), permissions=["post"])
-    def reverse_entries(self, request: HttpRequest, queryset: QuerySet[JournalEntry]) -> None:
-        today = timezone.localdate()
-        try:
-            # All or none, like posting: one refusal leaves every selected entry as it was.
-            # The guards that PostgreSQL defers to the commit fire when this block commits.
-            with db_guarded(), transaction.atomic():
-                done = [
-                    (
-                        entry.number,
-                        entry_reverse(
-                            acting_user=acting_user(request), entry=entry, date=today
-                        ).number,
-                    )
-                    for entry in queryset.order_by("date", "id")
-                ]
-        except LedgerError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(
+    @admin.action(description=_("Reverse selected entries"), permissions=["post"])
+    def reverse_entries(self, request: HttpRequest, queryset: QuerySet[JournalEntry]) -> Any:
+        """Ask the reversal date (today by default: any open day on or after the entries'
+        dates; an entry of a closed year is reversed in the open year) and a reason,
+        then reverse every selected entry, all or none."""
+        entries = list(queryset.select_related("lab", "fiscal_year").order_by("date", "id"))
+        form = ReverseForm(
+            request.POST if "apply" in request.POST else None,
+            initial={"date": timezone.localdate()},
+        )
+        if form.is_bound and form.is_valid():
+            on, reason = form.cleaned_data["date"], form.cleaned_data["reason"]
+
+            def reverse_all() -> list[tuple[str, str]]:
+                # All or none, like posting; PostgreSQL's deferred guards fire on commit.
+                with db_guarded(), transaction.atomic():
+                    return [
+                        (
+                            str(entry.number),
+                            str(
+                                entry_reverse(
+                                    acting_user=acting_user(request),
+                                    entry=entry,
+                                    date=on,
+                                    reason=reason,
+                                ).number
+                            ),
+                        )
+                        for entry in entries
+                    ]
+
+            done = attempt(form, reverse_all)
+            if done is not None:
+                self.message_user(
+                    request,
+                    "; ".join(
+                        str(
+                            _("%(original)s reversed by %(reversal)s")
+                            % {"original": o, "reversal": r}
+                        )
+                        for o, r in done
+                    ),
+                    messages.SUCCESS,
+                )
+                return None
+        return action_page(
+            self,
             request,
-            "; ".join(
-                str(_("%(original)s reversed by %(reversal)s") % {"original": o, "reversal": r})
-                for o, r in done
-            ),
-            messages.SUCCESS,
+            form=form,
+            title=str(_("Reverse entries")),
+            submit=str(_("Post the reversals")),
+            cancel_url=reverse("admin:ledger_journalentry_changelist"),
+            hidden=[
+                ("action", "reverse_entries"),
+                *[(helpers.ACTION_CHECKBOX_NAME, e.pk) for e in entries],
+            ],
+            table={
+                "headers": [_("number"), _("date"), _("label"), _("fiscal year")],
+                "rows": [
+                    [
+                        e.number or entry_ref(e),
+                        e.date,
+                        e.label,
+                        f"{e.fiscal_year.year} ({e.fiscal_year.get_status_display()})",
+                    ]
+                    for e in entries
+                ],
+            },
         )

@@ -1,5 +1,6 @@
-"""The budget side of a demo lab's year: its budget lines, their amendments, and the
-commitments (purchase orders, mission orders) that the invoices and claims settle."""
+"""The budget side of a demo lab's years: its budget lines, their amendments, the
+commitments (purchase orders, mission orders) that the invoices and claims settle, and
+what closing the year does with the orders still open."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -55,6 +56,16 @@ class PlannedRelease:
     reason: str
 
 
+@dataclass(frozen=True)
+class YearEndOrder:
+    """What closing its year does with a purchase order still open: carried over to the
+    same budget line of the next year, or cancelled with a reason."""
+
+    reference: str
+    carry_over: bool
+    reason: str
+
+
 def orders_plan(lab: DemoLab) -> dict[str, PlannedCommitment]:
     """The lab's purchase orders and mission orders, by reference."""
     orders: dict[str, PlannedCommitment] = {}
@@ -62,7 +73,9 @@ def orders_plan(lab: DemoLab) -> dict[str, PlannedCommitment]:
         orders[po.number] = PlannedCommitment(
             reference=po.number,
             date=po.date,
-            budget_line=lab.budget_line(po.number, po.funding, po.envelope, po.account),
+            budget_line=lab.budget_line(
+                po.number, po.funding, po.envelope, po.account, po.date.year
+            ),
             kind=PURCHASE_ORDER,
             third_party=lab.supplier(po.supplier).code,
             label=f"{lab.supplier(po.supplier).name}: {po.description}",
@@ -75,7 +88,9 @@ def orders_plan(lab: DemoLab) -> dict[str, PlannedCommitment]:
         orders[ref] = PlannedCommitment(
             reference=ref,
             date=mission.order_date,
-            budget_line=lab.budget_line(ref, mission.funding, mission.envelope, MISSIONS),
+            budget_line=lab.budget_line(
+                ref, mission.funding, mission.envelope, MISSIONS, mission.order_date.year
+            ),
             kind=MISSION_ORDER,
             third_party=mission.traveller[:60],
             label=f"Mission {mission.city}, {mission.start_date} to {mission.end_date}: "
@@ -83,6 +98,15 @@ def orders_plan(lab: DemoLab) -> dict[str, PlannedCommitment]:
             amount=lab.scaled(mission, mission.order_amount),
         )
     return orders
+
+
+def year_end_orders(lab: DemoLab) -> dict[str, YearEndOrder]:
+    """The instructions for the purchase orders that may be open when a year closes."""
+    return {
+        po.number: YearEndOrder(po.number, po.year_end == "carry_over", po.year_end_reason)
+        for po in lab.rows(lab.data.purchase_orders)
+        if po.year_end
+    }
 
 
 def amendments_plan(lab: DemoLab) -> list[PlannedAmendment]:
@@ -103,7 +127,8 @@ def mission_releases(
     lab: DemoLab, orders: dict[str, PlannedCommitment], entries: list[PlannedEntry]
 ) -> list[PlannedRelease]:
     """Once a mission is reimbursed its order is closed: what the ticket and the claim did
-    not use is released (an order they exceeded is settled already)."""
+    not use is released (an order they exceeded is settled already). `entries` are
+    those booked by the demo's last day; a mission reimbursed later stays open."""
     invoiced: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for entry in entries:
         if not entry.draft:
@@ -112,6 +137,8 @@ def mission_releases(
                     invoiced[line.commitment] += line.debit - line.credit
     releases = []
     for mission in lab.rows(lab.data.missions):
+        if mission.reimbursed > lab.cutoff:
+            continue
         order = orders[mission.order_ref]
         left = round_cents(order.amount - invoiced[order.reference])
         if left > 0:

@@ -7,18 +7,24 @@ dates ISO `YYYY-MM-DD`, flags `yes`/`no`, empty cells are None (or "" for text).
 The `lab` column of a scenario file holds a lab code, or `*` for a row that every demo
 lab books, its amounts multiplied by the lab's `demo_scale` (labs.csv) so that the labs'
 figures differ while the story stays the same.
+
+Dates are written for the reference years (`years.py`): 2025 is the year the demo
+closes, 2026 the year in progress; `DemoData.shifted` moves the dated tables (DATED) to
+the years of the date of loading.
 """
 
 import csv
+import datetime
 import types
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ledger.demo.years import shift_row
 from ledger.exceptions import LedgerError
 
 ALL_LABS = "*"
@@ -32,6 +38,11 @@ MISSING_FILE = "The demo data file {path} is missing"
 NATURE_IFF_BUDGET = (
     "accounts.csv: account {code} needs a budget_nature if and only if it needs a budget line"
 )
+BAD_YEAR_END = (
+    "purchase_orders.csv: order {code}: year_end is {value!r}; expected carry_over, cancel "
+    "or nothing (and a year_end_reason to cancel)"
+)
+NO_LINE_THAT_YEAR = "budget_amendments.csv: {key} names {code}, not a {lab} line of {year}"
 
 
 class DemoDataError(LedgerError):
@@ -166,9 +177,10 @@ class IncomeRow:
 
 @dataclass(frozen=True)
 class BudgetLineRow:
-    """A budget line of the year: lab x funding source x envelope and nature."""
+    """A budget line of a fiscal year: lab x funding source x envelope and nature."""
 
     lab: str
+    year: int
     funding: str
     code: str
     label_fr: str
@@ -176,7 +188,8 @@ class BudgetLineRow:
     envelope: str
     nature: str
     funder_category: str  # the grant funder's cost category ("" for other sources)
-    allocated: Decimal  # in book currency
+    allocated: Decimal  # in `currency`
+    currency: str  # the currency the allocation is notified in ("" for book currency)
     allocated_on: date  # when the allocation was notified
     policy: str  # "warn" or "block" when spending exceeds the line
 
@@ -207,6 +220,10 @@ class PurchaseOrderRow:
     amount: Decimal  # GST included, as signed
     funding: str
     envelope: str
+    # What closing its year does with it if it is still open: "carry_over" (to the
+    # same budget line of the next year) or "cancel" (with `year_end_reason`).
+    year_end: str
+    year_end_reason: str
 
 
 @dataclass(frozen=True)
@@ -229,7 +246,6 @@ class PurchaseRow:
     paid_date: date | None
     paid_from: str
     bank_rate: Decimal | None  # book units per unit of `currency` the bank applied
-    status: str  # "posted", or "draft" to leave the invoice unposted
 
 
 @dataclass(frozen=True)
@@ -316,8 +332,8 @@ class PayrollRow:
     lab: str
     role: str
     monthly_gross: Decimal
-    first_month: int
-    last_month: int
+    first_month: date  # the contract's first month (its first day)
+    last_month: date  # and its last
     funding: str
     envelope: str
 
@@ -335,6 +351,27 @@ class AccrualRow:
     funding: str
     envelope: str
     description: str
+    reversed_on: datetime.date | None  # reversed when the next year starts (contre-passation)
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """A supplier invoice keyed in but not posted, on `day` of the month left open; with
+    `typo`, the supplier's line was keyed that much too high and the draft does not
+    balance."""
+
+    key: str
+    lab: str
+    day: int
+    supplier: str
+    invoice_ref: str
+    account: str
+    description: str
+    net: Decimal
+    gst: bool
+    funding: str
+    envelope: str
+    typo: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -365,6 +402,7 @@ class DemoData:
     bank_charges: tuple[BankChargeRow, ...]
     payroll: tuple[PayrollRow, ...]
     accruals: tuple[AccrualRow, ...]
+    drafts: tuple[DraftRow, ...]
     files: tuple[Path, ...]
 
     def lab(self, code: str) -> LabRow:
@@ -372,6 +410,15 @@ class DemoData:
             if lab.code == code:
                 return lab
         raise DemoDataError(UNKNOWN.format(file="labs.csv", what="lab", code=code, where=""))
+
+    def shifted(self, years: int) -> "DemoData":
+        """The data set with its dated tables (DATED) moved by `years`."""
+        if not years:
+            return self
+        moved = {
+            table: tuple(shift_row(row, years) for row in getattr(self, table)) for table in DATED
+        }
+        return replace(self, **moved)
 
 
 # Each table of DemoData and the file it is read from (DemoData's field order).
@@ -400,7 +447,29 @@ FILES: dict[str, tuple[str, type]] = {
     "bank_charges": ("bank_charges.csv", BankChargeRow),
     "payroll": ("payroll.csv", PayrollRow),
     "accruals": ("accruals.csv", AccrualRow),
+    "drafts": ("drafts.csv", DraftRow),
 }
+# The tables of the story, moved with the years; the others (institutions, labs and
+# their partners, the chart, journals, suppliers, per diem rates, users) are not dated.
+DATED = (
+    "funding_sources",
+    "exchange_rates",
+    "gst_rates",
+    "budget_lines",
+    "budget_amendments",
+    "opening_balances",
+    "income",
+    "purchase_orders",
+    "purchases",
+    "corrections",
+    "equipment",
+    "missions",
+    "transfers",
+    "bank_charges",
+    "payroll",
+    "accruals",
+    "drafts",
+)
 
 Row = TypeVar("Row")
 
@@ -523,19 +592,32 @@ def _check(data: DemoData) -> None:
 
 
 def _check_budget(data: DemoData, labs: set[str]) -> None:
-    """Budget line codes are unique in each lab; amendments name lines of their lab."""
-    codes: dict[str, set[str]] = {lab: set() for lab in labs}
+    """Budget line codes are unique in each lab and year; amendments name lines of their
+    lab and year; an order's year-end instruction is known."""
+    codes: dict[tuple[str, int], set[str]] = {}
     for line in data.budget_lines:
         for lab in labs if line.lab == ALL_LABS else {line.lab}:
-            if line.code in codes[lab]:
+            held = codes.setdefault((lab, line.year), set())
+            if line.code in held:
                 raise DemoDataError(
-                    DUPLICATE.format(file="budget_lines.csv", what=f"{lab} line", code=line.code)
+                    DUPLICATE.format(
+                        file="budget_lines.csv", what=f"{lab} {line.year} line", code=line.code
+                    )
                 )
-            codes[lab].add(line.code)
+            held.add(line.code)
     for row in data.budget_amendments:
         for lab in labs if row.lab == ALL_LABS else {row.lab}:
             for code in filter(None, (row.line, row.from_line)):
-                _known("budget_amendments.csv", "budget line", code, codes[lab], f"lab {lab}")
+                if code not in codes.get((lab, row.date.year), set()):
+                    raise DemoDataError(
+                        NO_LINE_THAT_YEAR.format(
+                            key=row.key, code=code, lab=lab, year=row.date.year
+                        )
+                    )
+    for order in data.purchase_orders:
+        cancel_reason = order.year_end != "cancel" or order.year_end_reason
+        if order.year_end not in ("", "carry_over", "cancel") or not cancel_reason:
+            raise DemoDataError(BAD_YEAR_END.format(code=order.number, value=order.year_end))
 
 
 def _check_row(

@@ -1,9 +1,16 @@
 """Write the demo data set through the services, once: whatever exists is left alone.
 
 Reference data (institutions, rates, users, role grants) is created when missing. A
-lab is set up and its year booked only if the lab does not exist yet: its budget lines,
+lab is set up and its years booked only if the lab does not exist yet: its budget lines,
 orders and books are written in the same transaction as the lab, so an existing lab has
 them all.
+
+Each new lab lives its two years (`years.py`) as an office does: the closed year is
+booked month by month and its months closed in order; the next year is opened with its
+budget lines; the orders still open are carried over or cancelled; the year is closed
+(closing entry, the next year's opening entry, the unspent allocation of multi-year
+grants carried forward); then the year in progress is booked to the end of its last full
+month, whose drafts keep it open while the months before it are closed.
 """
 
 from collections import Counter
@@ -23,18 +30,15 @@ from django.db import transaction
 from irls import services as irls_services
 from irls.models import Institution, Lab, Role, RoleGrant
 from ledger import services
-from ledger.demo.book import lab_book
+from ledger.demo.book import LabBooks, budget_open, orders_review, steps_book
 from ledger.demo.data import DemoData, DemoDataError, LabRow, demo_data_read
 from ledger.demo.plan import Convert
 from ledger.demo.scenario import lab_plan
+from ledger.demo.years import DemoCalendar, demo_calendar
 from ledger.fields import round_cents
-from ledger.models import ExchangeRate, JournalEntry, Period
-from ledger.selectors import book_rate
-
-YEAR = 2025
-# January to October are closed, November and December open: the books as they stand
-# while the year-end is being prepared (the demo's drafts and accruals are in December).
-LAST_CLOSED_MONTH = 10
+from ledger.models import ExchangeRate, FiscalYear, JournalEntry, Period
+from ledger.selectors.books import BookRates
+from ledger.services.years import fiscal_year_close
 
 WEAK_PASSWORD = "users.csv: the password of {user} fails Django's validators: {problems}"  # noqa: S105
 NO_ACCOUNTANT = "users.csv: an office-wide accountant is needed to book the demo entries"
@@ -62,6 +66,7 @@ class DemoLogin:
 class DemoResult:
     """What `demo_load` created (nothing when the demo was already there)."""
 
+    calendar: DemoCalendar | None = None
     created: Counter[str] = field(default_factory=Counter)
     labs_loaded: list[str] = field(default_factory=list)
     labs_skipped: list[str] = field(default_factory=list)
@@ -73,21 +78,20 @@ class DemoResult:
         return any(self.created.values())
 
 
-def demo_load(*, directory: Path | None = None) -> DemoResult:
-    """Load the demo data set (all or nothing); a second run changes nothing."""
-    data = demo_data_read(directory or demo_dir())
-    result = DemoResult()
+def demo_load(*, today: date, directory: Path | None = None) -> DemoResult:
+    """Load the demo data set as it stands on `today` (all or nothing): the year before
+    the last full month's year closed, that year open to the end of the month; a second
+    run changes nothing."""
+    calendar = demo_calendar(today)
+    data = demo_data_read(directory or demo_dir()).shifted(calendar.shift)
+    result = DemoResult(calendar=calendar)
     with transaction.atomic():
         institutions = _institutions(data, result)
-        new_labs = _labs(data, institutions, result)
-        _rates(data, result)
+        new_labs = _labs(data, institutions, calendar, result)
+        _rates(data, today, result)
         accountant = _users(data, result)
         for row, lab in new_labs:
-            plan = lab_plan(
-                data=data, lab_code=row.code, year=YEAR, convert=chancellery_converter(lab)
-            )
-            lab_book(lab=lab, plan=plan, user=accountant, created=result.created)
-            _close_months(lab, accountant, result)
+            _lab_years(data, row, lab, calendar, accountant, result)
     for code in result.labs_loaded:
         entries = JournalEntry.objects.filter(lab__code=code)
         result.entries[code] = (
@@ -110,8 +114,37 @@ def _institutions(data: DemoData, result: DemoResult) -> dict[str, Institution]:
     return existing
 
 
+def _lab_years(
+    data: DemoData,
+    row: LabRow,
+    lab: Lab,
+    calendar: DemoCalendar,
+    accountant: User,
+    result: DemoResult,
+) -> None:
+    """Book the lab's closed year, close it, and book the year in progress."""
+    plan = lab_plan(
+        data=data, lab_code=row.code, calendar=calendar, convert=chancellery_converter(lab)
+    )
+    books = LabBooks.start(lab=lab, user=accountant, created=result.created)
+    previous = FiscalYear.objects.get(lab=lab, year=calendar.previous)
+    budget_open(books, plan, previous)
+    steps_book(books, plan.steps_of(calendar.previous))
+    _close_months(previous, accountant, result, through=12)
+    current = services.fiscal_year_open(acting_user=accountant, lab=lab, year=calendar.current)
+    budget_open(books, plan, current)
+    orders_review(books, plan, previous)
+    fiscal_year_close(acting_user=accountant, fiscal_year=previous)
+    result.created["closed years"] += 1
+    steps_book(books, plan.steps_of(calendar.current))
+    _close_months(current, accountant, result, through=calendar.last_open_month - 1)
+
+
 def _labs(
-    data: DemoData, institutions: dict[str, Institution], result: DemoResult
+    data: DemoData,
+    institutions: dict[str, Institution],
+    calendar: DemoCalendar,
+    result: DemoResult,
 ) -> list[tuple[LabRow, Lab]]:
     """Set up the labs that do not exist yet: partners, funding, chart, journals, year."""
     existing = set(
@@ -172,17 +205,20 @@ def _labs(
                 name_en=journal.name_en,
                 kind=journal.kind,
             )
-        services.fiscal_year_open(acting_user=None, lab=lab, year=YEAR)
+        services.fiscal_year_open(acting_user=None, lab=lab, year=calendar.previous)
         result.created["labs"] += 1
         result.labs_loaded.append(row.code)
         created.append((row, lab))
     return created
 
 
-def _rates(data: DemoData, result: DemoResult) -> None:
-    """Record the rates not yet known; a stored rate is never overwritten by the demo's."""
+def _rates(data: DemoData, today: date, result: DemoResult) -> None:
+    """Record the rates published by `today` and not stored yet; a stored rate is never
+    overwritten by the demo's."""
     known = set(ExchangeRate.objects.values_list("currency", "source", "valid_from"))
     for row in data.exchange_rates:
+        if row.valid_from > today:
+            continue
         if (row.currency, row.source, row.valid_from) not in known:
             services.exchange_rate_set(
                 acting_user=None,
@@ -245,16 +281,18 @@ def _hashes(passwords: list[str]) -> list[str]:
 def chancellery_converter(lab: Lab) -> Convert:
     """The conversion the entry services make: the stored chancellery rate of the date,
     rounded half-up to the cent (so the plan balances exactly as the books will)."""
+    rates = BookRates(book_currency=lab.book_currency)
 
     def convert(amount: Decimal, currency: str, on: date) -> Decimal:
-        rate, _rate_date = book_rate(book_currency=lab.book_currency, currency=currency, on=on)
+        rate, _rate_date = rates.rate(currency, on)
         return round_cents(amount * rate)
 
     return convert
 
 
-def _close_months(lab: Lab, user: User, result: DemoResult) -> None:
-    periods = Period.objects.filter(lab=lab, fiscal_year__year=YEAR, month__lte=LAST_CLOSED_MONTH)
+def _close_months(fiscal_year: FiscalYear, user: User, result: DemoResult, *, through: int) -> None:
+    """Close the months of `fiscal_year` up to `through`, in order."""
+    periods = Period.objects.filter(fiscal_year=fiscal_year, month__lte=through)
     for period in periods.order_by("month"):
         services.period_close(acting_user=user, period=period)
         result.created["closed months"] += 1

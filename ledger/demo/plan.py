@@ -6,7 +6,8 @@ the ledger services, so the entries are numbered, hashed and audited like any ot
 
 Every class 6 and class 2 line names its funding source and budget envelope; a line on
 an account that needs a budget line (accounts.csv), outside the opening entry, names the
-lab's budget line of that funding source, envelope and the account's nature.
+lab's budget line of that funding source, envelope and the account's nature, in the
+fiscal year of the entry.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from ledger.demo.data import (
     LabRow,
     SupplierRow,
 )
+from ledger.demo.years import DemoCalendar
 from ledger.fields import round_cents
 
 ZERO = Decimal("0.00")
@@ -42,11 +44,11 @@ MISSING = "{lab}: {what} {code!r} is not defined for this lab"
 NEEDS_BANK_RATE = "{lab} {key}: {currency} through bank account {bank} needs a bank_rate"
 BAD_ROW = "{lab} {key}: {problem}"
 NO_BUDGET_LINE = (
-    "Demo entry {key} of {lab}: no budget line for funding source {funding}, envelope "
-    "{envelope} and nature {nature} (the nature of account {account})"
+    "Demo entry {key} of {lab}: no {year} budget line for funding source {funding}, "
+    "envelope {envelope} and nature {nature} (the nature of account {account})"
 )
 TWO_BUDGET_LINES = (
-    "{lab}: budget lines {first} and {second} both hold funding source {funding}, "
+    "{lab}: budget lines {first} and {second} of {year} both hold funding source {funding}, "
     "envelope {envelope} and nature {nature}"
 )
 
@@ -77,8 +79,8 @@ class PlannedEntry:
     piece_ref: str = ""
     piece_date: datetime.date | None = None
     draft: bool = False  # left unposted, to show what a draft looks like
-    # Key of the posted entry this reversal undoes: its lines come from that entry, and
-    # its label is prefixed with "Reversal of <number>: ".
+    # Key of the posted entry this reversal undoes: its lines come from that entry,
+    # `label` is the reason, and the services prefix it with "Reversal of <number>: ".
     reverses: str = ""
 
     @property
@@ -102,34 +104,47 @@ def _sides(side: Side, book: Decimal) -> dict[str, Any]:
 class DemoLab:
     """One lab's view of the demo data, and the booking rules shared by every entry kind."""
 
-    def __init__(self, data: DemoData, code: str, year: int, convert: Convert) -> None:
+    def __init__(self, data: DemoData, code: str, calendar: DemoCalendar, convert: Convert) -> None:
         self.data = data
         self.row: LabRow = data.lab(code)
         self.code = code
-        self.year = year
-        self.start = date(year, 1, 1)
+        self.calendar = calendar
+        self.start = date(calendar.previous, 1, 1)  # the first day the demo books
+        self.cutoff = calendar.cutoff  # and the last
         self.convert = convert
         self.book_currency = self.row.book_currency
         self.accounts: dict[str, AccountRow] = {a.code: a for a in data.accounts}
         self.budget_lines: list[BudgetLineRow] = [
             replace(line, lab=code, allocated=self.scaled(line, line.allocated))
             for line in self.rows(data.budget_lines)
+            if line.year in (calendar.previous, calendar.current)
         ]
-        self._budget_keys: dict[tuple[str, str, str], str] = {}
+        self._budget_keys: dict[tuple[int, str, str, str], str] = {}
         for line in self.budget_lines:
-            key = (line.funding, line.envelope, line.nature)
+            key = (line.year, line.funding, line.envelope, line.nature)
             if key in self._budget_keys:
                 raise DemoDataError(
                     TWO_BUDGET_LINES.format(
                         lab=code,
                         first=self._budget_keys[key],
                         second=line.code,
+                        year=line.year,
                         funding=line.funding,
                         envelope=line.envelope,
                         nature=line.nature,
                     )
                 )
             self._budget_keys[key] = line.code
+
+    def months(self, first: date, last: date) -> list[date]:
+        """The first days of the months from `first` to `last` that the demo books."""
+        begin, end = max(first, self.start), min(last, self.cutoff)
+        months = []
+        month = date(begin.year, begin.month, 1)
+        while month <= end:
+            months.append(month)
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        return months
 
     def rows(self, table: Sequence[Any]) -> list[Any]:
         """The rows of `table` this lab books: its own and those shared by every lab."""
@@ -145,16 +160,17 @@ class DemoLab:
                 return row
         raise DemoDataError(MISSING.format(lab=self.code, what=what, code=code))
 
-    def budget_line(self, key: str, funding: str, envelope: str, account: str) -> str:
-        """The code of the budget line that an expense of `funding` and `envelope` on
-        `account` consumes."""
+    def budget_line(self, key: str, funding: str, envelope: str, account: str, year: int) -> str:
+        """The code of the budget line of `year` that an expense of `funding` and
+        `envelope` on `account` consumes."""
         nature = self.accounts[account].budget_nature
-        code = self._budget_keys.get((funding, envelope, nature))
+        code = self._budget_keys.get((year, funding, envelope, nature))
         if code is None:
             raise DemoDataError(
                 NO_BUDGET_LINE.format(
                     key=key,
                     lab=self.code,
+                    year=year,
                     funding=funding,
                     envelope=envelope,
                     nature=nature,
@@ -244,18 +260,21 @@ class DemoLab:
         on: date,
         label: str,
         lines: Sequence[PlannedLine],
+        *,
+        unbalanced: bool = False,
         **kw: Any,
     ) -> PlannedEntry:
         """A planned entry, its expense lines tagged with their budget line (but in the
-        opening entry); refuses one that does not balance or an expense without funding."""
+        opening entry); refuses one that does not balance (but a draft keyed with a
+        mistake, `unbalanced`) or an expense without funding."""
         kept = tuple(line for line in lines if line.debit or line.credit)
         for line in kept:
             if needs_budget(line.account) and not (line.funding and line.envelope):
                 raise DemoDataError(NO_BUDGET.format(key=key, lab=self.code, account=line.account))
         if self.find("journal", journal, self.data.journals).kind != "opening":
-            kept = tuple(self._budgeted(key, line) for line in kept)
+            kept = tuple(self._budgeted(key, line, on.year) for line in kept)
         planned = PlannedEntry(key, journal, on, label[:200], kept, **kw)
-        if planned.debit != planned.credit:
+        if planned.debit != planned.credit and not (unbalanced and planned.draft):
             raise DemoDataError(
                 UNBALANCED_PLAN.format(
                     key=key, lab=self.code, debit=planned.debit, credit=planned.credit
@@ -263,10 +282,10 @@ class DemoLab:
             )
         return planned
 
-    def _budgeted(self, key: str, line: PlannedLine) -> PlannedLine:
+    def _budgeted(self, key: str, line: PlannedLine, year: int) -> PlannedLine:
         if line.budget_line or not self.accounts[line.account].needs_budget_line:
             return line
-        code = self.budget_line(key, line.funding, line.envelope, line.account)
+        code = self.budget_line(key, line.funding, line.envelope, line.account, year)
         return replace(line, budget_line=code)
 
     def expense_lines(

@@ -1,5 +1,6 @@
 """Supplier invoices and their payments, the assets they buy and their depreciation,
-and the year-end cut-off of costs (DOMAIN.md, "Demo data")."""
+the year-end cut-off of costs and its reversal, and the drafts of the month left open
+(DOMAIN.md, "Demo data")."""
 
 import calendar
 from collections import defaultdict
@@ -9,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.demo.budget import PURCHASE_ORDER, PlannedCommitment
-from ledger.demo.data import AccrualRow, CorrectionRow, PurchaseRow
+from ledger.demo.data import AccrualRow, CorrectionRow, DraftRow, PurchaseRow
 from ledger.demo.plan import ZERO, DemoLab, PlannedEntry, PlannedLine, clearing
 from ledger.fields import round_cents
 
@@ -75,13 +76,15 @@ def invoice_lines(lab: DemoLab, row: PurchaseRow, account: str) -> list[PlannedL
 
 
 def assets_build(lab: DemoLab, purchases: list[PurchaseRow]) -> list[Asset]:
-    """Assets owned before the year (at their cost) and those bought in it (at the cost
-    booked on their invoice, GST included)."""
+    """Assets owned before the demo's first year (at their cost) and those bought since
+    (at the cost booked on their invoice, GST included; not before the invoice)."""
     assets = []
     for row in lab.rows(lab.data.equipment):
         life = row.life_years * 12
         if row.purchase:
             bought: PurchaseRow = lab.find("purchase", row.purchase, purchases, "key")
+            if bought.invoice_date > lab.cutoff:
+                continue
             cost = invoice_lines(lab, bought, bought.account)[-1].credit
             assets.append(
                 Asset(
@@ -155,19 +158,14 @@ def _purchase(
     label = f"{supplier.name}: {row.description}"
     if order is not None:
         label += f" ({order.title})"
-    if row.status not in ("posted", "draft"):
-        raise lab.fail(row.key, f"status {row.status!r} is neither posted nor draft")
-    if row.status == "draft" and row.paid_date:
-        raise lab.fail(row.key, "a draft invoice cannot be paid")
     piece: dict[str, Any] = {"piece_ref": row.invoice_ref, "piece_date": row.invoice_date}
     journal = lab.journal("purchases")
     entries = []
-    # An invoice of a previous year is in the opening balances: only its payment is booked.
+    # An invoice of the year before the demo's first is in its opening entry: only its
+    # payment is booked. (One of the closed year unpaid at its end is carried by the
+    # opening entry that closing the year writes.)
     if row.invoice_date >= lab.start and correction is None:
-        draft = row.status == "draft"
-        invoice = lab.entry(
-            f"{row.key}/invoice", journal, row.invoice_date, label, lines, draft=draft, **piece
-        )
+        invoice = lab.entry(f"{row.key}/invoice", journal, row.invoice_date, label, lines, **piece)
         entries.append(invoice)
     elif row.invoice_date >= lab.start and correction is not None:
         wrong = invoice_lines(lab, row, correction.booked_account)
@@ -204,10 +202,11 @@ def _purchase(
 def depreciation_book(lab: DemoLab, assets: list[Asset]) -> list[PlannedEntry]:
     """One OD entry at each month end: 6811 against each asset's 28xxx account."""
     entries = []
-    for month in range(1, 13):
+    for first in lab.months(lab.start, lab.cutoff):
+        year, month = first.year, first.month
         lines = []
         for asset in assets:
-            charge = asset.accumulated(lab.year, month) - asset.accumulated(lab.year, month - 1)
+            charge = asset.accumulated(year, month) - asset.accumulated(year, month - 1)
             budget: dict[str, Any] = {"funding": asset.funding, "envelope": asset.envelope}
             lines += [
                 PlannedLine(DEPRECIATION, debit=charge, label=asset.description, **budget),
@@ -215,8 +214,8 @@ def depreciation_book(lab: DemoLab, assets: list[Asset]) -> list[PlannedEntry]:
                     asset.depreciation_account, credit=charge, label=asset.description, **budget
                 ),
             ]
-        end = date(lab.year, month, calendar.monthrange(lab.year, month)[1])
-        if any(line.debit for line in lines):
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        if any(line.debit for line in lines) and end <= lab.cutoff:
             label = f"Depreciation of fixed assets, {end:%Y-%m}"
             entries.append(
                 lab.entry(
@@ -232,9 +231,10 @@ def depreciation_book(lab: DemoLab, assets: list[Asset]) -> list[PlannedEntry]:
     return entries
 
 
-def accrual_book(lab: DemoLab, row: AccrualRow) -> PlannedEntry:
+def accrual_book(lab: DemoLab, row: AccrualRow) -> list[PlannedEntry]:
     """Year-end cut-off (OD): a cost of the year whose invoice has not come (408), or a
-    cost paid this year that belongs to the next one (486)."""
+    cost paid this year that belongs to the next one (486); and its reversal on the
+    first day of the next year (contre-passation), in the next year's budget."""
     supplier = lab.supplier(row.supplier)
     party: dict[str, Any] = {"label": supplier.name, "third_party": supplier.code}
     costs = lab.expense_lines(
@@ -260,6 +260,52 @@ def accrual_book(lab: DemoLab, row: AccrualRow) -> PlannedEntry:
     else:
         raise lab.fail(row.key, f"unknown accrual kind {row.kind!r}")
     piece: dict[str, Any] = {"piece_ref": f"YEAR-END-{row.key}", "piece_date": row.date}
+    journal = lab.journal("misc")
+    entries = [
+        lab.entry(row.key, journal, row.date, f"Year-end: {row.description}", lines, **piece)
+    ]
+    if row.reversed_on is not None:
+        reason = f"year-end cut-off reversed at the start of {row.reversed_on.year}"
+        entries.append(
+            PlannedEntry(f"{row.key}/reversal", journal, row.reversed_on, reason, reverses=row.key)
+        )
+    return entries
+
+
+def drafts_book(lab: DemoLab) -> list[PlannedEntry]:
+    """Supplier invoices keyed in the month left open and not posted yet; one was keyed
+    with a mistake on the supplier's line and does not balance."""
+    month = date(lab.cutoff.year, lab.cutoff.month, 1)
+    last_day = lab.cutoff.day
+    return [
+        _draft(lab, row, month.replace(day=min(row.day, last_day)))
+        for row in lab.rows(lab.data.drafts)
+    ]
+
+
+def _draft(lab: DemoLab, row: DraftRow, on: date) -> PlannedEntry:
+    supplier = lab.supplier(row.supplier)
+    costs = lab.expense_lines(
+        key=row.key,
+        account=row.account,
+        net=lab.scaled(row, row.net),
+        currency=lab.book_currency,
+        gst=row.gst,
+        on=on,
+        label=row.description,
+        funding=row.funding,
+        envelope=row.envelope,
+    )
+    keyed = sum((ln.debit for ln in costs), ZERO) + (row.typo or ZERO)
+    owed = PlannedLine(SUPPLIERS, credit=keyed, label=supplier.name, third_party=supplier.code)
     return lab.entry(
-        row.key, lab.journal("misc"), row.date, f"Year-end: {row.description}", lines, **piece
+        f"{row.key}/draft",
+        lab.journal("purchases"),
+        on,
+        f"{supplier.name}: {row.description}",
+        [*costs, owed],
+        draft=True,
+        unbalanced=row.typo is not None,
+        piece_ref=f"{row.invoice_ref}-{on:%Y%m}",
+        piece_date=on,
     )

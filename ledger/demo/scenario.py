@@ -1,9 +1,11 @@
-"""A demo lab's year, entry kind by entry kind (DOMAIN.md, "Demo data").
+"""A demo lab's two years, entry kind by entry kind (DOMAIN.md, "Demo data").
 
 Each function turns the rows of one file of fixtures/demo/ into planned entries: the
 rules (accounts, journal, rate) are here and in `purchases.py`, the amounts and dates
 are in the files. `lab_plan` puts every entry of the lab, with the orders signed and
-the budget amendments made during the year, in date order: the order they are booked in.
+the budget amendments made, in date order (the order they are booked in), from the
+first day of the closed year to the last day of the last full month (`DemoCalendar`):
+what the files date later has not happened yet.
 """
 
 from dataclasses import dataclass, replace
@@ -15,9 +17,11 @@ from ledger.demo.budget import (
     PlannedAmendment,
     PlannedCommitment,
     PlannedRelease,
+    YearEndOrder,
     amendments_plan,
     mission_releases,
     orders_plan,
+    year_end_orders,
 )
 from ledger.demo.data import (
     BankChargeRow,
@@ -45,9 +49,11 @@ from ledger.demo.purchases import (
     accrual_book,
     assets_build,
     depreciation_book,
+    drafts_book,
     invoice_lines,
     purchases_book,
 )
+from ledger.demo.years import DemoCalendar
 from ledger.fields import round_cents
 
 # Accounts of the chart (accounts.csv) that the booking rules name.
@@ -69,20 +75,29 @@ RANK = {PlannedCommitment: 0, PlannedAmendment: 0, PlannedEntry: 1, PlannedRelea
 
 @dataclass(frozen=True)
 class LabPlan:
-    """The lab's budget lines, and its year step by step in date order."""
+    """The lab's budget lines of both years, its two years step by step in date order,
+    and what closing the first does with the purchase orders still open."""
 
-    year: int
+    calendar: DemoCalendar
     budget_lines: tuple[BudgetLineRow, ...]
     steps: tuple[Step, ...]
+    year_end: dict[str, YearEndOrder]
 
     @property
     def entries(self) -> list[PlannedEntry]:
         return [step for step in self.steps if isinstance(step, PlannedEntry)]
 
+    def budget_lines_of(self, year: int) -> list[BudgetLineRow]:
+        return [line for line in self.budget_lines if line.year == year]
 
-def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> LabPlan:
-    """The lab's budget lines, and every entry, order and amendment of its year."""
-    lab = DemoLab(data, lab_code, year, convert)
+    def steps_of(self, year: int) -> list[Step]:
+        return [step for step in self.steps if step.date.year == year]
+
+
+def lab_plan(*, data: DemoData, lab_code: str, calendar: DemoCalendar, convert: Convert) -> LabPlan:
+    """The lab's budget lines, and every entry, order and amendment of its two years, up
+    to the calendar's cutoff. `data` is the data set moved to the calendar's years."""
+    lab = DemoLab(data, lab_code, calendar, convert)
     orders = orders_plan(lab)
     purchases: list[PurchaseRow] = lab.rows(data.purchases)
     assets = assets_build(lab, purchases)
@@ -96,26 +111,31 @@ def lab_plan(*, data: DemoData, lab_code: str, year: int, convert: Convert) -> L
     for payroll in lab.rows(data.payroll):
         entries += _payroll(lab, payroll)
     entries += depreciation_book(lab, assets)
-    entries += [accrual_book(lab, row) for row in lab.rows(data.accruals)]
+    for accrual in lab.rows(data.accruals):
+        entries += accrual_book(lab, accrual)
+    entries += drafts_book(lab)
     keys: set[str] = set()
     for entry in entries:
         if entry.key in keys:
             raise DemoDataError(DUPLICATE_KEY.format(lab=lab_code, key=entry.key))
         keys.add(entry.key)
+    entries = [entry for entry in entries if entry.date <= lab.cutoff]
     steps: list[Step] = [
-        *orders.values(),
-        *amendments_plan(lab),
+        *(order for order in orders.values() if order.date <= lab.cutoff),
+        *(amendment for amendment in amendments_plan(lab) if amendment.date <= lab.cutoff),
         *entries,
         *mission_releases(lab, orders, entries),
     ]
     # Stable: entries of one day keep the order above (a reversal before its rebooking).
     steps.sort(key=lambda step: (step.date, RANK[type(step)]))
-    return LabPlan(year, tuple(lab.budget_lines), tuple(steps))
+    return LabPlan(calendar, tuple(lab.budget_lines), tuple(steps), year_end_orders(lab))
 
 
 def _opening(lab: DemoLab, assets: list[Asset], purchases: list[PurchaseRow]) -> PlannedEntry:
-    """Opening balances (AN, 1 January): banks, assets and their depreciation to date,
-    invoices of last year still unpaid, and the row without amounts takes the balance."""
+    """Opening balances of the demo's first year (AN, 1 January, typed in: the lab's
+    books start there): banks, assets and their depreciation to date, invoices of the
+    year before still unpaid, and the row without amounts takes the balance. The next
+    year's opening entry is written by closing this one."""
     on = lab.start
     rows = lab.rows(lab.data.opening_balances)
     balancing = [row for row in rows if row.debit is None and row.credit is None]
@@ -364,14 +384,16 @@ def _mission(lab: DemoLab, row: MissionRow) -> list[PlannedEntry]:
 
 
 def _payroll(lab: DemoLab, row: PayrollRow) -> list[PlannedEntry]:
-    """Monthly salary of a fixed-term post (OD on the 25th), paid on the 28th. Illustrative:
-    the gross is paid in full, without deductions or employer contributions."""
+    """Monthly salary of a fixed-term post (OD on the 25th), paid on the 28th, each month
+    of the contract the demo books. Illustrative: the gross is paid in full, without
+    deductions or employer contributions."""
     gross = lab.scaled(row, row.monthly_gross)
     budget: dict[str, Any] = {"funding": row.funding, "envelope": row.envelope}
     entries = []
-    for month in range(row.first_month, row.last_month + 1):
-        period = f"{lab.year}-{month:02d}"
-        booked_on = date(lab.year, month, PAYROLL_DAY)
+    for first in lab.months(row.first_month, row.last_month):
+        year, month = first.year, first.month
+        period = f"{year}-{month:02d}"
+        booked_on = date(year, month, PAYROLL_DAY)
         piece: dict[str, Any] = {"piece_ref": f"PAYSLIP-{period}", "piece_date": booked_on}
         salary = PlannedLine(SALARIES, debit=gross, label=f"Salary {period}", **budget)
         due = PlannedLine(
@@ -388,7 +410,7 @@ def _payroll(lab: DemoLab, row: PayrollRow) -> list[PlannedEntry]:
             ),
             lab.settlement(
                 key=f"{row.key}/{period}/payment",
-                on=date(lab.year, month, SALARY_PAYMENT_DAY),
+                on=date(year, month, SALARY_PAYMENT_DAY),
                 receive=False,
                 bank=lab.book_bank(),
                 owed=clearing(due, booked_on=booked_on),

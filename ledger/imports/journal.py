@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from irls.models import Lab
+from ledger import rules
 from ledger.exceptions import MissingRateError
 from ledger.fields import round_cents
 from ledger.imports import cells
@@ -52,6 +53,7 @@ from ledger.imports.problems import (
     NOT_A_CURRENCY,
     NOT_AN_AMOUNT,
     NOT_POSITIVE,
+    OPENING_TYPED,
     OUT_OF_YEAR,
     PERIOD_CLOSED,
     PERIOD_MISSING,
@@ -65,18 +67,15 @@ from ledger.imports.problems import (
     UNKNOWN_ACCOUNT,
     UNKNOWN_BUDGET_LINE,
     UNKNOWN_JOURNAL,
+    YEAR_CLOSED_ROW,
     rows_text,
     shown,
 )
 from ledger.imports.reading import Sheet, max_rows
 from ledger.models import (
-    Account,
     BudgetLine,
     ExchangeRate,
-    FiscalYear,
-    Journal,
     JournalEntry,
-    Period,
 )
 from ledger.selectors import BookRates, budget_availability, format_amount
 from ledger.services.entries_bulk import RATE_PLACES, EntryDraft, LineDraft, rate_kept
@@ -102,25 +101,16 @@ class Books:
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
+        # The posting rulebook's view of the books, read once: the preview asks it the
+        # posting's questions (month open, budget line needed) and reads codes from it.
+        self.rules = rules.books_read(lab)
         self.accounts: dict[str, tuple[int, bool]] = {
-            code: (pk, needs)
-            for pk, code, needs in Account.objects.filter(lab=lab).values_list(
-                "id", "code", "needs_budget_line"
-            )
+            code: (pk, needs) for pk, (code, needs) in self.rules.accounts.items()
         }
         self.journals: dict[str, tuple[int, str]] = {
-            code: (pk, kind)
-            for pk, code, kind in Journal.objects.filter(lab=lab).values_list("id", "code", "kind")
+            code: (pk, kind) for pk, (code, kind) in self.rules.journals.items()
         }
-        self.years = list(
-            FiscalYear.objects.filter(lab=lab).values_list("start_date", "end_date", "id", "year")
-        )
-        # Months of the lab's periods: posting needs an open one holding the entry date.
-        self.closed: set[tuple[int, int]] = set()
-        self.open_months: set[tuple[int, int]] = set()
-        for start, status in Period.objects.filter(lab=lab).values_list("start_date", "status"):
-            months = self.open_months if status == Period.Status.OPEN else self.closed
-            months.add((start.year, start.month))
+        self.years = [(y.start, y.end, pk, y.year) for pk, y in self.rules.years.items()]
         self.budget_lines: dict[tuple[int, str], tuple[int, str]] = {
             (fy, code): (pk, policy)
             for pk, fy, code, policy in BudgetLine.objects.filter(lab=lab).values_list(
@@ -797,14 +787,9 @@ def _plan_entry(
         ok = False
     else:
         year = books.fiscal_year(on)
-        month = (on.year, on.month)
-        if year is None:
-            _date_problem(plan, books, group, OUT_OF_YEAR)
-            ok = False
-        elif month not in books.open_months:
-            _date_problem(
-                plan, books, group, PERIOD_CLOSED if month in books.closed else PERIOD_MISSING
-            )
+        state = rules.month_state(books.rules, year[0] if year else None, on)
+        if state != rules.OPEN:
+            _date_problem(plan, books, group, DATE_PROBLEMS[state], year[1] if year else None)
             ok = False
     journal = books.journals.get(group.journal) if group.journal else None
     if journal is None:
@@ -825,13 +810,26 @@ def _plan_entry(
     if len(group.rows) < 2:
         plan.add(ENTRY_ONE_LINE.format(key=shown(group.key), rows=rows_text(group.rows)), first)
         ok = False
+    if (
+        journal is not None
+        and year is not None
+        and not rules.opening_allowed(books.rules, journal[0], year[0], "")
+    ):
+        plan.add(
+            OPENING_TYPED.format(
+                row=group.journal_row, code=shown(group.journal), year=year[1], previous=year[1] - 1
+            ),
+            group.journal_row,
+            "journal",
+        )
+        ok = False
     # An unknown journal is not an opening journal: its lines need their budget lines.
-    opening = journal is not None and journal[1] == Journal.Kind.OPENING
-    lines, lines_ok, known = _lines(plan, books, group, year, opening, unread)
+    kind = journal[1] if journal is not None else ""
+    lines, lines_ok, known = _lines(plan, books, group, year, kind, unread)
     ok = ok and lines_ok
     rounding: str | None = None
     if known and not unread and len(lines) >= 2 and len(group.lines) == len(group.rows):
-        rounding = _balance(plan, books, group, lines, opening)
+        rounding = _balance(plan, books, group, lines, kind)
     if not ok or rounding is None:
         return None
     assert on is not None and year is not None and journal is not None
@@ -850,7 +848,17 @@ def _plan_entry(
     return PlannedEntry(group.key, group.rows, group.journal, draft, rounding)
 
 
-def _date_problem(plan: JournalPlan, books: Books, group: EntryRows, template: str) -> None:
+DATE_PROBLEMS = {
+    rules.NO_YEAR: OUT_OF_YEAR,
+    rules.YEAR_CLOSED_STATE: YEAR_CLOSED_ROW,
+    rules.CLOSED: PERIOD_CLOSED,
+    rules.MISSING: PERIOD_MISSING,
+}
+
+
+def _date_problem(
+    plan: JournalPlan, books: Books, group: EntryRows, template: str, year: int | None = None
+) -> None:
     """A problem about the entry's date, echoing the cell as typed and how it was read."""
     on = group.date
     assert on is not None
@@ -861,6 +869,7 @@ def _date_problem(plan: JournalPlan, books: Books, group: EntryRows, template: s
             reading=cells.date_reading(on),
             period=f"{on:%Y-%m}",
             lab=books.lab.code,
+            year=year,
         ),
         group.date_row,
         "date",
@@ -872,7 +881,7 @@ def _lines(
     books: Books,
     group: EntryRows,
     year: tuple[int, int] | None,
-    opening: bool,
+    journal_kind: str,
     unread: frozenset[int] = frozenset(),
 ) -> tuple[list[LineDraft], bool, bool]:
     """The lines read of the entry, with their budget lines (of `year`, when the date
@@ -900,7 +909,7 @@ def _lines(
                         row.number,
                         "budget_line",
                     )
-        elif row.needs_budget and not opening:
+        elif rules.needs_budget_line(row.needs_budget, journal_kind):
             plan.add(
                 BUDGET_LINE_REQUIRED.format(row=row.number, code=row.account_code),
                 row.number,
@@ -1002,7 +1011,7 @@ def _convert(
 
 
 def _balance(
-    plan: JournalPlan, books: Books, group: EntryRows, lines: list[LineDraft], opening: bool
+    plan: JournalPlan, books: Books, group: EntryRows, lines: list[LineDraft], journal_kind: str
 ) -> str | None:
     """An entry balances in book currency (""), or differs only by the rounding of lines
     converted here (each currency balancing on its own): then a rounding line is added
@@ -1039,7 +1048,7 @@ def _balance(
         )
         return None
     budget_line_id, budget_code = None, ""
-    if account[1] and not opening:  # the rounding account needs a budget line
+    if rules.needs_budget_line(account[1], journal_kind):  # the rounding line needs one too
         source = _rounding_budget_source(lines)
         if source is None:
             if not any(line.budget_code for line in lines):  # else: its problem is reported

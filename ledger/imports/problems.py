@@ -174,6 +174,14 @@ SIDE_CONFLICT = "Row {row}: the side says {side} but the amount is in {column}"
 NO_RATE = "Row {row}: no chancellery rate for {currency} on or before {date}"
 OUT_OF_YEAR = "Row {row}: {written} read as {reading}, outside the fiscal years of {lab}"
 PERIOD_CLOSED = "Row {row}: {written} read as {reading}, in {period} which is closed"
+YEAR_CLOSED_ROW = (
+    "Row {row}: {written} read as {reading}, in the fiscal year {year} which is closed; "
+    "correct it in the open year"
+)
+OPENING_TYPED = (
+    "Row {row}: journal {code} holds the opening balances of {year}, which come from "
+    "closing {previous}; they are not imported"
+)
 PERIOD_MISSING = (
     "Row {row}: {written} read as {reading}, in {period}, for which {lab} has no open period"
 )

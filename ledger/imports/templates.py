@@ -2,10 +2,12 @@
 that says what each column means (with its French aliases)."""
 
 import io
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
+from django.utils import timezone
 from openpyxl.styles import Font
 
 from ledger.imports.columns import KIND_COLUMNS, MORE_EXAMPLES
@@ -22,11 +24,22 @@ def template_name(kind: str) -> str:
     return f"irl-ledger-{kind}-template.xlsx"
 
 
-def template_workbook(kind: str) -> bytes:
+def example_day(today: date) -> date:
+    """The date of the template's example entry: the last day of the month before
+    `today`, a day the office's books still take (the month is closed once it is
+    reconciled, after the template is downloaded)."""
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def template_workbook(kind: str, on: date | None = None) -> bytes:
     """The .xlsx template of `kind`: header row and an example (a balanced entry for
-    the journal) on the first sheet; the meaning of each column, the names it is also
-    accepted as, on the second."""
-    columns = KIND_COLUMNS[kind]
+    the journal, dated `on`, by default `example_day` of today) on the first sheet; the
+    meaning of each column, the names it is also accepted as, on the second."""
+    on = on or example_day(timezone.localdate())
+    columns = [
+        replace(column, example=on) if kind == "journal" and column.name == "date" else column
+        for column in KIND_COLUMNS[kind]
+    ]
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None

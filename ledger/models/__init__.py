@@ -12,7 +12,13 @@ from ledger.models.books import (
     LedgerSequence,
     Period,
 )
-from ledger.models.budget import BudgetAmendment, BudgetLine, BudgetSpending, Commitment
+from ledger.models.budget import (
+    BudgetAmendment,
+    BudgetLine,
+    BudgetSpending,
+    Commitment,
+    CommitmentAmendment,
+)
 from ledger.models.imports import ImportBatch
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "BudgetLine",
     "BudgetSpending",
     "Commitment",
+    "CommitmentAmendment",
     "ExchangeRate",
     "FiscalYear",
     "ImportBatch",

@@ -113,6 +113,10 @@ class FiscalYear(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["lab__code", "year"]
@@ -199,6 +203,13 @@ class JournalEntry(models.Model):
         DRAFT = "draft", _("Draft")
         POSTED = "posted", _("Posted")
 
+    class YearEnd(models.TextChoices):
+        """Entries the system writes when a fiscal year is closed."""
+
+        NONE = "", _("Ordinary entry")
+        CLOSING = "closing", _("Closing entry (result of the year)")
+        OPENING = "opening", _("Opening entry (balances carried forward)")
+
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="entries")
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="entries")
     fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="entries")
@@ -211,6 +222,15 @@ class JournalEntry(models.Model):
     # NULL (not "") on drafts, so the unique constraint ignores them.
     number = models.CharField(  # noqa: DJ001
         _("number"), max_length=30, null=True, blank=True, editable=False
+    )
+    year_end = models.CharField(
+        _("year-end entry"),
+        max_length=10,
+        choices=YearEnd.choices,
+        default="",
+        db_default="",  # the bulk INSERTs of imports do not name it
+        blank=True,
+        editable=False,
     )
     reversal_of = models.OneToOneField(
         "self",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.models import FundingSource, Lab
 from ledger.fields import CentsField
-from ledger.models.books import FiscalYear
+from ledger.models.books import ExchangeRate, FiscalYear
 
 
 class BudgetLine(models.Model):
@@ -58,6 +58,31 @@ class BudgetLine(models.Model):
     )
     allocated = CentsField(_("allocated"), help_text=_("Original allocation, in book currency"))
     allocated_on = models.DateField(_("allocation notified on"))
+    # An allocation notified in another currency (the CNRS and the ANR notify in EUR) keeps
+    # the notified amount and the rate it was booked at: allocated = notified_amount x
+    # notified_rate, rounded half-up to the cent; the EUR view shows the notified amount.
+    notified_currency = models.CharField(
+        _("notified currency"),
+        max_length=3,
+        blank=True,
+        default="",
+        help_text=_("Currency of the notification; empty when notified in book currency"),
+    )
+    notified_amount = models.DecimalField(
+        _("notified amount"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    notified_rate = models.DecimalField(
+        _("rate booked"),
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text=_("Book-currency units for one unit of the notified currency"),
+    )
+    notified_rate_date = models.DateField(_("rate date"), null=True, blank=True)
+    notified_rate_source = models.CharField(
+        _("rate source"), max_length=20, blank=True, choices=ExchangeRate.Source.choices
+    )
     policy = models.CharField(
         _("overspending policy"), max_length=10, choices=Policy.choices, default=Policy.WARN
     )
@@ -77,12 +102,37 @@ class BudgetLine(models.Model):
             models.CheckConstraint(
                 condition=Q(allocated__gte=0), name="budget_line_allocated_positive"
             ),
+            # A notified amount always says in which currency, at which rate, of which
+            # date and source, it was booked.
+            models.CheckConstraint(
+                condition=Q(
+                    notified_currency="",
+                    notified_amount__isnull=True,
+                    notified_rate__isnull=True,
+                    notified_rate_date__isnull=True,
+                    notified_rate_source="",
+                )
+                | Q(
+                    notified_currency__regex=r"^[A-Z]{3}$",
+                    notified_amount__isnull=False,
+                    notified_amount__gte=0,
+                    notified_rate__isnull=False,
+                    notified_rate__gt=0,
+                    notified_rate_date__isnull=False,
+                )
+                & ~Q(notified_rate_source=""),
+                name="budget_line_notification_traceable",
+            ),
         ]
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
 
     def __str__(self) -> str:
         return f"{self.code} {self.label_en}"
+
+    @property
+    def notified_in_eur(self) -> bool:
+        return self.notified_currency == "EUR" and self.notified_amount is not None
 
 
 class BudgetAmendment(models.Model):
@@ -93,6 +143,8 @@ class BudgetAmendment(models.Model):
         CUT = "cut", _("Cut")
         TRANSFER_IN = "transfer_in", _("Transfer in")
         TRANSFER_OUT = "transfer_out", _("Transfer out")
+        CARRY_IN = "carry_in", _("Carried in from the previous year")
+        CARRY_OUT = "carry_out", _("Carried out to the next year")
 
     budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="amendments")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -105,7 +157,7 @@ class BudgetAmendment(models.Model):
         null=True,
         blank=True,
         related_name="counterpart_of",
-        help_text=_("The other half of a transfer between lines"),
+        help_text=_("The other half of a transfer between lines, or of a carry-over"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -116,8 +168,8 @@ class BudgetAmendment(models.Model):
         ordering = ["budget_line_id", "date", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["top_up", "transfer_in"], delta__gt=0)
-                | Q(kind__in=["cut", "transfer_out"], delta__lt=0),
+                condition=Q(kind__in=["top_up", "transfer_in", "carry_in"], delta__gt=0)
+                | Q(kind__in=["cut", "transfer_out", "carry_out"], delta__lt=0),
                 name="budget_amendment_sign",
             ),
         ]
@@ -129,7 +181,14 @@ class BudgetAmendment(models.Model):
 
 
 class Commitment(models.Model):
-    """A purchase order, convention or mission order that reserves part of a budget line."""
+    """A purchase order, convention or mission order that reserves part of a budget line.
+
+    `amount` is the current amount: the amount signed plus its amendments
+    (`CommitmentAmendment`, the history), kept by `commitment_amend`; the database trigger
+    that settles commitments compares invoices with it. A commitment carried over to the
+    next year is `carried_over`: its open amount moved to the new commitment (in the next
+    year's budget line), which points back to it by `carried_from`.
+    """
 
     class Kind(models.TextChoices):
         PURCHASE_ORDER = "purchase_order", _("Purchase order")
@@ -141,6 +200,7 @@ class Commitment(models.Model):
         PARTLY_SETTLED = "partly_settled", _("Partly settled")
         SETTLED = "settled", _("Settled")
         CANCELLED = "cancelled", _("Cancelled")
+        CARRIED = "carried_over", _("Carried over")
 
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="commitments")
     budget_line = models.ForeignKey(
@@ -157,6 +217,15 @@ class Commitment(models.Model):
     )
     settled = CentsField(_("invoiced so far"), default=0, editable=False)
     cancelled_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("carried over from"),
+        help_text=_("The commitment of the previous year whose open amount this one holds"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -180,10 +249,36 @@ class Commitment(models.Model):
 
     @property
     def open_amount(self) -> Decimal:
-        """What still reserves the budget line: nothing once settled or cancelled."""
-        if self.status in (self.Status.SETTLED, self.Status.CANCELLED):
+        """What still reserves the budget line: nothing once settled, cancelled or carried
+        over (the next year's commitment holds it then)."""
+        if self.status in (self.Status.SETTLED, self.Status.CANCELLED, self.Status.CARRIED):
             return Decimal("0.00")
         return max(self.amount - self.settled, Decimal("0.00"))
+
+
+class CommitmentAmendment(models.Model):
+    """A dated, justified change to a commitment's amount (up or down). Append-only: the
+    commitment's `amount` already includes it; this is the history."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="amendments")
+    delta = CentsField(_("change"), help_text=_("Positive raises the amount, negative lowers it"))
+    date = models.DateField(_("date"))
+    justification = models.CharField(_("justification"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["commitment_id", "date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="commitment_amendment_not_zero"),
+        ]
+        verbose_name = _("commitment amendment")
+        verbose_name_plural = _("commitment amendments")
+
+    def __str__(self) -> str:
+        return f"{self.delta:+} on {self.commitment_id} ({self.date})"
 
 
 class BudgetSpending(models.Model):

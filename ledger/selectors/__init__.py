@@ -20,6 +20,9 @@ from ledger.selectors.budget import (
     budget_line_commitments,
     budget_line_postings,
     budget_lines_for_user,
+    commitments_to_review,
+    funding_source_execution,
+    matching_budget_line,
 )
 
 __all__ = [
@@ -34,10 +37,13 @@ __all__ = [
     "budget_line_commitments",
     "budget_line_postings",
     "budget_lines_for_user",
+    "commitments_to_review",
     "entries_for_user",
     "format_amount",
+    "funding_source_execution",
     "lab_totals",
     "ledger_verify",
+    "matching_budget_line",
     "rate_find",
     "trial_balance",
 ]

@@ -235,10 +235,31 @@ def ledger_verify(*, lab: Lab) -> VerifyResult:
             prev_hash = entry["hash"]
             checked += 1
         after = entries[-1]["chain_index"]
-    tail = _tail_problem(lab, checked, prev_hash)
+    tail = _tail_problem(lab, checked, prev_hash) or _opening_problem(lab)
     if tail:
         return VerifyResult(lab.code, checked, prev_hash, tail[0], tail[1])
     return VerifyResult(lab.code, checked, prev_hash)
+
+
+def _opening_problem(lab: Lab) -> tuple[str, str] | None:
+    """Invariant 11: the opening balances of the year after a closed year equal its
+    closing balances, account by account (and third party)."""
+    from ledger.selectors.years import next_fiscal_year, opening_differences
+
+    for year in FiscalYear.objects.filter(lab=lab, status=FiscalYear.Status.CLOSED).order_by(
+        "year"
+    ):
+        later = next_fiscal_year(year)
+        if later is None:
+            return (f"{year.year}", f"{year.year} is closed but {year.year + 1} does not exist")
+        differences = opening_differences(year, later)
+        if differences:
+            return (
+                f"opening balances of {later.year}",
+                f"{len(differences)} account(s) differ from the closing balances of "
+                f"{year.year}, first {differences[0]}",
+            )
+    return None
 
 
 def _entry_problem(

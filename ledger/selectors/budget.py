@@ -8,7 +8,7 @@ in Python.
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -16,7 +16,7 @@ from typing import NamedTuple
 from django.db.models import F, QuerySet, Sum
 
 from irls.access import UserLike, labs_for_user
-from irls.models import Lab
+from irls.models import FundingSource, Lab
 from ledger.fields import CentsField, round_cents
 from ledger.models import (
     BudgetAmendment,
@@ -31,6 +31,9 @@ from ledger.models import (
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (Commitment.Status.OPEN, Commitment.Status.PARTLY_SETTLED)
 WATCH_PERCENT = Decimal(90)
+# Amendments that move a line's unspent allocation from one year to the next: over the
+# whole life of a funding source they cancel out (the grant's own money changing years).
+CARRY_KINDS = (BudgetAmendment.Kind.CARRY_IN, BudgetAmendment.Kind.CARRY_OUT)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,13 @@ class BudgetLineRow:
     policy: str
     book: BudgetFigures
     eur: BudgetFigures | None
+    year: int = 0  # the fiscal year of the line (the latest one over a funding source's life)
+    years: tuple[int, ...] = ()  # the fiscal years whose lines of this code are summed
+    # The allocation as notified, when every line of the row was notified in one currency
+    # other than the book currency (the CNRS and the ANR notify in EUR).
+    notified_currency: str = ""
+    notified_amount: Decimal | None = None
+    notified_in_eur: bool = False  # some line of the row shows its EUR notification
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,17 @@ class BudgetExecution:
     total_eur: BudgetFigures | None
     rates: tuple["RateUsed", ...]
     months_without_rate: tuple[date, ...]
+    # Over the whole life of one funding source (funding_source_execution): its code and
+    # name, the fiscal years summed and the period they cover.
+    funding_source: str = ""
+    funding_source_name: str = ""
+    years: tuple[int, ...] = ()
+    period_from: date | None = None
+    period_to: date | None = None
+
+    @property
+    def whole_life(self) -> bool:
+        return bool(self.funding_source)
 
 
 class RateUsed(NamedTuple):
@@ -181,21 +202,88 @@ def budget_execution(
     *, lab: Lab, fiscal_year: FiscalYear, on: date | None = None
 ) -> BudgetExecution:
     """Figures of every budget line of the lab's year, grouped by funding source and envelope,
-    in book currency and in EUR at the chancellery rate of each amount's month."""
+    in book currency and in EUR at the chancellery rate of each amount's month (a line
+    notified in EUR shows its notified amount)."""
     on = min(max(on or date.today(), fiscal_year.start_date), fiscal_year.end_date)
-    month = _month_of(on)
     lines = list(
         BudgetLine.objects.filter(lab=lab, fiscal_year=fiscal_year)
-        .select_related("funding_source")
+        .select_related("funding_source", "fiscal_year")
         .order_by("funding_source__code", "envelope", "code")
     )
-    scope = {"budget_line__lab": lab, "budget_line__fiscal_year": fiscal_year}
-    amendments = (
-        BudgetAmendment.objects.filter(**scope)
-        .values("budget_line_id", "date")
-        .annotate(total=Sum("delta"))
-        .order_by()
+    scope: dict[str, object] = {"budget_line__lab": lab, "budget_line__fiscal_year": fiscal_year}
+    return _execution(
+        lab,
+        lines,
+        scope,
+        on=on,
+        until=fiscal_year.end_date,
+        year=fiscal_year.year,
+        amendments=BudgetAmendment.objects.filter(**scope),
     )
+
+
+def funding_source_execution(
+    *, funding_source: FundingSource, until_year: int | None = None, on: date | None = None
+) -> BudgetExecution:
+    """Figures of a funding source over its whole life: the lines of every fiscal year
+    (up to `until_year` if given) summed by budget line code, since the source's start.
+    Carry-overs between years are left out: they move the source's own unspent money
+    from one year's line to the next and cancel out over its life."""
+    lab = funding_source.lab
+    found = BudgetLine.objects.filter(funding_source=funding_source)
+    if until_year is not None:
+        found = found.filter(fiscal_year__year__lte=until_year)
+    lines = list(
+        found.select_related("funding_source", "fiscal_year").order_by("fiscal_year__year", "code")
+    )
+    years = tuple(sorted({line.fiscal_year.year for line in lines}))
+    fiscal_years = {line.fiscal_year.year: line.fiscal_year for line in lines}
+    last = fiscal_years[years[-1]] if years else None
+    period_to = last.end_date if last else funding_source.end_date or funding_source.start_date
+    first_day = min([funding_source.start_date, *(fy.start_date for fy in fiscal_years.values())])
+    on = min(max(on or date.today(), first_day), period_to)
+    scope: dict[str, object] = {"budget_line__funding_source": funding_source}
+    if until_year is not None:
+        scope["budget_line__fiscal_year__year__lte"] = until_year
+    execution = _execution(
+        lab,
+        lines,
+        scope,
+        on=on,
+        until=period_to,
+        year=years[-1] if years else on.year,
+        amendments=BudgetAmendment.objects.filter(**scope).exclude(kind__in=CARRY_KINDS),
+        merge=True,
+    )
+    return replace(
+        execution,
+        funding_source=funding_source.code,
+        funding_source_name=funding_source.name,
+        years=years,
+        period_from=funding_source.start_date,
+        period_to=period_to,
+    )
+
+
+# (kind, date, amount in book currency, amount in EUR when known without conversion)
+_Dated = tuple[str, date, Decimal, Decimal | None]
+
+
+def _execution(
+    lab: Lab,
+    lines: list[BudgetLine],
+    scope: dict[str, object],
+    *,
+    on: date,
+    until: date,
+    year: int,
+    amendments: "QuerySet[BudgetAmendment]",
+    merge: bool = False,
+) -> BudgetExecution:
+    """The figures of `lines` (those that `scope` selects among amendments, spending and
+    commitments), one row a line, or one row a code when `merge` (several years)."""
+    month = _month_of(on)
+    amended = amendments.values("budget_line_id", "date").annotate(total=Sum("delta")).order_by()
     spending = BudgetSpending.objects.filter(**scope).values_list(
         "budget_line_id", "month", "amount"
     )
@@ -205,23 +293,32 @@ def budget_execution(
         .annotate(open=Sum(F("amount") - F("settled"), output_field=CentsField()))
         .order_by()
     )
-    rates = _Rates(lab.book_currency, fiscal_year.end_date)
+    rates = _Rates(lab.book_currency, until)
 
-    # Per line, amounts by month: (allocated, amendments, committed, spent) in book currency.
-    dated: dict[int, list[tuple[str, date, Decimal]]] = defaultdict(list)
+    # Per row, amounts by date: (allocated, amendments, committed, spent) in book currency.
+    key_of = {line.pk: (line.code if merge else line.pk) for line in lines}
+    members: dict[object, list[BudgetLine]] = defaultdict(list)
+    dated: dict[object, list[_Dated]] = defaultdict(list)
     for line in lines:
-        dated[line.pk].append(("allocated", line.allocated_on, line.allocated))
-    for row in amendments:
-        dated[row["budget_line_id"]].append(("amendments", row["date"], row["total"]))
+        members[key_of[line.pk]].append(line)
+        eur = line.notified_amount if line.notified_in_eur else None
+        dated[key_of[line.pk]].append(("allocated", line.allocated_on, line.allocated, eur))
+    for row in amended:
+        dated[key_of[row["budget_line_id"]]].append(("amendments", row["date"], row["total"], None))
     for line_id, spent_month, amount in spending:
-        dated[line_id].append(("spent", spent_month, amount))
+        dated[key_of[line_id]].append(("spent", spent_month, amount, None))
     for row in commitments:
-        dated[row["budget_line_id"]].append(("committed", row["date"], row["open"]))
+        dated[key_of[row["budget_line_id"]]].append(("committed", row["date"], row["open"], None))
 
-    rows = tuple(_line_row(line, dated[line.pk], month, rates) for line in lines)
+    rows = tuple(
+        sorted(
+            (_line_row(group, dated[key], month, rates) for key, group in members.items()),
+            key=lambda r: (r.funding_source, r.envelope, r.code),
+        )
+    )
     return BudgetExecution(
         lab=lab.code,
-        year=fiscal_year.year,
+        year=year,
         month=month,
         book_currency=lab.book_currency,
         lines=rows,
@@ -240,15 +337,26 @@ def budget_execution(
     )
 
 
+def _notified(lines: list[BudgetLine]) -> tuple[str, Decimal | None]:
+    """The notified currency and amount of lines all notified in the same currency."""
+    currencies = {line.notified_currency for line in lines}
+    if len(currencies) != 1 or "" in currencies:
+        return "", None
+    return currencies.pop(), sum((line.notified_amount or ZERO for line in lines), ZERO)
+
+
 def _line_row(
-    line: BudgetLine, amounts: list[tuple[str, date, Decimal]], month: date, rates: _Rates
+    lines: list[BudgetLine], amounts: list[_Dated], month: date, rates: _Rates
 ) -> BudgetLineRow:
+    """One row: a line, or the lines of one code over several years (the latest one
+    names it)."""
+    line = lines[-1]
     book: dict[str, Decimal] = defaultdict(lambda: ZERO)
     eur: dict[str, Decimal] = defaultdict(lambda: ZERO)
     convertible = True
-    for kind, on, amount in amounts:
+    for kind, on, amount, known_eur in amounts:
         book[kind] += amount
-        converted = rates.to_eur(amount, on)
+        converted = known_eur if known_eur is not None else rates.to_eur(amount, on)
         if converted is None:
             convertible = False
         else:
@@ -256,6 +364,7 @@ def _line_row(
         if kind == "spent" and _month_of(on) == month:
             book["spent_this_month"] += amount
             eur["spent_this_month"] += converted or ZERO
+    notified_currency, notified_amount = _notified(lines)
     return BudgetLineRow(
         id=line.pk,
         code=line.code,
@@ -269,6 +378,11 @@ def _line_row(
         policy=line.policy,
         book=_figures(book),
         eur=_figures(eur, rounded=True) if convertible else None,
+        year=line.fiscal_year.year,
+        years=tuple(sorted({member.fiscal_year.year for member in lines})),
+        notified_currency=notified_currency,
+        notified_amount=notified_amount,
+        notified_in_eur=any(member.notified_in_eur for member in lines),
     )
 
 
@@ -353,6 +467,29 @@ def budget_line_postings(*, budget_line: BudgetLine) -> QuerySet[JournalLine]:
 
 def budget_line_commitments(*, budget_line: BudgetLine) -> QuerySet[Commitment]:
     """Open and partly settled commitments of `budget_line`."""
-    return Commitment.objects.filter(budget_line=budget_line, status__in=OPEN_STATUSES).order_by(
-        "date", "id"
+    return (
+        Commitment.objects.filter(budget_line=budget_line, status__in=OPEN_STATUSES)
+        .select_related("carried_from")
+        .order_by("date", "id")
+    )
+
+
+def matching_budget_line(budget_line: BudgetLine, fiscal_year: FiscalYear) -> BudgetLine | None:
+    """The line of the same lab and code in `fiscal_year` (where a commitment or an unspent
+    allocation of `budget_line` goes next year), or None."""
+    return (
+        BudgetLine.objects.filter(lab_id=budget_line.lab_id, fiscal_year=fiscal_year)
+        .filter(code=budget_line.code)
+        .select_related("lab", "fiscal_year", "funding_source")
+        .first()
+    )
+
+
+def commitments_to_review(fiscal_year: FiscalYear) -> QuerySet[Commitment]:
+    """Open or partly settled commitments on the budget lines of `fiscal_year`: each is
+    carried over to the next year or cancelled before the year closes."""
+    return (
+        Commitment.objects.filter(budget_line__fiscal_year=fiscal_year, status__in=OPEN_STATUSES)
+        .select_related("lab", "budget_line")
+        .order_by("budget_line__code", "date", "id")
     )

@@ -6,8 +6,13 @@ from ledger.services.budget import (
     budget_line_create,
     budget_line_update,
     budget_transfer,
-    commitment_cancel,
     commitment_create,
+)
+from ledger.services.commitments import (
+    budget_carry_forward,
+    commitment_amend,
+    commitment_cancel,
+    commitment_carry_over,
 )
 from ledger.services.entries import (
     LineInput,
@@ -31,11 +36,14 @@ __all__ = [
     "LineInput",
     "account_create",
     "audit_record",
+    "budget_carry_forward",
     "budget_line_amend",
     "budget_line_create",
     "budget_line_update",
     "budget_transfer",
+    "commitment_amend",
     "commitment_cancel",
+    "commitment_carry_over",
     "commitment_create",
     "entries_post",
     "entry_create_draft",

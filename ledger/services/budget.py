@@ -14,6 +14,7 @@ from irls.models import FundingSource, Lab
 from ledger.exceptions import (
     AMOUNT_NOT_POSITIVE,
     BUDGET_EXCEEDED,
+    BUDGET_YEAR_CLOSED,
     COMMITMENT_CLOSED,
     COMMITMENT_OTHER_YEAR,
     CROSS_LAB,
@@ -24,13 +25,26 @@ from ledger.exceptions import (
     CommitmentError,
     CrossLabError,
 )
-from ledger.models import BudgetAmendment, BudgetLine, Commitment, FiscalYear
-from ledger.selectors.books import format_amount
+from ledger.fields import round_cents
+from ledger.models import BudgetAmendment, BudgetLine, Commitment, ExchangeRate, FiscalYear
+from ledger.selectors.books import book_rate, format_amount
 from ledger.selectors.budget import budget_availability
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record
 
 ZERO = Decimal("0.00")
+
+NOTIFIED_INCOMPLETE = (
+    "Budget line {code}: an allocation notified in {currency} needs the notified amount"
+)
+NOTIFIED_MISMATCH = (
+    "Budget line {code}: {amount} {currency} at {rate} is {expected} {book}, not the "
+    "{allocated} {book} given as allocated; leave the allocation empty to compute it"
+)
+ALLOCATION_MISSING = (
+    "Budget line {code}: give the allocation, or the amount notified and its currency"
+)
+COMMITMENT_CARRIED = "Commitment {ref} was carried over to {year} as {new}: invoice {new} instead"
 
 
 def _require(user: User | None, lab: Lab, action: str) -> None:
@@ -56,18 +70,56 @@ def budget_line_create(
     label_en: str,
     envelope: str,
     nature: str,
-    allocated: Decimal,
+    allocated: Decimal | None = None,
     allocated_on: date,
     funder_category: str = "",
     policy: str = BudgetLine.Policy.WARN,
+    notified_currency: str = "",
+    notified_amount: Decimal | None = None,
+    notified_rate: Decimal | None = None,
+    notified_rate_source: str = ExchangeRate.Source.CHANCELLERY,
 ) -> BudgetLine:
-    """Open a budget line with its original allocation (never changed afterwards)."""
+    """Open a budget line with its original allocation (never changed afterwards).
+
+    An allocation notified in another currency (the CNRS and the ANR notify in EUR) gives
+    `notified_currency` and `notified_amount`; the line keeps them with the rate it is
+    booked at (`notified_rate`, book units per notified unit; by default the chancellery
+    rate in force on `allocated_on`), and allocated = amount x rate, rounded half-up to
+    the cent."""
     _require(acting_user, lab, "manage budgets")
+    _refuse_if_year_closed(fiscal_year, lab, code)
     for what, obj in (("Fiscal year", fiscal_year), ("Funding source", funding_source)):
         if obj.lab_id != lab.pk:
             raise CrossLabError(
                 CROSS_LAB.format(what=what, code=obj, other=obj.lab_id, lab=lab.code)
             )
+    notification: dict[str, Any] = {}
+    if notified_currency and notified_currency != lab.book_currency:
+        notification = _notification(
+            code=code,
+            book_currency=lab.book_currency,
+            currency=notified_currency,
+            amount=notified_amount,
+            rate=notified_rate,
+            source=notified_rate_source,
+            on=allocated_on,
+        )
+        expected = notification["allocated"]
+        if allocated is not None and allocated != expected:
+            raise BudgetError(
+                NOTIFIED_MISMATCH.format(
+                    code=code,
+                    amount=format_amount(notification["notified_amount"]),
+                    currency=notified_currency,
+                    rate=notification["notified_rate"],
+                    expected=format_amount(expected),
+                    allocated=format_amount(allocated),
+                    book=lab.book_currency,
+                )
+            )
+        allocated = expected
+    if allocated is None:
+        raise BudgetError(ALLOCATION_MISSING.format(code=code))
     line = BudgetLine(
         lab=lab,
         fiscal_year=fiscal_year,
@@ -82,6 +134,7 @@ def budget_line_create(
         allocated_on=allocated_on,
         policy=policy,
         created_by=acting_user,
+        **{k: v for k, v in notification.items() if k != "allocated"},
     )
     line.full_clean()
     line.save()
@@ -95,9 +148,61 @@ def budget_line_create(
             "allocated": str(allocated),
             "policy": policy,
             "funding_source": funding_source.code,
+            **{k: str(v) for k, v in notification.items() if k != "allocated"},
         },
     )
     return line
+
+
+def budget_line_notified_allocation(
+    *, lab: Lab, currency: str, amount: Decimal, rate: Decimal | None, on: date
+) -> Decimal:
+    """The allocation in book currency of `amount` notified in `currency`: at `rate`, or
+    at the chancellery rate in force on `on`, rounded half-up to the cent (a read, for
+    forms that show the allocation before the line is created)."""
+    notification = _notification(
+        code="",
+        book_currency=lab.book_currency,
+        currency=currency,
+        amount=amount,
+        rate=rate,
+        source=ExchangeRate.Source.CHANCELLERY,
+        on=on,
+    )
+    allocated: Decimal = notification["allocated"]
+    return allocated
+
+
+def _notification(
+    *,
+    code: str,
+    book_currency: str,
+    currency: str,
+    amount: Decimal | None,
+    rate: Decimal | None,
+    source: str,
+    on: date,
+) -> dict[str, Any]:
+    """The notified fields of a line and the allocation they make in book currency."""
+    if amount is None:
+        raise BudgetError(NOTIFIED_INCOMPLETE.format(code=code, currency=currency))
+    if amount < 0:
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"Budget line {code}"))
+    rate_date = on
+    if rate is None:
+        rate, rate_date = book_rate(
+            book_currency=book_currency, currency=currency, on=on, source=source
+        )
+    elif rate <= 0:
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"The rate of budget line {code}"))
+    return {
+        "notified_currency": currency,
+        "notified_amount": amount,
+        "notified_rate": rate,
+        "notified_rate_date": rate_date,
+        "notified_rate_source": source,
+        "allocated": round_cents(amount * rate),
+    }
 
 
 @transaction.atomic
@@ -139,13 +244,23 @@ def budget_line_update(
 
 
 def _locked_lines(*lines: BudgetLine) -> dict[int, BudgetLine]:
-    return {
+    """The budget lines, locked, for a change of their budget: refused on a line of a
+    closed fiscal year (its budget, commitments included, no longer changes)."""
+    locked = {
         b.pk: b
         for b in BudgetLine.objects.select_for_update(of=("self",))
         .select_related("lab", "fiscal_year")
         .filter(pk__in=[b.pk for b in lines])
         .order_by("pk")
     }
+    for line in locked.values():
+        _refuse_if_year_closed(line.fiscal_year, line.lab, line.code)
+    return locked
+
+
+def _refuse_if_year_closed(fiscal_year: FiscalYear, lab: Lab, code: str) -> None:
+    if fiscal_year.status == FiscalYear.Status.CLOSED:
+        raise BudgetError(BUDGET_YEAR_CLOSED.format(code=code, year=fiscal_year.year, lab=lab.code))
 
 
 def _amendment(
@@ -318,41 +433,6 @@ def commitment_create(
     return commitment
 
 
-@transaction.atomic
-def commitment_cancel(
-    *, acting_user: User | None, commitment: Commitment, reason: str
-) -> Commitment:
-    """Cancel what is left open of a commitment (what was invoiced stays spent)."""
-    _locked_lines(commitment.budget_line)
-    commitment = (
-        Commitment.objects.select_for_update(of=("self",))
-        .select_related("lab")
-        .get(pk=commitment.pk)
-    )
-    _require(acting_user, commitment.lab, "cancel commitments")
-    if commitment.status in (Commitment.Status.SETTLED, Commitment.Status.CANCELLED):
-        raise CommitmentError(
-            COMMITMENT_CLOSED.format(
-                ref=commitment.reference,
-                status=commitment.get_status_display().lower(),
-                action="cancelled",
-            )
-        )
-    before = {"status": commitment.status, "open": str(commitment.open_amount)}
-    commitment.status = Commitment.Status.CANCELLED
-    commitment.cancelled_reason = reason
-    commitment.save(update_fields=["status", "cancelled_reason"])
-    audit_record(
-        actor=acting_user,
-        action="commitment.cancel",
-        obj=commitment,
-        lab=commitment.lab,
-        before=before,
-        after={"status": "cancelled", "reason": reason},
-    )
-    return commitment
-
-
 @dataclass(frozen=True)
 class Overspending:
     budget_line: BudgetLine
@@ -382,13 +462,9 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
     )
     released: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for commitment in Commitment.objects.filter(id__in=by_commitment):
-        if commitment.status == Commitment.Status.CANCELLED:
-            raise CommitmentError(
-                COMMITMENT_CLOSED.format(
-                    ref=commitment.reference, status="cancelled", action="invoiced"
-                )
-            )
         invoiced = by_commitment[commitment.pk]
+        if invoiced > 0:  # a credit (a reversal, a credit note) is always accepted
+            _refuse_if_not_invoiceable(commitment)
         released[commitment.budget_line_id] += max(min(invoiced, commitment.open_amount), ZERO)
     available = budget_availability(budget_line_ids=spent)
     flagged = []
@@ -410,3 +486,27 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
             )
         flagged.append(Overspending(line, excess, tuple(sorted(entries[line_id]))))
     return flagged
+
+
+def _refuse_if_not_invoiceable(commitment: Commitment) -> None:
+    """A cancelled commitment takes no invoice; a carried-over one sends it to the
+    commitment of the next year that holds it now."""
+    if commitment.status == Commitment.Status.CANCELLED:
+        raise CommitmentError(
+            COMMITMENT_CLOSED.format(
+                ref=commitment.reference, status="cancelled", action="invoiced"
+            )
+        )
+    if commitment.status == Commitment.Status.CARRIED:
+        successor = (
+            Commitment.objects.filter(carried_from=commitment)
+            .select_related("budget_line__fiscal_year")
+            .first()
+        )
+        raise CommitmentError(
+            COMMITMENT_CARRIED.format(
+                ref=commitment.reference,
+                year=successor.budget_line.fiscal_year.year if successor else "?",
+                new=successor.reference if successor else "?",
+            )
+        )

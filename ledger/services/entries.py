@@ -14,36 +14,31 @@ from typing import Any, Literal, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from djmoney.money import Money
 
 from irls.models import Lab
+from ledger import rules
 from ledger.exceptions import (
     ALREADY_REVERSED,
-    BUDGET_MISSING,
-    BUDGET_OTHER_YEAR,
     COMMITMENT_OTHER_LINE,
     CROSS_LAB,
     LINE_SHAPE,
-    NO_PERIOD,
     NOT_DRAFT,
     NOT_POSTED,
-    PERIOD_CLOSED,
+    REVERSAL_BEFORE,
+    REVERSAL_NO_MATCHING_LINE,
     REVERSAL_OF_REVERSAL,
-    TOO_FEW_LINES,
-    UNBALANCED,
+    REVERSAL_OF_YEAR_END,
+    YEAR_NOT_OPEN,
     BudgetError,
-    BudgetLineMissingError,
     CommitmentError,
     CrossLabError,
     EntryFrozenError,
     InvalidLineError,
     NoPeriodError,
-    PeriodClosedError,
     ReversalError,
-    TooFewLinesError,
-    UnbalancedEntryError,
 )
 from ledger.fields import round_cents
 from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
@@ -58,9 +53,8 @@ from ledger.models import (
     JournalLine,
     LedgerChain,
     LedgerSequence,
-    Period,
 )
-from ledger.selectors import book_rate, format_amount
+from ledger.selectors import book_rate
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record, audit_records_many
 from ledger.services.budget import Overspending, posting_budget_check
@@ -99,7 +93,7 @@ def entry_ref(entry: JournalEntry) -> str:
 def _fiscal_year_for(lab: Lab, on: date, ref: str) -> FiscalYear:
     fiscal_year = FiscalYear.objects.filter(lab=lab, start_date__lte=on, end_date__gte=on).first()
     if fiscal_year is None:
-        raise NoPeriodError(NO_PERIOD.format(ref=ref, date=on, lab=lab.code))
+        raise NoPeriodError(YEAR_NOT_OPEN.format(ref=ref, date=on, lab=lab.code, year=on.year))
     return fiscal_year
 
 
@@ -110,11 +104,33 @@ def _same_lab(entry: JournalEntry, what: str, obj: Any, code: str) -> None:
         )
 
 
+def _in_year(commitment: Commitment, fiscal_year_id: int) -> Commitment:
+    """The commitment that holds a purchase order in the entry's year: an order of an
+    earlier year carried over is invoiced on the commitment it was carried to."""
+    seen = 0
+    while commitment.budget_line.fiscal_year_id != fiscal_year_id and seen < 50:
+        successor = (
+            Commitment.objects.filter(carried_from=commitment)
+            .select_related("budget_line", "lab")
+            .first()
+        )
+        if successor is None:
+            break
+        commitment, seen = successor, seen + 1
+    return commitment
+
+
 def _budget_tags(entry: JournalEntry, line: LineInput) -> dict[str, Any]:
     _same_lab(entry, "Account", line.account, line.account.code)
     budget_line, commitment = line.budget_line, line.commitment
     _same_lab(entry, "Budget line", budget_line, getattr(budget_line, "code", ""))
     _same_lab(entry, "Commitment", commitment, getattr(commitment, "reference", ""))
+    if commitment is not None and commitment.budget_line.fiscal_year_id != entry.fiscal_year_id:
+        carried = _in_year(commitment, entry.fiscal_year_id)
+        if carried is not commitment:
+            if budget_line is not None and budget_line.pk == commitment.budget_line_id:
+                budget_line = carried.budget_line
+            commitment = carried
     if commitment is not None:
         if budget_line is None:
             budget_line = commitment.budget_line
@@ -228,8 +244,10 @@ def entry_create_draft(
     piece_ref: str = "",
     piece_date: date | None = None,
     reversal_of: JournalEntry | None = None,
+    year_end: str = "",
 ) -> JournalEntry:
-    """Record a draft entry (no number; may change freely until posted)."""
+    """Record a draft entry (no number; may change freely until posted). `year_end` is
+    for the closing and opening entries that `fiscal_year_close` writes."""
     require_role(acting_user, lab, "record entries")
     with db_guarded(), transaction.atomic():
         if journal.lab_id != lab.pk:
@@ -247,6 +265,7 @@ def entry_create_draft(
             piece_date=piece_date,
             created_by=acting_user,
             reversal_of=reversal_of,
+            year_end=year_end,
         )
         entry.fiscal_year = _fiscal_year_for(lab, date, f"{journal.code} entry of {date}")
         _validate_draft_fields(entry)
@@ -343,8 +362,7 @@ def entries_post(*, acting_user: User, entries: Sequence[JournalEntry]) -> list[
         drafts = _locked_drafts(ids)
         for lab in {d.lab for d in drafts}:
             require_role(acting_user, lab, "post entries")
-        _check_postable(drafts)
-        overspent = _check_budgets(drafts)
+        overspent = _check_postable(drafts)
         chains = locked_chains(sorted({d.lab_id for d in drafts}))
         sequences = locked_sequences(
             sorted({(d.lab_id, d.journal_id, d.fiscal_year_id) for d in drafts})
@@ -400,89 +418,59 @@ def _locked_drafts(ids: list[int]) -> list[JournalEntry]:
     return drafts
 
 
-def _check_budgets(drafts: list[JournalEntry]) -> list[Overspending]:
-    """Every expense or equipment line names a budget line of the entry's year; 'block'
-    lines are not overspent. Returns the overspending of 'warn' lines."""
-    by_id = {d.pk: d for d in drafts}
+@dataclass(slots=True)
+class _Line:
+    account_id: int
+    debit: int
+    credit: int
+    budget_line_id: int | None
+
+
+@dataclass(slots=True)
+class _Posting:
+    """A draft as the posting rulebook reads it (amounts in cents)."""
+
+    journal_id: int
+    fiscal_year_id: int
+    date: date
+    year_end: str
+    lines: list[_Line]
+
+
+def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
+    """The posting rulebook (ledger.rules) over the drafts, their lines read once; then
+    the budgets: 'block' lines are not overspent. Returns the overspending of 'warn'
+    lines."""
+    for draft in drafts:
+        if draft.status != JournalEntry.Status.DRAFT:
+            raise EntryFrozenError(NOT_DRAFT.format(ref=entry_ref(draft)))
     lines = list(
-        JournalLine.objects.filter(entry_id__in=by_id)
+        JournalLine.objects.filter(entry_id__in=[d.pk for d in drafts])
         .order_by("entry_id", "id")
-        .values(
-            "entry_id",
-            "account__code",
-            "account__needs_budget_line",
-            "budget_line_id",
-            "budget_line__code",
-            "budget_line__fiscal_year__year",
-            "commitment_id",
-            "debit",
-            "credit",
-        )
+        .values("entry_id", "account_id", "budget_line_id", "commitment_id", "debit", "credit")
     )
-    position: dict[int, int] = defaultdict(int)
+    by_entry: dict[int, list[_Line]] = defaultdict(list)
     for line in lines:
-        draft = by_id[line["entry_id"]]
-        position[draft.pk] += 1
-        if line["budget_line_id"] is None:
-            if line["account__needs_budget_line"] and draft.journal.kind != Journal.Kind.OPENING:
-                raise BudgetLineMissingError(
-                    BUDGET_MISSING.format(
-                        ref=entry_ref(draft), n=position[draft.pk], account=line["account__code"]
-                    )
-                )
-        elif line["budget_line__fiscal_year__year"] != draft.fiscal_year.year:
-            raise BudgetError(
-                BUDGET_OTHER_YEAR.format(
-                    ref=entry_ref(draft),
-                    code=line["budget_line__code"],
-                    year=line["budget_line__fiscal_year__year"],
-                    entry_year=draft.fiscal_year.year,
-                )
+        by_entry[line["entry_id"]].append(
+            _Line(
+                line["account_id"],
+                int(line["debit"] * 100),
+                int(line["credit"] * 100),
+                line["budget_line_id"],
             )
+        )
+    books = {lab: rules.books_read(lab) for lab in {d.lab for d in drafts}}
+    for draft in drafts:
+        posting = _Posting(
+            draft.journal_id, draft.fiscal_year_id, draft.date, draft.year_end, by_entry[draft.pk]
+        )
+        breach = rules.entry_breach(books[draft.lab], posting, entry_ref(draft))
+        if breach is not None:
+            raise breach
     describe = (
         f"entry {entry_ref(drafts[0])}" if len(drafts) == 1 else f"posting {len(drafts)} entries"
     )
     return posting_budget_check(lines, describe)
-
-
-def _check_postable(drafts: list[JournalEntry]) -> None:
-    for draft in drafts:
-        if draft.status != JournalEntry.Status.DRAFT:
-            raise EntryFrozenError(NOT_DRAFT.format(ref=entry_ref(draft)))
-    totals = {
-        row["entry_id"]: row
-        for row in JournalLine.objects.filter(entry_id__in=[d.pk for d in drafts])
-        .values("entry_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"), n=Count("id"))
-        .order_by()
-    }
-    closed = _closed_months(drafts)
-    for draft in drafts:
-        row = totals.get(draft.pk, {"debit": ZERO, "credit": ZERO, "n": 0})
-        if row["n"] < 2:
-            raise TooFewLinesError(TOO_FEW_LINES.format(ref=entry_ref(draft)))
-        if row["debit"] != row["credit"]:
-            raise UnbalancedEntryError(
-                UNBALANCED.format(
-                    ref=entry_ref(draft),
-                    debit=format_amount(row["debit"]),
-                    credit=format_amount(row["credit"]),
-                    currency=draft.lab.book_currency,
-                )
-            )
-        if (draft.fiscal_year_id, draft.date.year, draft.date.month) in closed:
-            raise PeriodClosedError(
-                PERIOD_CLOSED.format(
-                    ref=entry_ref(draft), period=f"{draft.date:%Y-%m}", lab=draft.lab.code
-                )
-            )
-
-
-def _closed_months(drafts: list[JournalEntry]) -> set[tuple[int, int, int]]:
-    periods = Period.objects.filter(
-        fiscal_year_id__in={d.fiscal_year_id for d in drafts}, status=Period.Status.CLOSED
-    ).values_list("fiscal_year_id", "start_date")
-    return {(fy, start.year, start.month) for fy, start in periods}
 
 
 def locked_chains(lab_ids: list[int]) -> dict[int, LedgerChain]:
@@ -556,7 +544,7 @@ def _number_and_hash(
         chain.length += 1
         draft.status = JournalEntry.Status.POSTED
         draft.seq = sequence.last_seq
-        draft.number = f"{draft.journal.code}-{draft.fiscal_year.year}-{draft.seq:06d}"
+        draft.number = rules.entry_number(draft.journal.code, draft.fiscal_year.year, draft.seq)
         draft.posted_by = user
         draft.posted_at = now
         draft.chain_index = chain.length
@@ -585,15 +573,59 @@ def _number_and_hash(
         cursor.executemany(_POST_SQL, params)
 
 
+def _reversal_tags(
+    original: JournalLine, fiscal_year: FiscalYear
+) -> tuple[BudgetLine | None, Commitment | None]:
+    """Where a reversed line's budget effect lands. In the original's year: its own
+    budget line and commitment (a credit is accepted even on a cancelled commitment: it
+    reopens nothing, it gives the amount back). In a later year (a correction after the
+    year end): the matching line of that year (same code), and the commitment the order
+    was carried to, if it was; an order left behind in its year is not touched."""
+    budget_line, commitment = original.budget_line, original.commitment
+    if budget_line is None or budget_line.fiscal_year_id == fiscal_year.pk:
+        return budget_line, commitment
+    if commitment is not None:
+        carried = _in_year(commitment, fiscal_year.pk)
+        if carried.budget_line.fiscal_year_id == fiscal_year.pk:
+            return carried.budget_line, carried
+    matching = (
+        BudgetLine.objects.filter(lab_id=budget_line.lab_id, fiscal_year=fiscal_year)
+        .filter(code=budget_line.code)
+        .select_related("lab")
+        .first()
+    )
+    if matching is None:
+        raise BudgetError(
+            REVERSAL_NO_MATCHING_LINE.format(
+                code=budget_line.code, year=fiscal_year.year, lab=budget_line.lab.code
+            )
+        )
+    return matching, None
+
+
+def _reversal_journal(original: JournalEntry, fiscal_year: FiscalYear) -> Journal:
+    """The reversal's journal: the original's, except for opening balances typed into a
+    lab's first year and corrected in a later one, where opening balances come only from
+    a closing (the rulebook): they are corrected in the miscellaneous journal (OD)."""
+    books = rules.books_read(original.lab)
+    if rules.opening_allowed(books, original.journal_id, fiscal_year.pk, ""):
+        return original.journal
+    misc = Journal.objects.filter(lab=original.lab, kind=Journal.Kind.MISC).order_by("code").first()
+    return misc or original.journal  # without one, the rulebook says why
+
+
 def entry_reverse(
     *,
     acting_user: User,
     entry: JournalEntry,
     date: date | None = None,
     label: str | None = None,
+    reason: str = "",
 ) -> JournalEntry:
     """Post the reversal of a posted entry, dated the day of the correction (today
-    unless given); the two entries point to each other."""
+    unless given: any open day on or after the entry's date); the two entries point to
+    each other. An entry of a closed year is reversed in the open year, its budget
+    effect on that year's matching lines (`_reversal_tags`)."""
     require_role(acting_user, entry.lab, "reverse entries")
     with db_guarded(), transaction.atomic():
         original = (
@@ -603,6 +635,8 @@ def entry_reverse(
         )
         if original.status != JournalEntry.Status.POSTED:
             raise ReversalError(NOT_POSTED.format(ref=entry_ref(original)))
+        if original.year_end:
+            raise ReversalError(REVERSAL_OF_YEAR_END.format(ref=original.number))
         if original.reversal_of is not None:
             raise ReversalError(
                 REVERSAL_OF_REVERSAL.format(ref=original.number, of=original.reversal_of.number)
@@ -614,27 +648,39 @@ def entry_reverse(
                     ref=original.number, by=existing.number or entry_ref(existing)
                 )
             )
-        lines = [
-            LineInput(
-                account=ln.account,
-                debit=ln.credit,
-                credit=ln.debit,
-                label=ln.label,
-                amount_currency=ln.amount_currency,
-                third_party=ln.third_party,
-                budget_line=ln.budget_line,
-                commitment=ln.commitment,
+        on = date or timezone.localdate()
+        if on < original.date:
+            raise ReversalError(
+                REVERSAL_BEFORE.format(ref=original.number, date=on, original=original.date)
             )
-            for ln in original.lines.select_related(
-                "account__lab", "budget_line__lab", "commitment__lab", "commitment__budget_line"
-            ).order_by("id")
-        ]
+        fiscal_year = _fiscal_year_for(original.lab, on, f"reversal of {original.number}")
+        lines = []
+        for ln in original.lines.select_related(
+            "account__lab",
+            "budget_line__lab",
+            "commitment__lab",
+            "commitment__budget_line",
+        ).order_by("id"):
+            budget_line, commitment = _reversal_tags(ln, fiscal_year)
+            lines.append(
+                LineInput(
+                    account=ln.account,
+                    debit=ln.credit,
+                    credit=ln.debit,
+                    label=ln.label,
+                    amount_currency=ln.amount_currency,
+                    third_party=ln.third_party,
+                    budget_line=budget_line,
+                    commitment=commitment,
+                )
+            )
+        why = reason.strip() or original.label
         reversal = entry_create_draft(
             acting_user=acting_user,
             lab=original.lab,
-            journal=original.journal,
-            date=date or timezone.localdate(),
-            label=(label or f"Reversal of {original.number}: {original.label}")[:200],
+            journal=_reversal_journal(original, fiscal_year),
+            date=on,
+            label=(label or f"Reversal of {original.number}: {why}")[:200],
             piece_ref=original.piece_ref,
             piece_date=original.piece_date,
             lines=lines,
@@ -647,7 +693,7 @@ def entry_reverse(
             action="entry.reverse",
             obj=original,
             lab=original.lab,
-            after={"reversed_by": posted.number},
+            after={"reversed_by": posted.number, "date": on.isoformat(), "reason": reason.strip()},
         )
         return posted
 

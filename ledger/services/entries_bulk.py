@@ -79,6 +79,7 @@ class EntryDraft:
     piece_date: datetime.date | None = None
     source_key: str = ""
     lines: list[LineDraft] = field(default_factory=list)
+    year_end: str = ""
 
 
 RATE_PLACES = Decimal("0.00000001")

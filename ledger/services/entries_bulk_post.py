@@ -26,7 +26,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,31 +35,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from irls.models import Lab
-from ledger.exceptions import (
-    BUDGET_MISSING,
-    BUDGET_OTHER_YEAR,
-    PERIOD_CLOSED,
-    TOO_FEW_LINES,
-    UNBALANCED,
-    BudgetError,
-    BudgetLineMissingError,
-    PeriodClosedError,
-    TooFewLinesError,
-    UnbalancedEntryError,
-)
+from ledger import rules
 from ledger.hashing import chain_hash_plain
 from ledger.models import (
-    Account,
-    BudgetLine,
-    FiscalYear,
     ImportBatch,
-    Journal,
     JournalEntry,
     LedgerChain,
     LedgerSequence,
-    Period,
 )
-from ledger.selectors import format_amount
 from ledger.services.access import require_role
 from ledger.services.audit import audit_json, audit_record, audit_rows_insert
 from ledger.services.budget import posting_budget_check
@@ -150,17 +132,6 @@ class _BackgroundHashing:
         return not self._stop
 
 
-@dataclass(frozen=True, slots=True)
-class _Books:
-    """What the checks and the hash need of the lab, read once."""
-
-    journals: dict[int, tuple[str, str]]  # id -> (code, kind)
-    years: dict[int, int]  # fiscal year id -> year
-    accounts: dict[int, tuple[str, bool]]  # id -> (code, needs a budget line)
-    budget_lines: dict[int, tuple[str, int]]  # id -> (code, fiscal year id)
-    closed: set[tuple[int, int, int]]  # (fiscal year id, year, month)
-
-
 def entries_create_posted(
     *,
     acting_user: User,
@@ -176,12 +147,11 @@ def entries_create_posted(
     # No savepoint (see entries_create_drafts).
     with db_guarded(), transaction.atomic(savepoint=False):
         check_drafts(lab, entries)
-        books = _read_books(lab)
+        books = rules.books_read(lab)
         order = sorted(range(len(entries)), key=lambda i: entries[i].date)
         ids = reserve_ids(len(entries))
         id_of = {index: ids[position] for position, index in enumerate(order)}
-        for index in order:
-            _check_postable(lab, books, entries[index])
+        rules.check_postable(books, ((entries[i], _ref(books, entries[i])) for i in order))
         overspent = posting_budget_check(
             [
                 {
@@ -257,81 +227,13 @@ def entries_create_posted(
         return [id_of[index] for index in range(len(entries))]
 
 
-def _read_books(lab: Lab) -> _Books:
-    return _Books(
-        journals={
-            pk: (code, kind)
-            for pk, code, kind in Journal.objects.filter(lab=lab).values_list("id", "code", "kind")
-        },
-        years=dict(FiscalYear.objects.filter(lab=lab).values_list("id", "year")),
-        accounts={
-            pk: (code, needs)
-            for pk, code, needs in Account.objects.filter(lab=lab).values_list(
-                "id", "code", "needs_budget_line"
-            )
-        },
-        budget_lines={
-            pk: (code, year)
-            for pk, code, year in BudgetLine.objects.filter(lab=lab).values_list(
-                "id", "code", "fiscal_year_id"
-            )
-        },
-        closed={
-            (year_id, start.year, start.month)
-            for year_id, start in Period.objects.filter(
-                fiscal_year__lab=lab, status=Period.Status.CLOSED
-            ).values_list("fiscal_year_id", "start_date")
-        },
-    )
-
-
-def _ref(books: _Books, entry: EntryDraft) -> str:
+def _ref(books: rules.Books, entry: EntryDraft) -> str:
     return f"{books.journals[entry.journal_id][0]} entry {entry.source_key} of {entry.date}"
-
-
-def _check_postable(lab: Lab, books: _Books, entry: EntryDraft) -> None:
-    """What `entries_post` checks of a draft, on the entry about to be written."""
-    if len(entry.lines) < 2:
-        raise TooFewLinesError(TOO_FEW_LINES.format(ref=_ref(books, entry)))
-    debit = sum(line.debit for line in entry.lines)
-    credit = sum(line.credit for line in entry.lines)
-    if debit != credit:
-        raise UnbalancedEntryError(
-            UNBALANCED.format(
-                ref=_ref(books, entry),
-                debit=format_amount(Decimal(debit) / 100),
-                credit=format_amount(Decimal(credit) / 100),
-                currency=lab.book_currency,
-            )
-        )
-    if (entry.fiscal_year_id, entry.date.year, entry.date.month) in books.closed:
-        raise PeriodClosedError(
-            PERIOD_CLOSED.format(ref=_ref(books, entry), period=f"{entry.date:%Y-%m}", lab=lab.code)
-        )
-    opening = books.journals[entry.journal_id][1] == Journal.Kind.OPENING
-    for n, line in enumerate(entry.lines, start=1):
-        if line.budget_line_id is None:
-            code, needs = books.accounts[line.account_id]
-            if needs and not opening:
-                raise BudgetLineMissingError(
-                    BUDGET_MISSING.format(ref=_ref(books, entry), n=n, account=code)
-                )
-            continue
-        code, year_id = books.budget_lines[line.budget_line_id]
-        if year_id != entry.fiscal_year_id:
-            raise BudgetError(
-                BUDGET_OTHER_YEAR.format(
-                    ref=_ref(books, entry),
-                    code=code,
-                    year=books.years[year_id],
-                    entry_year=books.years[entry.fiscal_year_id],
-                )
-            )
 
 
 def _number(
     lab: Lab,
-    books: _Books,
+    books: rules.Books,
     entries: Sequence[EntryDraft],
     order: list[int],
     id_of: dict[int, int],
@@ -347,8 +249,8 @@ def _number(
         sequence = sequences[(lab_id, entry.journal_id, entry.fiscal_year_id)]
         sequence.last_seq += 1
         seq = sequence.last_seq
-        number = (
-            f"{books.journals[entry.journal_id][0]}-{books.years[entry.fiscal_year_id]}-{seq:06d}"
+        number = rules.entry_number(
+            books.journals[entry.journal_id][0], books.years[entry.fiscal_year_id].year, seq
         )
         chain.length += 1
         posted.append(Posting(id_of[index], seq, number, chain.length, "", ""))
@@ -358,7 +260,7 @@ def _number(
 def _hash(
     lab_code: str,
     user_id: int,
-    books: _Books,
+    books: rules.Books,
     entries: Sequence[EntryDraft],
     order: list[int],
     posted: list[Posting],

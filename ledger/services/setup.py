@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from irls.models import Lab
+from ledger.exceptions import YEAR_ALREADY, YEAR_NOT_NEXT, YearStateError
 from ledger.models import Account, ExchangeRate, FiscalYear, Journal, Period
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record
@@ -106,8 +107,19 @@ def journal_create(
 
 @transaction.atomic
 def fiscal_year_open(*, acting_user: User | None, lab: Lab, year: int) -> FiscalYear:
-    """Open calendar year `year` for the lab, with its twelve monthly periods open."""
+    """Open calendar year `year` for the lab, with its twelve monthly periods open: the
+    year after its last one (the office opens it in advance), or the year before its
+    first (to record a lab's history); years follow on without gaps."""
     _require(acting_user, lab, "open fiscal years")
+    held = sorted(FiscalYear.objects.filter(lab=lab).values_list("year", flat=True))
+    if held and year not in (held[0] - 1, held[-1] + 1):
+        raise YearStateError(
+            YEAR_NOT_NEXT.format(
+                year=year, lab=lab.code, first=held[0], last=held[-1], last_plus=held[-1] + 1
+            )
+            if year not in held
+            else YEAR_ALREADY.format(year=year, lab=lab.code, status="open")
+        )
     fiscal_year = FiscalYear(
         lab=lab, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31)
     )

@@ -11,6 +11,7 @@ from typing import Any
 from irls.models import Lab
 from reports.builders.balance_sheet import balance_sheet_build
 from reports.builders.budget_execution import budget_execution_build
+from reports.builders.closing import closing_statement_build
 from reports.builders.general_ledger import general_ledger_build
 from reports.builders.grant import grant_statement_build
 from reports.builders.income_statement import income_statement_build
@@ -30,8 +31,15 @@ BUILDERS: dict[str, Callable[..., Statement]] = {
     "grant": grant_statement_build,
     "balance-sheet": balance_sheet_build,
     "income-statement": income_statement_build,
+    "closing": closing_statement_build,
 }
 KINDS: tuple[str, ...] = (*BUILDERS, FEC)
+# The statements given a funding source (--grant): the grant statement, and the budget
+# execution of that funding source over its whole life.
+GRANT_KINDS: tuple[str, ...] = ("grant", "budget-execution")
+# The statements that read any period, across fiscal years too (the others keep to one
+# fiscal year: a balance sheet, an income statement, a budget, the FEC, a closing).
+ACROSS_YEARS: frozenset[str] = frozenset({"trial-balance", "general-ledger", "journal", "partner"})
 
 
 def check_kind(kind: str, *, partner: str = "", grant: str = "") -> None:
@@ -40,8 +48,10 @@ def check_kind(kind: str, *, partner: str = "", grant: str = "") -> None:
         raise StatementError(UNKNOWN_KIND.format(kind=kind, kinds=", ".join(KINDS)))
     if partner and kind != "partner":
         raise StatementError(OPTION_NOT_FOR_KIND.format(option="partner", kind="partner"))
-    if grant and kind != "grant":
-        raise StatementError(OPTION_NOT_FOR_KIND.format(option="grant", kind="grant"))
+    if grant and kind not in GRANT_KINDS:
+        raise StatementError(
+            OPTION_NOT_FOR_KIND.format(option="grant", kind=" or ".join(GRANT_KINDS))
+        )
 
 
 def statement_build(
@@ -70,18 +80,20 @@ def statement_build(
     }
     if kind == "partner":
         options["partner"] = partner
-    if kind == "grant":
+    if kind in GRANT_KINDS:  # budget execution: the funding source over its whole life
         options["grant"] = grant
     return BUILDERS[kind](**options)
 
 
 __all__ = [
+    "ACROSS_YEARS",
     "BUILDERS",
     "FEC",
     "KINDS",
     "balance_sheet_build",
     "budget_execution_build",
     "check_kind",
+    "closing_statement_build",
     "general_ledger_build",
     "grant_statement_build",
     "income_statement_build",

@@ -46,7 +46,9 @@ TEXT = {
         "how": (
             "Balances from the start of the fiscal year, opening entries included, to the "
             "end of the period. Classes 4 and 5 are shown by two-digit prefix on the side of "
-            "their balance."
+            "their balance. The result of a year not yet closed is computed from classes 6 "
+            "and 7; once the year is closed, its closing entry has moved the result to 120 "
+            "(profit) or 129 (loss), under prefix 12, and classes 6 and 7 are nil."
         ),
     },
     "fr": {
@@ -59,7 +61,10 @@ TEXT = {
         "how": (
             "Soldes depuis le début de l'exercice, à-nouveaux compris, jusqu'à la fin de la "
             "période. Les classes 4 et 5 figurent par préfixe à deux chiffres du côté de leur "
-            "solde."
+            "solde. Le résultat d'un exercice non encore clôturé est calculé sur les classes "
+            "6 et 7 ; une fois l'exercice clôturé, l'écriture de clôture l'a porté au compte "
+            "120 (bénéfice) ou 129 (perte), sous le préfixe 12, et les classes 6 et 7 sont "
+            "soldées."
         ),
     },
 }
@@ -136,7 +141,8 @@ def balance_sheet_build(
 
 
 def _result(balances: PrefixBalances) -> Pair:
-    """Income less expenses: minus the balances of classes 6 and 7."""
+    """Income less expenses of a year not yet closed: minus the balances of classes 6 and
+    7 (nil after the closing entry, which has moved them to 120/129)."""
     current = -sum((v for p, v in balances.current.items() if p[0] in "67"), ZERO)
     if balances.previous is None:
         return current, None
@@ -180,7 +186,8 @@ def _class_block(
             amounts = (side * current, None if previous is None else side * previous)
             rows.append(_row(prefix, prefix_name(prefix, language), amounts))
             subtotal = _add(subtotal, amounts)
-        if result is not None:
+        if result is not None and (result[0] or result[1]):
+            # Nil once the year is closed: its result is then on 12 (one of `prefixes`).
             rows.append(_row("", word(TEXT, language, "result"), result))
             subtotal = _add(subtotal, result)
         rows.append(_row("", common(language, "subtotal_class", n=pcg_class), subtotal, "subtotal"))
@@ -197,4 +204,5 @@ def _sub(a: Pair, b: Pair) -> Pair:
 
 
 def _row(code: str, label: str, amounts: Pair, style: RowStyle = "normal") -> Row:
-    return Row((code, label, amounts[0], amounts[1]), style=style)
+    # + 0 turns a negated zero (-0.00, from a credit balance of nothing) into 0.00.
+    return Row((code, label, *(None if a is None else a + 0 for a in amounts)), style=style)

@@ -1,6 +1,8 @@
 """Budget execution (exécution budgétaire): by funding source, envelope and budget line,
 what was allocated, amended, committed and spent, what is still available and how much
-of the budget is consumed. Figures from `ledger.selectors.budget_execution`."""
+of the budget is consumed. Figures of one fiscal year (`ledger.selectors.budget_execution`)
+or, given a funding source (`grant`), of its whole life from its start to the end of the
+year asked (`ledger.selectors.funding_source_execution`)."""
 
 from collections.abc import Callable
 from datetime import date
@@ -8,9 +10,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from irls.models import Lab
-from ledger.selectors import BudgetFigures, budget_execution
-from ledger.selectors.budget import BudgetGroup, BudgetLineRow, RateUsed
+from irls.models import FundingSource, Lab
+from ledger.selectors import BudgetFigures, budget_execution, funding_source_execution
+from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow, RateUsed
 from reports.builders.common import (
     MonthRates,
     StatementOptions,
@@ -21,7 +23,7 @@ from reports.builders.common import (
     statement_options,
     word,
 )
-from reports.exceptions import NO_RATE, WHOLE_YEAR_ONLY, StatementError
+from reports.exceptions import NO_FUNDING_SOURCE, NO_RATE, WHOLE_YEAR_ONLY, StatementError
 from reports.statement import Column, Row, RowStyle, Section, Statement, format_date
 
 KIND = "budget-execution"
@@ -30,6 +32,16 @@ RATIO_PLACES = Decimal("0.0001")
 TEXT = {
     "en": {
         "title": "Budget execution {year}",
+        "life_title": "Budget execution of {name}, {start} to {end}",
+        "life": (
+            "The whole life of funding source {code} from its start on {start}: the budget "
+            "lines of the fiscal years {years}, summed by code. Unspent allocations carried "
+            "from one year to the next are left out of the amendments (they cancel out over "
+            "the life of the funding source)."
+        ),
+        "notified": (
+            "Allocations notified in EUR are shown at the amount notified, not converted back."
+        ),
         "code": "Code",
         "line": "Budget line",
         "allocated": "Allocated",
@@ -59,6 +71,16 @@ TEXT = {
     },
     "fr": {
         "title": "Exécution budgétaire {year}",
+        "life_title": "Exécution budgétaire de {name}, du {start} au {end}",
+        "life": (
+            "Toute la durée de l'origine de crédit {code} depuis son début le {start} : les "
+            "lignes budgétaires des exercices {years}, additionnées par code. Les reports "
+            "de crédits non consommés d'un exercice sur le suivant sont exclus des "
+            "modifications (ils s'annulent sur la durée de l'origine de crédit)."
+        ),
+        "notified": (
+            "Les dotations notifiées en EUR figurent pour le montant notifié, sans reconversion."
+        ),
         "code": "Code",
         "line": "Ligne budgétaire",
         "allocated": "Alloué",
@@ -97,8 +119,11 @@ def budget_execution_build(
     date_to: date | None = None,
     language: str = "en",
     currency: str | None = None,
+    grant: str = "",
 ) -> Statement:
-    """Budget execution of `lab`'s fiscal year, by funding source, envelope and line."""
+    """Budget execution of `lab`'s fiscal year, by funding source, envelope and line; with
+    `grant` (a funding source's code), of that funding source over its whole life up to
+    the end of the year."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -110,45 +135,94 @@ def budget_execution_build(
     if not options.whole_year:
         raise StatementError(WHOLE_YEAR_ONLY.format(kind=KIND))
     lang = options.language
-    execution = budget_execution(lab=lab, fiscal_year=options.fiscal_year)
+    source = _funding_source(lab, grant) if grant else None
+    if source is None:
+        execution = budget_execution(lab=lab, fiscal_year=options.fiscal_year)
+    else:
+        execution = funding_source_execution(
+            funding_source=source, until_year=options.fiscal_year.year
+        )
     rates = _rates(options, execution.rates, execution.months_without_rate)
     pick = _picker(rates is not None)
     sections = []
-    for source in execution.by_source:
+    for group_of_source in execution.by_source:
         rows: list[Row] = []
-        for group in (g for g in execution.groups if g.key[0] == source.key[0]):
+        for group in (g for g in execution.groups if g.key[0] == group_of_source.key[0]):
             envelope = word(TEXT, lang, group.key[1])
             rows.append(Row(("", envelope, *(None,) * 6), style="heading"))
             rows.extend(_line_row(line, pick(line), lang) for line in group.lines)
             name = word(TEXT, lang, "subtotal", name=envelope)
             rows.append(_figures_row("", name, pick(group)))
         rows.append(
-            _figures_row("", word(TEXT, lang, "source_total", name=source.label), pick(source))
+            _figures_row(
+                "",
+                word(TEXT, lang, "source_total", name=group_of_source.label),
+                pick(group_of_source),
+            )
         )
-        sections.append(Section(f"{source.label} ({source.key[0]})", tuple(rows)))
+        sections.append(Section(f"{group_of_source.label} ({group_of_source.key[0]})", tuple(rows)))
     total = execution.total_eur if rates is not None else execution.total_book
     assert total is not None  # every month had a rate (checked in _rates)
-    notes = (
+    notes = [
+        *_life_notes(execution, lang),
         word(TEXT, lang, "converted" if rates else "booked", book=lab.book_currency),
+    ]
+    if rates is not None and any(line.notified_in_eur for line in execution.lines):
+        notes.append(word(TEXT, lang, "notified"))
+    notes += [
         word(TEXT, lang, "formula"),
         word(TEXT, lang, "as_of", day=format_date(timezone.localdate(), lang)),
-    )
+    ]
+    period_from, period_to = options.date_from, options.date_to
+    title = word(TEXT, lang, "title", year=options.fiscal_year.year)
+    if execution.whole_life and execution.period_from and execution.period_to:
+        period_from, period_to = execution.period_from, execution.period_to
+        title = word(
+            TEXT,
+            lang,
+            "life_title",
+            name=execution.funding_source_name,
+            start=format_date(period_from, lang),
+            end=format_date(period_to, lang),
+        )
     return Statement(
         kind=KIND,
-        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        title=title,
         lab=lab_header(lab),
-        period_from=options.date_from,
-        period_to=options.date_to,
+        period_from=period_from,
+        period_to=period_to,
         currency=options.currency,
         language=lang,
         generated_at=now(),
         columns=columns(lang),
         sections=tuple(sections),
         totals=(_figures_row("", common(lang, "total"), total, "total"),),
-        notes=notes,
+        notes=tuple(notes),
         landscape=True,
-        parameters=options.parameters(KIND),
+        parameters=options.parameters(KIND, grant=source.code if source else ""),
         **annex(options, rates),
+    )
+
+
+def _funding_source(lab: Lab, code: str) -> FundingSource:
+    source = FundingSource.objects.filter(lab=lab, code=code).first()
+    if source is None:
+        raise StatementError(NO_FUNDING_SOURCE.format(lab=lab.code, code=code))
+    return source
+
+
+def _life_notes(execution: BudgetExecution, language: str) -> tuple[str, ...]:
+    if not execution.whole_life or execution.period_from is None:
+        return ()
+    return (
+        word(
+            TEXT,
+            language,
+            "life",
+            code=execution.funding_source,
+            start=format_date(execution.period_from, language),
+            years=", ".join(str(y) for y in execution.years) or "-",
+        ),
     )
 
 

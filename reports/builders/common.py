@@ -10,7 +10,7 @@ converted groups, so a statement that must balance shows the rounding on its own
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, cast
 
@@ -37,6 +37,8 @@ Language = Literal["en", "fr"]
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
 EUR = "EUR"
 ZERO = Decimal("0.00")
+# Added to PERIOD_OUTSIDE_YEAR for the statements that read a period across fiscal years.
+PERIOD_ACROSS_YEARS = ": give both dates without the year for a period across fiscal years"
 
 # Words shared by several statements; each builder keeps its own in the same shape.
 WORDS: dict[str, dict[str, str]] = {
@@ -136,8 +138,12 @@ def class_title(language: str, pcg_class: str) -> str:
 
 @dataclass(frozen=True)
 class StatementOptions:
-    """What every statement is asked for: a lab, a period inside one fiscal year,
-    a language and a currency (the book currency or EUR)."""
+    """What every statement is asked for: a lab, a period, a language and a currency (the
+    book currency or EUR).
+
+    The period lies inside `fiscal_year`, or, for the statements that read any range
+    (`statement_options(across_years=True)`), runs from `fiscal_year` over the following
+    ones: `years` then lists every fiscal year the period touches, first to last."""
 
     lab: Lab
     fiscal_year: FiscalYear
@@ -145,6 +151,7 @@ class StatementOptions:
     date_to: date
     language: Language
     currency: str
+    years: tuple[FiscalYear, ...] = ()
 
     @property
     def book_currency(self) -> str:
@@ -155,8 +162,23 @@ class StatementOptions:
         return self.currency != self.lab.book_currency
 
     @property
+    def fiscal_years(self) -> tuple[FiscalYear, ...]:
+        """The fiscal years the period touches, in order (the first is `fiscal_year`)."""
+        return self.years or (self.fiscal_year,)
+
+    @property
+    def across_years(self) -> bool:
+        return len(self.fiscal_years) > 1
+
+    @property
+    def year_label(self) -> str:
+        """2025, or 2025–2026 for a period across fiscal years."""
+        first, last = self.fiscal_years[0].year, self.fiscal_years[-1].year
+        return str(first) if first == last else f"{first}–{last}"
+
+    @property
     def whole_year(self) -> bool:
-        return (self.date_from, self.date_to) == (
+        return not self.across_years and (self.date_from, self.date_to) == (
             self.fiscal_year.start_date,
             self.fiscal_year.end_date,
         )
@@ -166,7 +188,7 @@ class StatementOptions:
         return {
             "kind": kind,
             "lab": self.lab.code,
-            "year": str(self.fiscal_year.year),
+            "year": self.year_label,
             "date_from": self.date_from.isoformat(),
             "date_to": self.date_to.isoformat(),
             "language": self.language,
@@ -183,9 +205,13 @@ def statement_options(
     date_to: date | None = None,
     language: str = "en",
     currency: str | None = None,
+    across_years: bool = False,
 ) -> StatementOptions:
     """Check and complete the options: the fiscal year `year` (or the one holding the
-    dates), the period inside it (the whole year by default)."""
+    dates), the period inside it (the whole year by default).
+
+    `across_years`: without `year`, the two dates may lie in different fiscal years (the
+    statements that read any range: trial balance, ledgers, partner statement)."""
     if language not in LANGUAGES:
         raise StatementError(BAD_LANGUAGE.format(value=language))
     currency = currency or lab.book_currency
@@ -196,18 +222,22 @@ def statement_options(
     end = date_to or fiscal_year.end_date
     if start > end:
         raise StatementError(PERIOD_ORDER.format(start=start, end=end))
-    if start < fiscal_year.start_date or end > fiscal_year.end_date:
-        raise StatementError(
-            PERIOD_OUTSIDE_YEAR.format(
-                start=start,
-                end=end,
-                year=fiscal_year.year,
-                lab=lab.code,
-                year_start=fiscal_year.start_date,
-                year_end=fiscal_year.end_date,
-            )
+    years: tuple[FiscalYear, ...] = ()
+    if across_years and year is None and end > fiscal_year.end_date:
+        years = _years_between(lab, fiscal_year, end)
+    elif start < fiscal_year.start_date or end > fiscal_year.end_date:
+        message = PERIOD_OUTSIDE_YEAR.format(
+            start=start,
+            end=end,
+            year=fiscal_year.year,
+            lab=lab.code,
+            year_start=fiscal_year.start_date,
+            year_end=fiscal_year.end_date,
         )
-    return StatementOptions(lab, fiscal_year, start, end, cast(Language, language), currency)
+        if across_years:
+            message += PERIOD_ACROSS_YEARS
+        raise StatementError(message)
+    return StatementOptions(lab, fiscal_year, start, end, cast(Language, language), currency, years)
 
 
 def _fiscal_year(lab: Lab, year: int | None, on: date | None) -> FiscalYear:
@@ -222,6 +252,22 @@ def _fiscal_year(lab: Lab, year: int | None, on: date | None) -> FiscalYear:
     if found is None:
         raise StatementError(NO_FISCAL_YEAR_ON.format(lab=lab.code, date=on))
     return found
+
+
+def _years_between(lab: Lab, first: FiscalYear, end: date) -> tuple[FiscalYear, ...]:
+    """`first` and the fiscal years after it up to the one holding `end`, each starting the
+    day after the previous one ends (a day no fiscal year holds is refused)."""
+    years = [first]
+    for following in FiscalYear.objects.filter(
+        lab=lab, start_date__gt=first.end_date, start_date__lte=end
+    ).order_by("start_date"):
+        if following.start_date != years[-1].end_date + timedelta(days=1):
+            break
+        years.append(following)
+    if years[-1].end_date < end:
+        missing = years[-1].end_date + timedelta(days=1)
+        raise StatementError(NO_FISCAL_YEAR_ON.format(lab=lab.code, date=missing))
+    return tuple(years)
 
 
 def previous_options(options: StatementOptions) -> StatementOptions | None:
@@ -361,6 +407,7 @@ def rate_value(units: Decimal) -> Decimal:
 
 
 def date_range_text(options: StatementOptions) -> str:
+    """'2025-07-01 – 2026-06-30', '01/07/2025 – 30/06/2026'."""
     start = format_date(options.date_from, options.language)
     end = format_date(options.date_to, options.language)
     return f"{start} – {end}"
@@ -398,38 +445,92 @@ class Figures:
         )
 
 
-def opening_entries(options: StatementOptions) -> list[int]:
-    """The posted entries of the fiscal year's opening journal (AN): a handful, so lines
-    are told apart by entry id, read from the lines' own table without a join."""
+def _year_end_entries(years: Sequence[FiscalYear], condition: Q) -> list[int]:
+    """The posted entries of `years` that meet `condition`: a handful (the opening and
+    closing entries of a year), so lines are told apart by entry id, read from the lines'
+    own table without a join."""
+    if not years:
+        return []
     return list(
         JournalEntry.objects.filter(
-            lab=options.lab,
-            fiscal_year=options.fiscal_year,
-            journal__kind=Journal.Kind.OPENING,
+            condition,
+            lab_id=years[0].lab_id,
+            fiscal_year__in=list(years),
             status=JournalEntry.Status.POSTED,
         ).values_list("id", flat=True)
     )
 
 
+# Opening entries (à-nouveaux): those the year-end closing writes, and any entry of the
+# opening journal AN (the balances a lab brought into its first year).
+OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEnd.OPENING)
+
+
+def opening_entries(options: StatementOptions) -> list[int]:
+    """The posted opening entries of every fiscal year of the period."""
+    return _year_end_entries(options.fiscal_years, OPENING)
+
+
+def carried_entries(options: StatementOptions) -> list[int]:
+    """The opening entries of the fiscal years after the first one of a period across years.
+
+    They carry the balances of the year before, which the period already counts (opening
+    balance at its start, then every movement up to that year's end): counted again, they
+    would double every balance-sheet account."""
+    return _year_end_entries(options.fiscal_years[1:], OPENING)
+
+
+def closing_entries(options: StatementOptions) -> list[int]:
+    """The posted closing entries (year_end="closing") of the fiscal years of the period:
+    they move classes 6 and 7 into the result (120/129)."""
+    return _year_end_entries(options.fiscal_years, Q(year_end=JournalEntry.YearEnd.CLOSING))
+
+
 def opening_condition(options: StatementOptions) -> Q:
-    """Lines that make an opening balance: before the period, or in the opening journal
-    (the AN entries of the fiscal year, whatever their date)."""
-    return Q(entry_date__lt=options.date_from) | Q(entry_id__in=opening_entries(options))
+    """Lines that make an opening balance: before the period, or in the opening entries
+    of the period's first fiscal year (whatever their date)."""
+    first = _year_end_entries(options.fiscal_years[:1], OPENING)
+    return Q(entry_date__lt=options.date_from) | Q(entry_id__in=first)
 
 
-def account_figures(options: StatementOptions, rates: MonthRates | None) -> dict[int, Figures]:
-    """Per account with posted lines in the fiscal year up to `date_to`: opening balance
-    (before `date_from` and the AN entries), debits and credits of the period.
-
-    One GROUP BY account (and month when converting), converted per month group."""
-    opening = opening_condition(options)
+def period_lines(
+    options: StatementOptions, *, without_closing: bool = False
+) -> QuerySet[JournalLine]:
+    """The posted lines that make the balances of the period: from the start of its first
+    fiscal year to its end, without the opening entries of the later years (see
+    `account_figures`) and, when asked (income statement), without the closing entries."""
+    excluded = carried_entries(options)
+    if without_closing:
+        excluded += closing_entries(options)
     lines = JournalLine.objects.filter(
         lab=options.lab,
         entry_date__gte=options.fiscal_year.start_date,
         entry_date__lte=options.date_to,
     )
+    return lines.exclude(entry_id__in=excluded) if excluded else lines
+
+
+def account_figures(
+    options: StatementOptions, rates: MonthRates | None, *, without_closing: bool = False
+) -> dict[int, Figures]:
+    """Per account with posted lines in the period's fiscal years up to `date_to`: opening
+    balance, debits and credits of the period.
+
+    The rule over one or several fiscal years: the opening balance at `date_from` is what
+    the lines of its fiscal year say before that day, plus that year's opening entries
+    (AN, whatever their date); the movements are every posted line from `date_from` to
+    `date_to`, closing entries included (a trial balance after closing shows classes 6
+    and 7 settled into 120/129) unless `without_closing`, and the opening entries of the
+    later fiscal years left out: they restate balances that the period has already
+    counted. So the closing balance at `date_to` is the same whether the period starts
+    in its own fiscal year or in an earlier one, as long as each year is closed before
+    the next one opens its books (an earlier year not closed yet keeps its classes 6
+    and 7 in the balances, which then run on over the following year).
+
+    One GROUP BY account (and month when converting), converted per month group."""
+    opening = opening_condition(options)
     groups = grouped_sums(
-        lines,
+        period_lines(options, without_closing=without_closing),
         ["account_id"],
         {
             "open_debit": cents_sum(when_cents(opening, "debit")),

@@ -4,6 +4,11 @@ the period in date order with a running balance, and its closing balance.
 The lines are streamed: each account's section is a generator reading its lines with
 `.iterator()`, so a ledger of a million lines is never held in memory. Account totals
 come from the same SQL aggregation as the trial balance, so both statements agree.
+
+Any period, across fiscal years too, by the trial balance's rule: each account opens
+with its balance at the period's first day; the opening entries of every fiscal year of
+the period are not listed as lines (the first year's are in the opening balance, a
+later year's restate balances the ledger already holds).
 """
 
 from collections.abc import Iterator
@@ -78,7 +83,7 @@ def general_ledger_build(
     language: str = "en",
     currency: str | None = None,
 ) -> Statement:
-    """The general ledger of `lab` for a fiscal year or a period inside one."""
+    """The general ledger of `lab` for a fiscal year, or any period (across years too)."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -86,6 +91,7 @@ def general_ledger_build(
         date_to=date_to,
         language=language,
         currency=currency,
+        across_years=True,
     )
     lang = options.language
     rates = month_rates(options)
@@ -110,7 +116,7 @@ def general_ledger_build(
         notes.append(word(TEXT, lang, "lines_converted"))
     return Statement(
         kind=KIND,
-        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        title=word(TEXT, lang, "title", year=options.year_label),
         lab=lab_header(lab),
         period_from=options.date_from,
         period_to=options.date_to,

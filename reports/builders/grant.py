@@ -1,7 +1,8 @@
 """Grant statement (état des dépenses): for one funding source, the budget and the spending
 by the funder's cost categories (personnel, travel, equipment, other goods and services,
-indirect costs) for a reporting period, with what was spent before it in the fiscal year,
-the cumulative spending and the remaining budget; then the same by budget line."""
+indirect costs) for a reporting period, with what was spent before it since the grant's
+start (over every fiscal year of the grant), the cumulative spending and the remaining
+budget; then the same by budget line (the lines of one code summed over the years)."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,8 @@ from decimal import Decimal
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from irls.models import FundingSource, Lab
-from ledger.models import BudgetAmendment, BudgetLine, JournalLine
+from ledger.models import BudgetAmendment, BudgetLine, Journal, JournalEntry, JournalLine
+from ledger.selectors.budget import CARRY_KINDS
 from reports.builders.categories import category_name, category_of, shown
 from reports.builders.common import (
     ZERO,
@@ -23,12 +25,11 @@ from reports.builders.common import (
     lab_header,
     month_rates,
     now,
-    opening_entries,
     statement_options,
     word,
 )
 from reports.exceptions import GRANT_NEEDED, NO_FUNDING_SOURCE, StatementError
-from reports.statement import Column, Row, RowStyle, Section, Statement
+from reports.statement import Column, Row, RowStyle, Section, Statement, format_date
 
 KIND = "grant"
 FIGURES = ("budget", "before", "period", "cumulative", "remaining")
@@ -46,12 +47,15 @@ TEXT = {
         "by_line": "Expenditure by budget line",
         "total": "Total",
         "reference": "Funding source {code}, funded by {funder}; reference {reference}.",
+        "since": "Cumulative since the start of the grant on {start} (fiscal years {years}).",
+        "notified": "Allocations notified in EUR are counted at the amount notified.",
         "how": (
-            "Budget: allocations and amendments of the fiscal year's budget lines of the "
-            "funding source up to the end of the period. Spending: posted lines on those "
-            "budget lines since the start of the fiscal year. Cost category: the budget line's "
-            "funder category, or its nature (missions are travel, fixed-term staff personnel, "
-            "equipment equipment, the rest other goods and services)."
+            "Budget: allocations and amendments of the funding source's budget lines of "
+            "every fiscal year up to the end of the period; unspent allocations carried from "
+            "one year to the next are left out (they stay within the grant). Spending: "
+            "posted lines on those budget lines since the grant's start. Cost category: the "
+            "budget line's funder category, or its nature (missions are travel, fixed-term "
+            "staff personnel, equipment equipment, the rest other goods and services)."
         ),
     },
     "fr": {
@@ -66,13 +70,16 @@ TEXT = {
         "by_line": "Dépenses par ligne budgétaire",
         "total": "Total",
         "reference": "Origine de crédit {code}, financée par {funder} ; référence {reference}.",
+        "since": "Cumul depuis le début du financement le {start} (exercices {years}).",
+        "notified": "Les dotations notifiées en EUR comptent pour le montant notifié.",
         "how": (
-            "Budget : dotations et modifications des lignes budgétaires de l'exercice de "
-            "l'origine de crédit jusqu'à la fin de la période. Dépenses : lignes validées "
-            "imputées sur ces lignes budgétaires depuis le début de l'exercice. Catégorie : "
-            "celle du financeur indiquée sur la ligne budgétaire, sinon sa nature (missions : "
-            "déplacements ; CDD : personnel ; équipement : équipement ; le reste : autres biens "
-            "et services)."
+            "Budget : dotations et modifications des lignes budgétaires de l'origine de "
+            "crédit de tous les exercices jusqu'à la fin de la période ; les reports de "
+            "crédits non consommés d'un exercice sur le suivant sont exclus (ils restent dans "
+            "le financement). Dépenses : lignes validées imputées sur ces lignes budgétaires "
+            "depuis le début du financement. Catégorie : celle du financeur indiquée sur la "
+            "ligne budgétaire, sinon sa nature (missions : déplacements ; CDD : personnel ; "
+            "équipement : équipement ; le reste : autres biens et services)."
         ),
     },
 }
@@ -104,16 +111,24 @@ def grant_statement_build(
         raise StatementError(NO_FUNDING_SOURCE.format(lab=lab.code, code=grant))
     lang = options.language
     rates = month_rates(options)
+    # Every fiscal year of the grant up to the end of the period, oldest first.
     lines = list(
         BudgetLine.objects.filter(
-            lab=lab, fiscal_year=options.fiscal_year, funding_source=source
-        ).order_by("code")
+            lab=lab, funding_source=source, fiscal_year__start_date__lte=options.date_to
+        )
+        .select_related("fiscal_year")
+        .order_by("fiscal_year__year", "code")
     )
     figures = _line_figures(options, lines, rates)
-    by_category: dict[str, dict[str, Decimal]] = {}
+    by_code: dict[str, dict[str, Decimal]] = {}
+    latest: dict[str, BudgetLine] = {}
     for line in lines:
+        _add(by_code.setdefault(line.code, _zeros()), figures[line.pk])
+        latest[line.code] = line
+    by_category: dict[str, dict[str, Decimal]] = {}
+    for code, line in latest.items():
         category = category_of(line.funder_category, line.nature)
-        _add(by_category.setdefault(category, _zeros()), figures[line.pk])
+        _add(by_category.setdefault(category, _zeros()), by_code[code])
     category_rows = tuple(
         _row(category_name(c, lang), by_category.get(c, _zeros())) for c in shown(set(by_category))
     )
@@ -121,13 +136,26 @@ def grant_statement_build(
         _row(
             f"{line.code} {line.label_fr if lang == 'fr' else line.label_en} "
             f"({category_name(category_of(line.funder_category, line.nature), lang)})",
-            figures[line.pk],
+            by_code[code],
         )
-        for line in lines
+        for code, line in sorted(latest.items())
     )
     total = _zeros()
-    for line in lines:
-        _add(total, figures[line.pk])
+    for code in by_code:
+        _add(total, by_code[code])
+    years = sorted({line.fiscal_year.year for line in lines})
+    since = word(
+        TEXT,
+        lang,
+        "since",
+        start=format_date(source.start_date, lang),
+        years=", ".join(str(y) for y in years) or "-",
+    )
+    notified = (
+        (word(TEXT, lang, "notified"),)
+        if rates is not None and any(line.notified_in_eur for line in lines)
+        else ()
+    )
     reference = word(
         TEXT,
         lang,
@@ -154,7 +182,7 @@ def grant_statement_build(
             Section(word(TEXT, lang, "by_line"), line_rows),
         ),
         totals=(_row(word(TEXT, lang, "total"), total, "total"),),
-        notes=(reference, *currency_notes(options), word(TEXT, lang, "how")),
+        notes=(reference, since, *currency_notes(options), *notified, word(TEXT, lang, "how")),
         landscape=True,
         parameters=options.parameters(KIND, grant=source.code),
         **annex(options, rates),
@@ -177,17 +205,24 @@ def _row(label: str, figures: dict[str, Decimal], style: RowStyle = "normal") ->
 def _line_figures(
     options: StatementOptions, lines: list[BudgetLine], rates: MonthRates | None
 ) -> dict[int, dict[str, Decimal]]:
-    """Budget and spending of each budget line: two GROUP BY queries (amendments,
-    spending) and the lines' own allocations."""
+    """Budget and spending of each budget line (of any year of the grant): two GROUP BY
+    queries (amendments, spending) and the lines' own allocations. A line notified in
+    EUR counts its notified amount in EUR."""
     ids = [line.pk for line in lines]
     result = {line.pk: _zeros() for line in lines}
     for line in lines:
         if line.allocated_on <= options.date_to:
             amount = line.allocated
-            result[line.pk]["budget"] += (
-                rates.to_eur(amount, line.allocated_on) if rates is not None else amount
-            )
-    amendments = BudgetAmendment.objects.filter(budget_line_id__in=ids, date__lte=options.date_to)
+            if rates is not None:
+                amount = (
+                    line.notified_amount
+                    if line.notified_in_eur and line.notified_amount is not None
+                    else rates.to_eur(amount, line.allocated_on)
+                )
+            result[line.pk]["budget"] += amount
+    amendments = BudgetAmendment.objects.filter(
+        budget_line_id__in=ids, date__lte=options.date_to
+    ).exclude(kind__in=CARRY_KINDS)
     keys = ["budget_line_id", *(["month"] if rates is not None else [])]
     if rates is not None:
         amendments = amendments.annotate(month=MonthStart("date"))
@@ -196,12 +231,16 @@ def _line_figures(
         if rates is not None:
             delta = rates.to_eur(delta, group["month"])
         result[group["budget_line_id"]]["budget"] += delta
+    # The opening entries (AN) of every year: a handful, told apart by id without a join.
+    openings = JournalEntry.objects.filter(
+        lab=options.lab, journal__kind=Journal.Kind.OPENING, status=JournalEntry.Status.POSTED
+    ).values_list("id", flat=True)
     spending = grouped_sums(
         JournalLine.objects.filter(
-            ~Q(entry_id__in=opening_entries(options)),
+            ~Q(entry_id__in=list(openings)),
             lab=options.lab,
             budget_line_id__in=ids,
-            entry_date__gte=options.fiscal_year.start_date,
+            entry_date__isnull=False,
             entry_date__lte=options.date_to,
         ).annotate(
             before=Case(

@@ -1,5 +1,7 @@
 """Income statement (compte de résultat) of the period, by PCG class (6 expenses, 7 income)
-and two-digit prefix, with the same period one year earlier beside it."""
+and two-digit prefix, with the same period one year earlier beside it (N and N-1, the
+previous year's figures whether it is closed or not). The closing entry of a year is left
+out: it settles classes 6 and 7 into 120/129, and would bring the result to zero."""
 
 from datetime import date
 from decimal import Decimal
@@ -38,7 +40,8 @@ TEXT = {
         "total_income": "Total income",
         "result": "Result of the period: surplus (+) or deficit (-)",
         "how": "Movements of the period on classes 6 and 7 (debit less credit for expenses, "
-        "credit less debit for income).",
+        "credit less debit for income), without the closing entry of the year, which moves "
+        "them to the result (120/129).",
     },
     "fr": {
         "title": "Compte de résultat {year}",
@@ -48,7 +51,8 @@ TEXT = {
         "total_income": "Total des produits",
         "result": "Résultat de la période : excédent (+) ou déficit (-)",
         "how": "Mouvements de la période sur les classes 6 et 7 (débit moins crédit pour les "
-        "charges, crédit moins débit pour les produits).",
+        "charges, crédit moins débit pour les produits), hors écriture de clôture de "
+        "l'exercice, qui les solde dans le résultat (120/129).",
     },
 }
 

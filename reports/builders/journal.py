@@ -5,6 +5,11 @@ Lines are streamed (one generator a journal, `.iterator()`); the totals come fro
 SQL aggregation per journal and month. Every entry balances and lies in one journal and
 one month, so converted month groups balance too: the EUR totals need no rounding row,
 only the lines' own conversions may differ from them (shown on a row of each journal).
+
+Any period, across fiscal years too: a journal lists every entry it holds in the period,
+the opening entries (AN) of a later year included, since they are entries of that
+journal; entries run by fiscal year, then by number. Journals add up entries, not
+balances, so nothing is counted twice (the balances are the trial balance's).
 """
 
 from collections import defaultdict
@@ -78,7 +83,8 @@ def journal_build(
     language: str = "en",
     currency: str | None = None,
 ) -> Statement:
-    """Every journal of `lab` with posted entries in the period, entries in number order."""
+    """Every journal of `lab` with posted entries in the period (any period, across years
+    too), entries in number order."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -86,6 +92,7 @@ def journal_build(
         date_to=date_to,
         language=language,
         currency=currency,
+        across_years=True,
     )
     lang = options.language
     rates = month_rates(options)
@@ -120,7 +127,7 @@ def journal_build(
         notes.append(word(TEXT, lang, "lines_converted"))
     return Statement(
         kind=KIND,
-        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        title=word(TEXT, lang, "title", year=options.year_label),
         lab=lab_header(lab),
         period_from=options.date_from,
         period_to=options.date_to,
@@ -185,6 +192,8 @@ def _journal_rows(
     """One row a line of the journal's posted entries, in number order; then its totals."""
     lang = options.language
     name = "account__name_fr" if lang == "fr" else "account__name_en"
+    # Numbers start again each fiscal year: across years, the year orders first.
+    order = ("entry__fiscal_year__start_date",) if options.across_years else ()
     lines = (
         JournalLine.objects.filter(
             lab=options.lab,
@@ -192,7 +201,7 @@ def _journal_rows(
             entry_date__gte=options.date_from,
             entry_date__lte=options.date_to,
         )
-        .order_by("entry__seq", "id")
+        .order_by(*order, "entry__seq", "id")
         .values_list(
             "entry_date",
             "entry__number",

@@ -7,6 +7,12 @@ Whose money is whose, in the books:
   party on one of their lines (its receivable 411 on an invoice, or a direct receipt);
 - what it owes is the balance of the receivable 411 lines naming it as third party;
 - its spending is every posted line on a budget line of a funding source it funds.
+
+Any period, across fiscal years too (a Singapore partner's April-March year): what is
+due at the start is the receivable's balance on the period's first day; movements run
+by the trial balance's rule (the opening entries of a later fiscal year, which only
+carry the receivable over, are not movements); closing entries are never income nor
+spending.
 """
 
 from datetime import date
@@ -23,6 +29,7 @@ from reports.builders.common import (
     StatementOptions,
     annex,
     cents_sum,
+    closing_entries,
     currency_notes,
     grouped_sums,
     lab_header,
@@ -30,6 +37,7 @@ from reports.builders.common import (
     now,
     opening_condition,
     opening_entries,
+    period_lines,
     statement_options,
     when_cents,
     word,
@@ -106,8 +114,8 @@ def partner_statement_build(
     language: str = "en",
     currency: str | None = None,
 ) -> Statement:
-    """What partner institution `partner` (its code) contributed to `lab` over the period,
-    and how its funding sources were spent."""
+    """What partner institution `partner` (its code) contributed to `lab` over the period
+    (any period, across years too), and how its funding sources were spent."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -115,6 +123,7 @@ def partner_statement_build(
         date_to=date_to,
         language=language,
         currency=currency,
+        across_years=True,
     )
     institution = _partner(lab, partner)
     lang = options.language
@@ -136,7 +145,7 @@ def partner_statement_build(
     left = money["income"] - spent
     return Statement(
         kind=KIND,
-        title=word(TEXT, lang, "title", year=options.fiscal_year.year, name=institution.name),
+        title=word(TEXT, lang, "title", year=options.year_label, name=institution.name),
         lab=lab_header(lab),
         period_from=options.date_from,
         period_to=options.date_to,
@@ -181,11 +190,8 @@ def _contribution(
     """Receivable (opening, invoiced, settled, closing) and income of the period: two
     aggregate queries."""
     opening = opening_condition(options)
-    year_lines = JournalLine.objects.filter(
-        lab=options.lab,
-        entry_date__gte=options.fiscal_year.start_date,
-        entry_date__lte=options.date_to,
-    )
+    year_lines = period_lines(options)
+    not_movements = opening_entries(options) + closing_entries(options)
     receivable = grouped_sums(
         year_lines.filter(account__code__startswith=RECEIVABLE, third_party=code),
         [],
@@ -205,7 +211,7 @@ def _contribution(
     )
     income = grouped_sums(
         year_lines.filter(
-            ~Q(entry_id__in=opening_entries(options)),
+            ~Q(entry_id__in=not_movements),
             account__code__startswith=INCOME,
             entry_id__in=partner_entries,
             entry_date__gte=options.date_from,
@@ -238,7 +244,7 @@ def _expenditure(
     )
     groups = grouped_sums(
         JournalLine.objects.filter(
-            ~Q(entry_id__in=opening_entries(options)),
+            ~Q(entry_id__in=opening_entries(options) + closing_entries(options)),
             lab=options.lab,
             budget_line__funding_source__in=sources,
             entry_date__gte=options.date_from,

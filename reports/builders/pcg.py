@@ -191,8 +191,10 @@ def prefix_balances(
     options: StatementOptions, rates: MonthRates | None, *, cumulative: bool
 ) -> PrefixBalances:
     """Per prefix: the closing balance at the period's end (`cumulative`, for the balance
-    sheet: from the start of the fiscal year, opening entries included) or the movements
-    of the period (debit - credit, for the income statement)."""
+    sheet: from the start of the fiscal year, opening entries included, and the closing
+    entry too, so that a closed year's result is on 120/129) or the movements of the
+    period (debit - credit, for the income statement), without the closing entry, which
+    would otherwise bring every income and expense account back to zero."""
     previous = previous_options(options)
     return PrefixBalances(
         _by_prefix(options, rates, cumulative),
@@ -206,7 +208,7 @@ def _by_prefix(
 ) -> dict[str, Decimal]:
     if cumulative:
         options = replace(options, date_from=options.fiscal_year.start_date)
-    figures = account_figures(options, rates)
+    figures = account_figures(options, rates, without_closing=not cumulative)
     totals: dict[str, Decimal] = {}
     for account in accounts_by_id(figures):
         own: Figures = figures[account.id]

@@ -1,5 +1,14 @@
 """Trial balance (balance générale): per account, opening balance, debits and credits
-of the period, closing balance; subtotals per PCG class and grand totals."""
+of the period, closing balance; subtotals per PCG class and grand totals.
+
+Any period, inside a fiscal year or across several (2025-07-01 to 2026-06-30): the
+opening balance is the one at the period's first day (its fiscal year's opening entries
+and lines before that day), the movements are every posted line of the period, and the
+opening entries (AN) of a later fiscal year of the period are left out, since they only
+restate the balances of the year before, already counted. Closing entries are
+movements like any other: after a year is closed, its classes 6 and 7 show settled into
+120/129. See `reports.builders.common.account_figures`.
+"""
 
 from datetime import date
 from itertools import groupby
@@ -40,7 +49,7 @@ def trial_balance_build(
     language: str = "en",
     currency: str | None = None,
 ) -> Statement:
-    """The trial balance of `lab` for a fiscal year or a period inside one."""
+    """The trial balance of `lab` for a fiscal year, or any period (across years too)."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -48,6 +57,7 @@ def trial_balance_build(
         date_to=date_to,
         language=language,
         currency=currency,
+        across_years=True,
     )
     lang = options.language
     rates = month_rates(options)
@@ -70,7 +80,7 @@ def trial_balance_build(
     totals.append(_figures_row("", common(lang, "total"), total, style="total"))
     return Statement(
         kind=KIND,
-        title=word(TEXT, lang, "title", year=options.fiscal_year.year),
+        title=word(TEXT, lang, "title", year=options.year_label),
         lab=lab_header(lab),
         period_from=options.date_from,
         period_to=options.date_to,

@@ -24,16 +24,14 @@ from ledger.imports.problems import BUDGET_BLOCKED, NOT_A_DATE, NOT_AN_AMOUNT, R
 from ledger.models import Account, ImportBatch, JournalEntry, JournalLine, Period
 from ledger.selectors import ledger_verify
 from ledger.services.imports import ImportOutcome, import_file
-from tests.books import budget_line
+from tests.books import budget_line, close_months
 from tests.imports.corpus.make_corpus import CASES, GOOD, write_corpus
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 from tests.imports.test_journal import ROWS as MULTI_CURRENCY_ROWS
 
 
 def close_february(lab: Lab, user: User) -> None:
-    services.period_close(
-        acting_user=user, period=Period.objects.get(lab=lab, start_date=date(2025, 2, 1))
-    )
+    close_months(lab, 2, user=user)  # February closed, January open
 
 
 def loss_account_needs_a_budget_line(lab: Lab) -> None:

@@ -9,9 +9,9 @@ from django.apps import apps
 from django.contrib.auth.models import User
 
 from irls.models import Lab
-from ledger.models import ImportBatch, Period
-from ledger.services import period_close
+from ledger.models import ImportBatch
 from ledger.services.imports import import_file
+from tests.books import close_months
 from tests.imports.corpus.make_corpus import CASES, write_corpus
 
 
@@ -40,10 +40,7 @@ def test_the_corpus_has_at_least_forty_files() -> None:
 def test_bad_file_is_refused_with_its_message(
     case: Any, corpus: Path, books: Lab, cintra_accountant: User, settings: Any
 ) -> None:
-    period_close(
-        acting_user=cintra_accountant,
-        period=Period.objects.get(lab=books, start_date__year=2025, start_date__month=2),
-    )
+    close_months(books, 2, user=cintra_accountant)  # February closed, January open
     for name, value in case.settings.items():
         setattr(settings, name, value)
     before = row_counts()

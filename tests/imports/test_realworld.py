@@ -30,12 +30,12 @@ from ledger.models import (
     ImportBatch,
     JournalEntry,
     JournalLine,
-    Period,
 )
-from ledger.services import period_close
 from ledger.services.imports import ImportOutcome, import_file
+from tests.books import close_months
 from tests.imports.realworld.cases import (
     CASES,
+    TEMPLATE_DAY,
     Booked,
     BudgetBooked,
     Case,
@@ -80,10 +80,7 @@ def run(
 
 
 def close_february(lab: Lab, user: User) -> None:
-    period_close(
-        acting_user=user,
-        period=Period.objects.get(lab=lab, start_date__year=2025, start_date__month=2),
-    )
+    close_months(lab, 2, user=user)  # February closed, January open
 
 
 def same(actual: list[str], expected: tuple[Expected, ...]) -> bool:
@@ -183,7 +180,7 @@ def sheet_rows(data: bytes) -> list[list[Any]]:
 def test_the_template_files_hold_the_current_template() -> None:
     """The template cases are the template the import page hands out today: when it
     changes, `make_realworld journal-template.xlsx journal-template-lo-fr.ods` again."""
-    current = sheet_rows(template_workbook("journal"))
+    current = sheet_rows(template_workbook("journal", on=TEMPLATE_DAY))
     for case in DEMO_CASES:
         assert sheet_rows(data(case)) == current, case.name
 
@@ -275,6 +272,11 @@ def template_lines(data: bytes) -> list[Booked]:
     return sorted(lines)
 
 
+# The template's example is dated 14 November 2025: loaded on 3 December 2025, the demo
+# has 2024 closed and 2025 booked to 30 November, November open (with its drafts).
+DEMO_TODAY = date(2025, 12, 3)
+
+
 @pytest.fixture(scope="module")
 def demo_loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """The demo data set, loaded once for the template cases (the last tests of this
@@ -283,7 +285,7 @@ def demo_loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> It
 
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast, transaction.atomic():
-        demo_load()
+        demo_load(today=DEMO_TODAY)
         yield
         transaction.set_rollback(True)
 
@@ -304,3 +306,11 @@ def test_the_template_imports_into_the_demo_as_it_comes(
     assert [p.message for p in outcome.problems] == []
     assert outcome.batch is not None
     assert landed_lines(outcome.batch) == expected
+    # Posted in the demo's open November, the expense line on the budget line it names.
+    entry = JournalEntry.objects.get(import_batch=outcome.batch)
+    assert entry.status == JournalEntry.Status.POSTED
+    assert str(entry.date) == "2025-11-14" and (entry.number or "").startswith("ACH-2025-")
+    budgeted = entry.lines.filter(account__code="6064")
+    assert set(budgeted.values_list("budget_line__code", "budget_line__fiscal_year__year")) == {
+        ("CNRS-OP-SUP", 2025)
+    }

@@ -26,6 +26,7 @@ from ledger.models import (
 from ledger.selectors import book_rate
 from ledger.services import entries_bulk, period_close
 from ledger.services.imports import import_file
+from tests.books import close_months
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line, xlsx
 
 
@@ -182,6 +183,8 @@ def test_a_month_closed_after_the_check_refuses_the_import_and_writes_nothing(
 ) -> None:
     """The month is closed between the check of the file and its writing: the posting
     refuses it, the import reports why, and nothing but the refused batch is written."""
+
+    close_months(books, 1, 2, user=office_head)  # months close in order: March comes next
 
     def close_march_once_read(phase: str, done: int, total: int) -> None:
         if phase == "rows" and done == total:

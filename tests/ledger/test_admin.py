@@ -14,7 +14,6 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from irls.models import Lab
 from ledger import services
@@ -74,10 +73,14 @@ def entry_form(lab: Lab, lines: list[dict[str, Any]], **header: Any) -> dict[str
     return data
 
 
-def run_action(client: Client, url: str, action: str, *objects: Any) -> HttpResponse:
-    return client.post(  # type: ignore[return-value]
-        url, {"action": action, "_selected_action": [o.pk for o in objects]}, follow=True
-    )
+def run_action(
+    client: Client, url: str, action: str, *objects: Any, apply: dict[str, str] | None = None
+) -> HttpResponse:
+    """Run a list action; `apply`: the answers of its intermediate page, if it has one."""
+    data: dict[str, Any] = {"action": action, "_selected_action": [o.pk for o in objects]}
+    if apply is not None:
+        data |= {"apply": "1", **apply}
+    return client.post(url, data, follow=True)  # type: ignore[return-value]
 
 
 def test_accountant_records_an_entry_with_its_lines(client, accountant, cintra):
@@ -273,26 +276,46 @@ def test_a_balanced_draft_is_posted_and_numbered(client, accountant, cintra):
     assert "Posted 1 entry: ACH-2025-000001" in messages_of(response)
 
 
-def test_a_posted_entry_is_reversed_today(client, accountant, cintra):
-    today = timezone.localdate()
-    if today.year != 2025:
-        services.fiscal_year_open(acting_user=None, lab=cintra, year=today.year)
+def test_a_posted_entry_is_reversed_on_the_day_and_for_the_reason_given(client, accountant, cintra):
     client = logged_in(client, accountant)
-    entry = posted(accountant, cintra)
+    entry = posted(accountant, cintra)  # dated 2025-03-14
 
-    response = run_action(client, ENTRIES, "reverse_entries", entry)
+    page = run_action(client, ENTRIES, "reverse_entries", entry)
+    html = page.content.decode()
+    # The accountant is asked the date (today by default) and the reason, seeing the entry.
+    assert 'name="date"' in html and 'name="reason"' in html
+    assert str(entry.number) in html and "2025 (Open)" in html
+    assert not JournalEntry.objects.filter(reversal_of=entry).exists()
+
+    chosen = {"date": "2025-03-31", "reason": "Booked to the wrong supplier"}
+    response = run_action(client, ENTRIES, "reverse_entries", entry, apply=chosen)
 
     reversal = JournalEntry.objects.get(reversal_of=entry)
-    assert (reversal.status, reversal.date) == ("posted", today)
+    assert (reversal.status, reversal.date) == ("posted", date(2025, 3, 31))
+    assert reversal.label == f"Reversal of {entry.number}: Booked to the wrong supplier"
     assert f"{entry.number} reversed by {reversal.number}" in messages_of(response)
+    event = AuditEvent.objects.get(action="entry.reverse")
+    assert event.after is not None and event.after["reason"] == "Booked to the wrong supplier"
     # The reversal shows on the original's page and the other way round.
     page = client.get(f"{ENTRIES}{entry.pk}/change/").content.decode()
     assert f"{ENTRIES}{reversal.pk}/change/" in page
 
-    response = run_action(client, ENTRIES, "reverse_entries", entry)
+    response = run_action(client, ENTRIES, "reverse_entries", entry, apply=chosen)
 
-    assert any("was already reversed" in m for m in messages_of(response))
+    assert "was already reversed" in response.content.decode()
     assert JournalEntry.objects.filter(reversal_of=entry).count() == 1
+
+
+def test_a_reversal_cannot_be_dated_before_its_entry(client, accountant, cintra):
+    client = logged_in(client, accountant)
+    entry = posted(accountant, cintra)
+    early = {"date": "2025-03-01", "reason": "Typo"}
+    response = run_action(client, ENTRIES, "reverse_entries", entry, apply=early)
+    assert (
+        f"Entry {entry.number} is dated 2025-03-14: its reversal cannot be dated earlier "
+        "(2025-03-01)" in response.content.decode()
+    )
+    assert not JournalEntry.objects.filter(reversal_of=entry).exists()
 
 
 def test_a_posted_entry_is_read_only(client, accountant, cintra):
@@ -410,27 +433,41 @@ def test_the_entry_list_does_not_query_per_row(client, accountant, cintra, majul
 def test_periods_are_closed_by_accountants_and_reopened_by_the_office_head(
     client, accountant, office_head, cintra
 ):
-    march = Period.objects.get(lab=cintra, month=3)
+    january, february, march = Period.objects.filter(lab=cintra, month__lte=3).order_by("month")
     client = logged_in(client, accountant)
 
+    # March alone does not close while January and February are open.
     response = run_action(client, PERIODS, "close_periods", march)
+    march.refresh_from_db()
+    assert march.status == "open"
+    assert any("months close in order" in m for m in messages_of(response))
+
+    # Selected together, the three months close in order.
+    response = run_action(client, PERIODS, "close_periods", march, january, february)
 
     march.refresh_from_db()
     assert march.status == "closed"
-    assert "Closed: CINTRA 2025-03" in messages_of(response)
+    assert "Closed: CINTRA 2025-01, CINTRA 2025-02, CINTRA 2025-03" in messages_of(response)
 
-    response = run_action(client, PERIODS, "reopen_periods", march)
+    # Reopening asks for the reason first.
+    page = run_action(client, PERIODS, "reopen_periods", march).content.decode()
+    assert "Reopen periods" in page and 'name="reason"' in page
+    reopen = {"action": "reopen_periods", "_selected_action": [march.pk], "apply": "Reopen"}
+    response = client.post(PERIODS, reopen | {"reason": "Late invoice"})
 
     march.refresh_from_db()
     assert march.status == "closed"
-    assert "accountant may not reopen periods in CINTRA" in messages_of(response)
+    assert "accountant may not reopen periods in CINTRA" in response.content.decode()
 
     client = logged_in(Client(), office_head)
-    run_action(client, PERIODS, "reopen_periods", march)
+    assert "This field is required" in client.post(PERIODS, reopen).content.decode()
+    response = client.post(PERIODS, reopen | {"reason": "Late invoice"}, follow=True)
 
     march.refresh_from_db()
     assert march.status == "open"
-    assert AuditEvent.objects.filter(action="period.reopen", actor=office_head).exists()
+    assert "Reopened: CINTRA 2025-03" in messages_of(response)
+    event = AuditEvent.objects.get(action="period.reopen", actor=office_head)
+    assert event.after == {"status": "open", "reason": "Late invoice"}
 
 
 def test_an_exchange_rate_is_set_and_corrected_through_the_service(client, accountant):

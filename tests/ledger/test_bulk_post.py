@@ -11,13 +11,12 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from ledger import services
 from ledger.exceptions import InvalidLineError, PeriodClosedError
-from ledger.models import AuditEvent, JournalEntry, LedgerChain, Period
+from ledger.models import AuditEvent, JournalEntry, LedgerChain
 from ledger.selectors import ledger_verify
 from ledger.services.entries_bulk import EntryDraft, LineDraft
 from ledger.services.entries_bulk_post import _BackgroundHashing, entries_create_posted
-from tests.books import account, journal, posted
+from tests.books import account, close_months, journal, posted
 
 
 def entry(lab, lines, *, on=date(2025, 3, 14), code="ACH", **fields):
@@ -121,7 +120,7 @@ def test_amounts_and_rates_that_would_lose_digits_are_refused(
 
 
 def test_a_closed_month_refuses_the_whole_batch(accountant, office_head, cintra):
-    services.period_close(acting_user=office_head, period=Period.objects.get(lab=cintra, month=3))
+    close_months(cintra, 3, user=office_head)  # March closed, February open
     lines = [plain(cintra, "512", debit=5), plain(cintra, "401", credit=5)]
     good = entry(cintra, lines, on=date(2025, 2, 3))
     closed = entry(cintra, lines)

@@ -84,7 +84,16 @@ TOOLING = {
 REFUSES_BOOKS = {"loaddata"}
 
 # Commands that write to the books: each one is run below (RUNS, test_load_demo_...).
-BOOK_WRITERS = {"close_period", "import_sheet", "load_demo", "statement"}
+BOOK_WRITERS = {
+    "close_period",
+    "close_year",
+    "import_sheet",
+    "load_demo",
+    "open_year",
+    "reopen_period",
+    "reopen_year",
+    "statement",
+}
 
 # Apps of ours whose tables are not the books (none yet): every other app of the project
 # with models must be in ledger.fixture_guard.BOOK_APPS.
@@ -173,6 +182,7 @@ class Run:
     actor: str | None = None  # the username every event must name (None: the system)
     sheet: bytes = b""
     options: dict[str, Any] = field(default_factory=dict)
+    setup: tuple[tuple[str, ...], ...] = ()  # commands run first, outside the accounting
 
     @property
     def id(self) -> str:
@@ -180,6 +190,12 @@ class Run:
 
 
 AS = ("--as", "cintra_accountant")
+CINTRA = ("--lab", "CINTRA")
+# Two purchases posted, then every month of 2025 closed in order: a year ready to close.
+YEAR_READY = (
+    ("import_sheet", "journal", "{file}", *CINTRA, "--post", *AS),
+    *(("close_period", *CINTRA, "--month", f"2025-{m:02d}") for m in range(1, 13)),
+)
 RUNS = [
     Run(
         "import_sheet",
@@ -222,6 +238,41 @@ RUNS = [
         ("--lab", "CINTRA", "--month", "2025-02", *AS),
         {"period.close"},
         actor="cintra_accountant",
+        setup=(("close_period", *CINTRA, "--month", "2025-01"),),
+    ),
+    Run(
+        "reopen_period",
+        (*CINTRA, "--month", "2025-01", "--reason", "Late invoice"),
+        {"period.reopen"},
+        setup=(("close_period", *CINTRA, "--month", "2025-01"),),
+    ),
+    Run(
+        "open_year",
+        (*CINTRA, "--year", "2026", *AS),
+        {"fiscal_year.open"},
+        actor="cintra_accountant",
+    ),
+    Run(
+        "close_year",
+        (*CINTRA, "--year", "2025", *AS),
+        {
+            "fiscal_year.open",
+            "fiscal_year.close",
+            "entry.create",
+            "entry.post",
+            "budget.carry_forward",
+        },
+        actor="cintra_accountant",
+        sheet=POSTED_SHEET,
+        setup=YEAR_READY,
+    ),
+    Run(
+        "reopen_year",
+        (*CINTRA, "--year", "2025", "--reason", "Audit adjustment", "--as", "office_head"),
+        {"fiscal_year.reopen"},
+        actor="office_head",
+        sheet=POSTED_SHEET,
+        setup=(*YEAR_READY, ("close_year", *CINTRA, "--year", "2025", *AS)),
     ),
     Run(
         "statement",
@@ -247,6 +298,11 @@ DEMO_ACTIONS = {
     "entry.post",
     "entry.reverse",
     "period.close",
+    # Closing the demo's first year (commitments reviewed, budgets carried forward).
+    "commitment.carry_over",
+    "commitment.cancel",
+    "budget.carry_forward",
+    "fiscal_year.close",
 }
 
 
@@ -390,11 +446,14 @@ def test_a_writing_command_accounts_for_every_row_it_adds(
     run: Run,
     books: Lab,  # noqa: F811 (fixture)
     cintra_accountant: User,  # noqa: F811 (fixture)
+    office_head: User,
     tmp_path: Path,
 ) -> None:
     sheet = tmp_path / "sheet.csv"
     sheet.write_bytes(run.sheet)
     args = [a.format(file=sheet, dir=tmp_path) for a in run.args]
+    for command in run.setup:
+        run_command(*[a.format(file=sheet, dir=tmp_path) for a in command])
     before, since = book_rows(), last_event()
 
     run_command(run.command, *args)
@@ -462,7 +521,7 @@ def test_a_refused_or_dry_run_import_writes_only_its_trace(
 def test_load_demo_accounts_for_every_row_it_adds() -> None:
     before, since = book_rows(), last_event()
 
-    run_command("load_demo")
+    run_command("load_demo", "--today", "2026-12-03")
 
     assert unaccounted(before, since) == {}
     actions = set(AuditEvent.objects.filter(pk__gt=since).values_list("action", flat=True))

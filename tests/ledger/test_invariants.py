@@ -24,7 +24,7 @@ from ledger.exceptions import (
 )
 from ledger.models import AuditEvent, JournalEntry, JournalLine, LedgerSequence, Period
 from ledger.selectors import ledger_verify
-from tests.books import account, draft, journal, posted
+from tests.books import account, close_months, draft, journal, posted
 from tests.ledger.rawsql import execute, raw_post_sql, refused
 
 MARCH = date(2025, 3, 14)
@@ -232,8 +232,10 @@ def test_failed_posting_releases_its_number(accountant, cintra):
 
 
 def test_no_posting_into_a_closed_month(accountant, office_head, cintra):
+    # Months close in order and a month holding a draft does not close: the draft is
+    # dated in March once March is closed.
+    close_months(cintra, 1, 2, 3, user=accountant)
     entry = draft(accountant, cintra, [("6064", "10", "0"), ("401", "0", "10")])
-    services.period_close(acting_user=accountant, period=march(cintra))
     with pytest.raises(PeriodClosedError) as info:
         services.entry_post(acting_user=accountant, entry=entry)
     assert str(info.value) == (
@@ -241,27 +243,31 @@ def test_no_posting_into_a_closed_month(accountant, office_head, cintra):
     )
     assert "LEDGER_PERIOD_CLOSED" in refused(*raw_post_sql(entry, seq=1))
     with pytest.raises(NotPermittedError):
-        services.period_reopen(acting_user=accountant, period=march(cintra))
-    services.period_reopen(acting_user=office_head, period=march(cintra))
+        services.period_reopen(acting_user=accountant, period=march(cintra), reason="Late bill")
+    services.period_reopen(acting_user=office_head, period=march(cintra), reason="Late bill")
     assert services.entry_post(acting_user=accountant, entry=entry).number == "ACH-2025-000001"
     actions = list(
-        AuditEvent.objects.filter(object_type="ledger.Period")
+        AuditEvent.objects.filter(object_type="ledger.Period", object_id=str(march(cintra).pk))
         .order_by("id")
-        .values_list("action", "actor__username")
+        .values_list("action", "actor__username", "after")
     )
-    assert actions == [("period.close", "accountant"), ("period.reopen", "office_head")]
+    assert actions == [
+        ("period.close", "accountant", {"status": "closed"}),
+        ("period.reopen", "office_head", {"status": "open", "reason": "Late bill"}),
+    ]
 
 
 def test_reversal_into_a_closed_month_is_refused(accountant, cintra):
     entry = posted(accountant, cintra)
-    services.period_close(acting_user=accountant, period=march(cintra))
+    close_months(cintra, 1, 2, 3, user=accountant)
     with pytest.raises(PeriodClosedError):
         services.entry_reverse(acting_user=accountant, entry=entry, date=date(2025, 3, 20))
     assert JournalEntry.objects.count() == 1
 
 
 def test_close_period_command(accountant, cintra, capsys):
-    call_command("close_period", "--lab", "CINTRA", "--month", "2025-03")
+    for month in ("2025-01", "2025-02", "2025-03"):  # months close in order
+        call_command("close_period", "--lab", "CINTRA", "--month", month)
     assert march(cintra).status == "closed"
     with pytest.raises(CommandError, match="already closed"):
         call_command("close_period", "--lab", "CINTRA", "--month", "2025-03")

@@ -359,9 +359,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.drafts or self.posted)
     @rule(data=st.data(), twice=st.booleans())
     def close_or_reopen_month(self, data: st.DataObject, twice: bool) -> None:
-        """Close an open month, or have the office head reopen a closed one; `twice`
-        repeats the change (refused) and, for a reopening, lets the accountant try first
-        (refused too). Half of the time the month is one that holds a draft."""
+        """Close an open month, or have the office head reopen a closed one with a reason;
+        `twice` repeats the change (refused) and, for a reopening, lets the accountant try
+        first (refused too). Half of the time the month is one that holds a draft.
+
+        Months close in order: closing a month while an earlier one is open is refused,
+        so the open months before it are closed first, in order; a month holding a draft
+        refuses to close, and the months after it stay open."""
         busy = sorted({(d.lab, d.date.month) for d in self.drafts.values()})
         any_month = st.tuples(labs, months)
         lab, month = data.draw(
@@ -371,16 +375,36 @@ class LedgerMachine(RuleBasedStateMachine):
         if (lab, month) in self.closed:
             if twice:
                 with pytest.raises(NotPermittedError):
-                    services.period_reopen(acting_user=self.books.accountant, period=period)
-            change, user = services.period_reopen, self.books.office_head
+                    services.period_reopen(
+                        acting_user=self.books.accountant, period=period, reason="Fix"
+                    )
+            services.period_reopen(acting_user=self.books.office_head, period=period, reason="Fix")
             self.closed.remove((lab, month))
-        else:
-            change, user = services.period_close, self.books.accountant
-            self.closed.add((lab, month))
-        change(acting_user=user, period=period)
+            if twice:
+                with pytest.raises(PeriodStateError):
+                    services.period_reopen(
+                        acting_user=self.books.office_head, period=period, reason="Fix"
+                    )
+            return
+        earlier = [m for m in range(1, month) if (lab, m) not in self.closed]
+        if earlier:
+            with pytest.raises(PeriodStateError, match="months close in order"):
+                services.period_close(acting_user=self.books.accountant, period=period)
+        for m in [*earlier, month]:
+            if any(d.lab == lab and d.date.month == m for d in self.drafts.values()):
+                event("close: refused, the month holds drafts")
+                with pytest.raises(PeriodStateError, match="while it holds drafts"):
+                    services.period_close(
+                        acting_user=self.books.accountant, period=self.books.periods[(lab, m)]
+                    )
+                return
+            services.period_close(
+                acting_user=self.books.accountant, period=self.books.periods[(lab, m)]
+            )
+            self.closed.add((lab, m))
         if twice:
             with pytest.raises(PeriodStateError):
-                change(acting_user=user, period=period)
+                services.period_close(acting_user=self.books.accountant, period=period)
 
     # --- invariants, checked after every step ----------------------------------------
 

@@ -281,3 +281,97 @@ def cintra_books(user: User, lab: Lab) -> Books:
 @pytest.fixture
 def books(accountant: User, cintra: Lab) -> Books:
     return cintra_books(accountant, cintra)
+
+
+# Two fiscal years: 2025 closed, 2026 open ---------------------------------------------
+#
+# After the ten entries of 2025 above, a January 2026 entry is posted while 2025 is still
+# open (the office books January before closing December), then 2025 is closed by the
+# real service: closing entry OD-2025-000002 (classes 6 and 7 into 120: a profit of
+# 28,984.97) and opening entry AN-2026-000001 (classes 1 to 5: 41,284.97 each side);
+# three more 2026 entries follow.
+#
+#  J1 BQS 2026-01-15 January bank charges  627 D 20.00 / 512 C 20.00 (posted before closing)
+#  J2 OD  2026-03-10 invoice to Thales     411 D 12,000.00 (THALES) / 741 C 12,000.00
+#  J3 BQS 2026-04-20 Thales pays part      512 D 8,000.00 / 411 C 8,000.00 (THALES)
+#  J4 BQS 2026-06-30 bank charges          627 D 10.00 / 512 C 10.00
+
+
+@dataclass(frozen=True)
+class TwoYears:
+    books: Books
+    january: JournalEntry  # J1, posted before 2025 was closed
+    closing: JournalEntry
+    opening: JournalEntry
+    later: list[JournalEntry]  # J2 to J4
+
+    @property
+    def lab(self) -> Lab:
+        return self.books.lab
+
+
+def close_year(user: User, lab: Lab, year: int) -> None:
+    """Close `year` through the real service, after what its checklist asks: open
+    commitments cancelled, the next year's lines of carried-over funding in place, every
+    month closed."""
+    from ledger.models import Commitment, Period
+    from ledger.services.years import fiscal_year_close
+
+    fiscal_year = FiscalYear.objects.get(lab=lab, year=year)
+    following = FiscalYear.objects.filter(lab=lab, year=year + 1).first()
+    if following is None:
+        following = services.fiscal_year_open(acting_user=None, lab=lab, year=year + 1)
+    for commitment in Commitment.objects.filter(
+        budget_line__fiscal_year=fiscal_year, status__in=["open", "partly_settled"]
+    ):
+        services.commitment_cancel(acting_user=user, commitment=commitment, reason="Not ordered")
+    for budget_line in BudgetLine.objects.filter(
+        fiscal_year=fiscal_year, funding_source__carries_over=True
+    ).exclude(code__in=BudgetLine.objects.filter(fiscal_year=following).values("code")):
+        services.budget_line_create(
+            acting_user=None,
+            lab=lab,
+            fiscal_year=following,
+            funding_source=budget_line.funding_source,
+            code=budget_line.code,
+            label_fr=budget_line.label_fr,
+            label_en=budget_line.label_en,
+            envelope=budget_line.envelope,
+            nature=budget_line.nature,
+            funder_category=budget_line.funder_category,
+            allocated=D("100.00"),
+            allocated_on=following.start_date,
+        )
+    for period in Period.objects.filter(fiscal_year=fiscal_year, status="open").order_by("month"):
+        services.period_close(acting_user=None, period=period)
+    fiscal_year_close(acting_user=user, fiscal_year=fiscal_year)
+
+
+def two_years_books(books: Books) -> TwoYears:
+    user, lab = books.user, books.lab
+    services.fiscal_year_open(acting_user=None, lab=lab, year=2026)
+    no: dict[str, Any] = {}
+    thales = {"third_party": "THALES"}
+    january = post(user, lab, "BQS", date(2026, 1, 15), "January bank charges", "BANK-01",
+                   [("627", "20.00", "0", no), ("512", "0", "20.00", no)])  # fmt: skip
+    close_year(user, lab, 2025)
+    later = [
+        post(user, lab, "OD", date(2026, 3, 10), "Invoice: Thales contribution 2026", "VT-002",
+             [("411", "12000.00", "0", thales), ("741", "0", "12000.00", no)]),
+        post(user, lab, "BQS", date(2026, 4, 20), "Receipt from Thales", "VT-002",
+             [("512", "8000.00", "0", no), ("411", "0", "8000.00", thales)]),
+        post(user, lab, "BQS", date(2026, 6, 30), "Bank charges", "BANK-06-26",
+             [("627", "10.00", "0", no), ("512", "0", "10.00", no)]),
+    ]  # fmt: skip
+    return TwoYears(
+        books,
+        january,
+        JournalEntry.objects.get(lab=lab, year_end="closing"),
+        JournalEntry.objects.get(lab=lab, year_end="opening"),
+        later,
+    )
+
+
+@pytest.fixture
+def two_years(books: Books) -> TwoYears:
+    return two_years_books(books)

@@ -2,17 +2,21 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from ledger import services
+from ledger.models import BudgetLine, FiscalYear
 from reports.builders import (
     budget_execution_build,
     grant_statement_build,
     partner_statement_build,
+    statement_build,
 )
 from reports.exceptions import StatementError
-from tests.reports.conftest import Books
-from tests.reports.tables import cells, headings, sections
+from tests.reports.conftest import Books, post
+from tests.reports.tables import cells, headings, row_of, sections
 
 D = Decimal
 Z = D("0.00")
@@ -190,3 +194,148 @@ def test_grant_statement_needs_a_funding_source_of_the_lab(books: Books):
     with pytest.raises(StatementError) as error:
         grant_statement_build(lab=books.lab, grant="ERC-X", year=2025)
     assert str(error.value) == "CINTRA has no funding source 'ERC-X'"
+
+
+# A grant over several years (issue 11, items 6 and 7) --------------------------------------
+
+
+def second_year(books: Books) -> dict[str, BudgetLine]:
+    """2026: the ANR grant's lines (the 2025 unspent carried forward at closing, the Thales
+    contribution lapsing), a travel invoice of February and a line notified in EUR."""
+    lab, user = books.lab, books.user
+    services.fiscal_year_open(acting_user=None, lab=lab, year=2026)
+    fy_2026 = FiscalYear.objects.get(lab=lab, year=2026)
+    grant = books.lines["AN-TRV"].funding_source
+
+    def line_2026(code: str, amount: str, **extra: Any) -> BudgetLine:
+        model = books.lines[code]
+        return services.budget_line_create(
+            acting_user=None,
+            lab=lab,
+            fiscal_year=fy_2026,
+            funding_source=grant,
+            code=code,
+            label_fr=model.label_fr,
+            label_en=model.label_en,
+            envelope=model.envelope,
+            nature=model.nature,
+            funder_category=model.funder_category,
+            allocated_on=date(2026, 1, 15),
+            **({"allocated": D(amount) if amount else None} | extra),
+        )
+
+    lines = {
+        "AN-TRV": line_2026("AN-TRV", "2000.00"),
+        "AN-EQ": line_2026("AN-EQ", "1000.00"),
+        "AN-IND": line_2026(
+            "AN-IND",
+            "",
+            allocated=None,
+            notified_currency="EUR",
+            notified_amount=D("500.00"),
+            notified_rate=D("1.40"),
+        ),
+    }
+    services.budget_carry_forward(
+        acting_user=user, fiscal_year=FiscalYear.objects.get(lab=lab, year=2025)
+    )
+    post(
+        user,
+        lab,
+        "ACH",
+        date(2026, 2, 3),
+        "ANR travel, Paris",
+        "INV-201",
+        [
+            ("6251", "300.00", "0", {"budget_line": lines["AN-TRV"], "third_party": "SUP-01"}),
+            ("401", "0", "300.00", {}),
+        ],
+    )
+    return lines
+
+
+def test_budget_execution_of_a_grant_over_its_whole_life(books: Books):
+    second_year(books)
+
+    statement = budget_execution_build(lab=books.lab, year=2026, grant="ANR-2D")
+
+    assert statement.title == (
+        "Budget execution of Agence nationale de la recherche funding, 2025-01-01 to 2026-12-31"
+    )
+    assert (statement.period_from, statement.period_to) == (date(2025, 1, 1), date(2026, 12, 31))
+    assert statement.parameters["grant"] == "ANR-2D"
+    [title] = sections(statement)
+    assert title == "Agence nationale de la recherche funding (ANR-2D)"
+    rows = {row.cells[0]: row.cells[2:7] for row in sections(statement)[title] if row.cells[0]}
+    # Travel: 4,000 + 2,000 allocated, the 500 top-up (the carry-over of 3,700 to 2026
+    # cancels out over the grant's life), 800 spent in 2025 and 300 in 2026.
+    assert rows["AN-TRV"] == (D("6000.00"), D("500.00"), Z, D("1100.00"), D("5400.00"))
+    assert rows["AN-EQ"] == (D("7000.00"), Z, Z, D("1500.00"), D("5500.00"))
+    assert rows["AN-IND"] == (D("1700.00"), Z, Z, Z, D("1700.00"))  # 500 EUR at 1.40
+    assert statement.totals[0].cells[2:7] == (
+        D("14700.00"), D("500.00"), Z, D("2600.00"), D("12600.00")
+    )  # fmt: skip
+    assert (
+        "The whole life of funding source ANR-2D from its start on 2025-01-01"
+        in (statement.notes[0])
+    )
+
+    # The year 2025 alone shows the carry-over leaving its lines; up to 2025, the life
+    # of the grant shows the same money without it.
+    year_2025 = budget_execution_build(lab=books.lab, year=2025)
+    travel = row_of(sections(year_2025)[title], "AN-TRV")
+    assert travel.cells[2:7] == (D("4000.00"), D("-3200.00"), Z, D("800.00"), Z)
+    life_2025 = budget_execution_build(lab=books.lab, year=2025, grant="ANR-2D")
+    travel = row_of(sections(life_2025)[title], "AN-TRV")
+    assert travel.cells[2:7] == (D("4000.00"), D("500.00"), Z, D("800.00"), D("3700.00"))
+    assert life_2025.period_to == date(2025, 12, 31)
+    # As the command and the statements page ask for it (--grant with budget-execution).
+    built = statement_build(kind="budget-execution", lab=books.lab, year=2026, grant="ANR-2D")
+    assert built.title == statement.title and built.parameters["grant"] == "ANR-2D"
+    with pytest.raises(StatementError, match="grant is only for the grant or budget-execution"):
+        statement_build(kind="trial-balance", lab=books.lab, year=2026, grant="ANR-2D")
+
+
+def test_budget_execution_in_eur_shows_an_allocation_as_notified(books: Books):
+    second_year(books)
+    statement = budget_execution_build(lab=books.lab, year=2026, grant="ANR-2D", currency="EUR")
+    [rows] = sections(statement).values()
+    assert row_of(rows, "AN-IND").cells[2] == D("1189.66")  # 1,000 / 1.45 + 500 EUR notified
+    assert any("at the amount notified" in note for note in statement.notes)
+
+
+def test_the_grant_statement_runs_since_the_grants_start(books: Books):
+    second_year(books)
+
+    statement = grant_statement_build(
+        lab=books.lab,
+        grant="ANR-2D",
+        year=2026,
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 6, 30),
+    )
+
+    parts = sections(statement)
+    categories = {row.cells[0]: row.cells[1:] for row in parts["Expenditure by cost category"]}
+    # What was spent in 2025 is "before the period"; the budget is the grant's whole life.
+    assert categories["Travel"] == (D("6500.00"), D("800.00"), D("300.00"), D("1100.00"),
+                                    D("5400.00"))  # fmt: skip
+    assert categories["Equipment"] == (D("7000.00"), D("1500.00"), Z, D("1500.00"),
+                                       D("5500.00"))  # fmt: skip
+    assert categories["Indirect costs"] == (D("1700.00"), Z, Z, Z, D("1700.00"))
+    assert [row.cells[0] for row in parts["Expenditure by budget line"]] == [
+        "AN-EQ Line AN-EQ (Equipment)",
+        "AN-IND Line AN-IND (Indirect costs)",
+        "AN-TRV Line AN-TRV (Travel)",
+    ]
+    assert statement.totals[0].cells == (
+        "Total", D("15200.00"), D("2300.00"), D("300.00"), D("2600.00"), D("12600.00"),
+    )  # fmt: skip
+    assert "Cumulative since the start of the grant on 2025-01-01 (fiscal years 2025, 2026)." in (
+        statement.notes
+    )
+
+    # In EUR the line notified in EUR counts its 500 EUR, not 700 SGD converted back.
+    in_eur = grant_statement_build(lab=books.lab, grant="ANR-2D", year=2026, currency="EUR")
+    indirect = row_of(sections(in_eur)["Expenditure by cost category"], "Indirect costs")
+    assert indirect.cells[1] == D("1189.66")  # 1,000 SGD / 1.45 + 500 EUR

@@ -19,7 +19,8 @@ from reports.exceptions import StatementError
         (
             {"year": 2025, "date_to": date(2026, 1, 31)},
             "The period 2025-01-01 to 2026-01-31 is not inside the fiscal year 2025 of CINTRA "
-            "(2025-01-01 to 2025-12-31)",
+            "(2025-01-01 to 2025-12-31): give both dates without the year for a period across "
+            "fiscal years",
         ),
         ({"year": 2025, "language": "de"}, "Language must be en or fr, not 'de'"),
         ({"year": 2025, "currency": "USD"}, "Currency must be SGD (as booked) or EUR, not 'USD'"),

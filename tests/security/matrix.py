@@ -51,6 +51,10 @@ AUDIT = "302 302 200 200 200 404 404 200 200"
 # An empty form refused by the page (400 Bad Request); another lab's: 404.
 BAD_REQUEST_OWN = "302 302 400 400 404 400 404 400 400"
 NOT_ALLOWED = "302 302 405 405 405 405 405 405 405"
+# A Closing form posted empty: 400 for who may act, 403 for the lab's readers, another
+# lab's people 404; reopening is the office head's alone.
+CLOSING_FORM = "302 302 400 400 404 403 404 403 400"
+REOPEN_FORM = "302 302 403 403 404 403 404 403 400"
 NOT_FOUND = "302 302 404 404 404 404 404 404 404"
 REDIRECT = "302 302 302 302 302 302 302 302 302"
 LOGIN = "200 200 302 302 302 302 302 302 302"
@@ -70,6 +74,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "labs/<str:code>/": {"GET": LAB_INDEX, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/lines/<int:line_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/budget/source/<path:source>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/closing/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/closing/month/close/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/closing/month/reopen/": {"GET": NOT_ALLOWED, "POST": REOPEN_FORM},
+    "labs/<str:code>/closing/year/open/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/closing/year/close/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/closing/year/reopen/": {"GET": NOT_ALLOWED, "POST": REOPEN_FORM},
     "labs/<str:code>/statements/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/statements/issue/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
     "labs/<str:code>/statements/check/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
@@ -176,6 +187,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/ledger/budgetline/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
     "admin/ledger/budgetline/<path:object_id>/change/": {"GET": OWN_LAB, "POST": WRITERS_OWN},
     "admin/ledger/budgetline/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/ledger/commitment/<path:object_id>/carry-over/": {
+        "GET": WRITERS_OWN,
+        "POST": WRITERS_OWN,
+    },
+    "admin/ledger/commitment/<path:object_id>/amend/": {"GET": WRITERS_OWN, "POST": WRITERS_OWN},
+    "admin/ledger/commitment/<path:object_id>/cancel/": {"GET": WRITERS_OWN, "POST": WRITERS_OWN},
     "admin/ledger/commitment/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
     "admin/ledger/commitment/add/": {"GET": WRITERS, "POST": WRITERS},
     "admin/ledger/commitment/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},

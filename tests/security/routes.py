@@ -86,6 +86,7 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         "<int:statement_id>": str(lab["statement"].pk),
         "<id>": str(lab["user"].pk),
         "<str:kind>": "journal",
+        "<path:source>": lab["fundingsource"].code,
     }
     if "<path:object_id>" in url:
         replacements["<path:object_id>"] = str(_object_id(route, world, side))

@@ -4,8 +4,9 @@ demo auditor finds every action of the demo in the audit trail and a clean ledge
 verification; a posted amount tampered with raw SQL turns the verification red and
 names the entry.
 
-The demo is loaded once for the module, inside a transaction rolled back at the end (as
-in tests/fixtures/test_demo.py); each test runs in its own savepoint.
+The demo is loaded once for the module as on 3 December 2026 (2025 closed, 2026 open),
+inside a transaction rolled back at the end (as in tests/fixtures/test_demo.py); each
+test runs in its own savepoint.
 """
 
 import io
@@ -37,16 +38,19 @@ DIRECTORS = {
 }
 # Objects of each admin asked for, per lab: the first and the last.
 SAMPLES = 2
+TODAY = "2026-12-03"
+YEARS = (2025, 2026)  # the demo's closed year and its year in progress
 
 
 @pytest.fixture(scope="module")
 def demo_loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The demo, and one statement issued per lab; rolled back after the module."""
+    """The demo, and one statement issued per lab and year; rolled back after the module."""
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast, transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--today", TODAY, stdout=StringIO())
         for lab in Lab.objects.all():
-            statement_issue(acting_user=None, lab=lab, kind="trial-balance", year=2025)
+            for year in YEARS:
+                statement_issue(acting_user=None, lab=lab, kind="trial-balance", year=year)
         yield
         transaction.set_rollback(True)
 
@@ -91,16 +95,14 @@ def _admin_urls(lab: Lab) -> list[str]:
 def _lab_urls(lab: Lab, own_code: str) -> list[str]:
     """The pages of `lab`, and its objects' ids guessed under the director's own lab."""
     code = lab.code
-    urls = [
-        f"/labs/{code}/",
-        f"/labs/{code}/budget/2025/",
-        f"/labs/{code}/budget/2025/?currency=EUR",
-        f"/labs/{code}/statements/",
-    ]
-    for line in BudgetLine.objects.filter(lab=lab):
+    urls = [f"/labs/{code}/", f"/labs/{code}/statements/"]
+    for year in YEARS:
+        urls += [f"/labs/{code}/budget/{year}/", f"/labs/{code}/budget/{year}/?currency=EUR"]
+    for line in BudgetLine.objects.filter(lab=lab).select_related("fiscal_year"):
+        year = line.fiscal_year.year
         urls += [
-            f"/labs/{code}/budget/2025/lines/{line.pk}/",
-            f"/labs/{own_code}/budget/2025/lines/{line.pk}/",
+            f"/labs/{code}/budget/{year}/lines/{line.pk}/",
+            f"/labs/{own_code}/budget/{year}/lines/{line.pk}/",
         ]
     for issued in IssuedStatement.objects.filter(lab=lab):
         urls += [
@@ -126,12 +128,15 @@ def test_a_demo_director_finds_nothing_of_another_lab(demo: None):
                     problems.append(f"{username} GET {url}: {response.status_code}")
                 if found := leaked(response, url, identifiers):
                     problems.append(f"{username} GET {url}: shows {found}")
-            issue = client.post(
-                f"/labs/{lab.code}/statements/issue/",
-                {"kind": "fec", "year": "2025", "language": "en", "currency": "SGD"},
-            )
-            if issue.status_code != 404:
-                problems.append(f"{username} POST issue for {lab.code}: {issue.status_code}")
+            for year in YEARS:
+                issue = client.post(
+                    f"/labs/{lab.code}/statements/issue/",
+                    {"kind": "fec", "year": str(year), "language": "en", "currency": "SGD"},
+                )
+                if issue.status_code != 404:
+                    problems.append(
+                        f"{username} POST issue for {lab.code} {year}: {issue.status_code}"
+                    )
             # The lists, filtered on the other lab, hold nothing of it (but the filter
             # typed, kept in their links and search form).
             typed = (f"lab={lab.code}", f'name="lab" value="{lab.code}"')

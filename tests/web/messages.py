@@ -26,6 +26,8 @@ PYTHON_FILES = [
     ROOT / "irls" / "views.py",
     ROOT / "irls" / "templatetags" / "shell.py",
     ROOT / "ledger" / "views.py",
+    ROOT / "ledger" / "views_closing.py",
+    ROOT / "ledger" / "services" / "years.py",
     ROOT / "ledger" / "templatetags" / "ledger_format.py",
     ROOT / "ledger" / "audit" / "forms.py",
     ROOT / "ledger" / "audit" / "views.py",

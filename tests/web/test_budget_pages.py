@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from irls import services as irls_services
 from ledger import services, views
 from ledger.selectors import budget_execution
 from ledger.templatetags.ledger_format import amount, percent
@@ -361,3 +362,106 @@ def test_line_page_queries_do_not_grow_with_the_postings(director, accountant, b
     for i in range(8):
         invoice(accountant, budget_year.lab, "10.00", commitment=budget_year.order, ref=f"P-{i}")
     assert queries() == few
+
+
+# Over several years (issue 11, item 6) ---------------------------------------------------
+
+SOURCE = "/labs/CINTRA/budget/source/CNRS-DOT/"
+
+
+@pytest.fixture
+def two_years(accountant, budget_year: BudgetYear) -> BudgetYear:
+    """2026 opened with its supplies line; the purchase order of 2025 carried over."""
+    lab = budget_year.lab
+    services.fiscal_year_open(acting_user=None, lab=lab, year=2026)
+    budget_line(lab, "OP-SUP", "6000.00", year=2026)
+    services.commitment_carry_over(acting_user=accountant, commitment=budget_year.order)
+    return budget_year
+
+
+def test_a_funding_source_over_its_whole_life(director, two_years):
+    year_page = page(director, BUDGET)
+    assert f'href="{SOURCE}" title="Dotation CNRS">CNRS-DOT</a>' in year_page
+    html = page(director, SOURCE)
+    assert "Dotation CNRS: the whole life" in html
+    assert "fiscal years 2025, 2026 summed by code" in html
+    rows = table_rows(html, "budget-table")
+    figures = {cells[0]: cells[1:] for _, cells in rows[1:]}
+    # 12,500 + 6,000 allocated; the 1,500 still open of the order, now in 2026, counted once.
+    assert figures["OP-SUP Line OP-SUP 2025, 2026"][:5] == [
+        "18,500.00", "0.00", "1,500.00", "2,500.00", "14,500.00"
+    ]  # fmt: skip
+    assert figures["EQ-LAB Line EQ-LAB 2025 Overspent"][:5] == [
+        "3,000.00", "0.00", "0.00", "3,234.56", "-234.56"
+    ]  # fmt: skip
+    assert "Thales" not in rows.__repr__()
+    # Lines link to the line of their latest year.
+    supplies_2026 = two_years.order.carried_to.budget_line
+    assert f'href="/labs/CINTRA/budget/2026/lines/{supplies_2026.pk}/"' in html
+    # The 2026 line shows where its commitment comes from.
+    line_2026 = page(director, f"/labs/CINTRA/budget/2026/lines/{supplies_2026.pk}/")
+    assert "PO-2025-001/2026" in line_2026 and "carried over from PO-2025-001" in line_2026
+    assert f'href="{SOURCE}"' in line_2026
+
+
+def test_the_whole_life_page_is_behind_the_lab_wall(client, director_majulab, two_years):
+    client.force_login(director_majulab)
+    for url in (SOURCE, "/labs/MAJULAB/budget/source/CNRS-DOT/"):
+        assert client.get(url).status_code == 404, url
+    client.force_login(two_years.order.created_by)
+    assert client.get("/labs/CINTRA/budget/source/NOPE/").status_code == 404
+
+
+def test_the_eur_view_shows_an_allocation_as_notified(director, budget_year):
+    line = services.budget_line_create(
+        acting_user=None,
+        lab=budget_year.lab,
+        fiscal_year=budget_year.fiscal_year,
+        funding_source=budget_year.supplies.funding_source,
+        code="CNRS-EQ",
+        label_fr="Équipement notifié",
+        label_en="Notified equipment",
+        envelope="equipment",
+        nature="equipment",
+        allocated_on=date(2025, 1, 20),
+        notified_currency="EUR",
+        notified_amount=Decimal("10000.00"),
+        notified_rate=Decimal("1.4567"),
+    )
+    rows = table_rows(page(director, BUDGET + "?currency=EUR"), "budget-table")
+    # 14,567.00 SGD booked; the EUR view shows the 10,000.00 notified, not 14,567 / 1.45.
+    assert row_starting(rows, "CNRS-EQ")[1][1] == "10,000.00"
+    assert row_starting(table_rows(page(director, BUDGET), "budget-table"), "CNRS-EQ")[1][1] == (
+        "14,567.00"
+    )
+    html = page(director, f"{BUDGET}lines/{line.pk}/")
+    assert "Allocation as notified" in html
+    assert "10,000.00 EUR, booked at 1.4567 SGD per EUR (rate of 20 January 2025)" in html
+
+
+def test_a_funding_source_code_with_a_slash_has_its_page(director, budget_year):
+    source = services.budget_line_create(
+        acting_user=None,
+        lab=budget_year.lab,
+        fiscal_year=budget_year.fiscal_year,
+        funding_source=irls_services.funding_source_create(
+            acting_user=None,
+            lab=budget_year.lab,
+            code="ANR/24",
+            name="ANR 2024",
+            funder=budget_year.supplies.funding_source.funder,
+            kind="grant",
+            start_date=date(2024, 10, 1),
+        ),
+        code="AN-1",
+        label_fr="x",
+        label_en="ANR line",
+        envelope="operating",
+        nature="other",
+        allocated=Decimal("900.00"),
+        allocated_on=date(2025, 1, 15),
+    ).funding_source
+    assert 'href="/labs/CINTRA/budget/source/ANR/24/"' in page(director, BUDGET)
+    html = page(director, "/labs/CINTRA/budget/source/ANR/24/")
+    assert "ANR 2024: the whole life" in html and source.carries_over
+    assert row_starting(table_rows(html, "budget-table"), "AN-1")[1][1] == "900.00"

@@ -6,10 +6,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from irls.models import Lab
 from ledger.selectors import ledger_verify
+from ledger.selectors.years import year_heads
 
 
 class Command(BaseCommand):
-    help = "Verify that no posted entry was altered, removed or inserted (hash chain)."
+    help = (
+        "Verify that no posted entry was altered, removed or inserted (one hash chain "
+        "across the years) and that each closed year's closing balances are the next "
+        "year's opening balances; print where each year ends in the chain."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--lab", help="lab code (default: every lab)")
@@ -28,6 +33,11 @@ class Command(BaseCommand):
                     f"{lab.code}: OK, {result.entries} posted entries, "
                     f"chain head {result.head_hash[:16] or '(empty)'}"
                 )
+                for head in year_heads(lab.pk):
+                    self.stdout.write(
+                        f"  {head.year}: last in the chain {head.number} "
+                        f"(#{head.chain_index}), hash {head.hash}"
+                    )
             else:
                 broken.append(lab.code)
                 self.stdout.write(

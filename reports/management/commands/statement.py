@@ -16,6 +16,7 @@ from reports.services import statement_issue
 BAD_YEAR = "--year must be a year YYYY, not {value!r}"
 BAD_DATE = "{option} must be a date YYYY-MM-DD, not {value!r}"
 MISSING = "{option} is required"
+YEAR_OR_DATES = "--year is required, or --from and --to (a period, across fiscal years too)"
 NO_LAB = "No lab with code {code!r}"
 NO_USER = "No user {username!r}"
 NO_FOLDER = "Cannot write {path}: the folder {folder} does not exist"
@@ -31,8 +32,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", help=" | ".join(KINDS))
         parser.add_argument("--lab", help="lab code, e.g. CINTRA (required)")
-        parser.add_argument("--year", help="fiscal year YYYY (required)")
-        parser.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
+        parser.add_argument(
+            "--year",
+            help="fiscal year YYYY (required unless --from or --to give the period)",
+        )
+        parser.add_argument(
+            "--from",
+            dest="date_from",
+            help="first day, YYYY-MM-DD; without --year, trial-balance, general-ledger, "
+            "journal and partner accept a period across fiscal years",
+        )
         parser.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
         parser.add_argument("--format", help="pdf (default) or xlsx; txt for fec")
         parser.add_argument("--lang", default="en", help="en (default) or fr")
@@ -58,7 +67,9 @@ class Command(BaseCommand):
         except LedgerError as exc:
             raise CommandError(str(exc)) from exc
         lab = _lab(options["lab"])
-        year = _year(options["year"])
+        date_from = _date(options["date_from"], "--from")
+        date_to = _date(options["date_to"], "--to")
+        year = _year(options["year"], dated=date_from is not None or date_to is not None)
         user = _user(options["username"])
         output = _output(options["output"])
         try:
@@ -67,8 +78,8 @@ class Command(BaseCommand):
                 lab=lab,
                 kind=kind,
                 year=year,
-                date_from=_date(options["date_from"], "--from"),
-                date_to=_date(options["date_to"], "--to"),
+                date_from=date_from,
+                date_to=date_to,
                 language=options["lang"],
                 currency=options["currency"],
                 partner=options["partner"],
@@ -94,9 +105,12 @@ def _lab(code: str | None) -> Lab:
     return lab
 
 
-def _year(value: str | None) -> int:
+def _year(value: str | None, *, dated: bool) -> int | None:
+    """The fiscal year asked for; None when the dates give the period."""
     if not value:
-        raise CommandError(MISSING.format(option="--year"))
+        if dated:
+            return None
+        raise CommandError(YEAR_OR_DATES)
     if not re.fullmatch(r"\d{4}", value):
         raise CommandError(BAD_YEAR.format(value=value))
     return int(value)

@@ -965,8 +965,12 @@ def rates_fr_csv() -> bytes:
 # -- the template -------------------------------------------------------------------------------
 
 
+# The day the template files were made on (by LibreOffice, from the template of then).
+TEMPLATE_DAY = date(2025, 11, 14)
+
+
 def template() -> bytes:
-    return template_workbook("journal")
+    return template_workbook("journal", on=TEMPLATE_DAY)
 
 
 def template_in_libreoffice(office: Office) -> bytes:

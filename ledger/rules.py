@@ -1,0 +1,281 @@
+"""The posting rulebook: what an entry must be to be posted, written once.
+
+Every way of posting applies these plain functions to the entries about to be posted:
+`entries_post` (drafts read back from the database), `entries_create_posted` (entries
+written posted at once by imports), the year-end entries of `fiscal_year_close`, the
+reversals of `entry_reverse`; the journal import's preview asks the same questions
+(`month_state`, `needs_budget_line`, `budget_line_year_ok`) to report its problems by
+row, so a file the preview accepts is a file the posting accepts. Each path only decides
+how to read and write in bulk. The database guards (db_guards.py) check the same
+invariants underneath, independently.
+
+The rules read the lab's books once (`books_read`, five small queries) and the entries
+as `PostingEntry`/`PostingLine` values: amounts in integer cents of the book currency.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from irls.models import Lab
+from ledger.exceptions import (
+    BUDGET_MISSING,
+    BUDGET_OTHER_YEAR,
+    NO_PERIOD,
+    OPENING_NOT_YEAR_END,
+    PERIOD_CLOSED,
+    PERIOD_MISSING_POSTING,
+    TOO_FEW_LINES,
+    UNBALANCED,
+    YEAR_CLOSED,
+    YEAR_END_DATE,
+    BudgetError,
+    BudgetLineMissingError,
+    LedgerError,
+    NoPeriodError,
+    PeriodClosedError,
+    TooFewLinesError,
+    UnbalancedEntryError,
+    YearClosedError,
+)
+from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry, Period
+
+OPEN = "open"
+CLOSED = "closed"
+MISSING = "missing"  # no period holds the month (the year has none for it)
+YEAR_CLOSED_STATE = "year_closed"
+NO_YEAR = "no_year"
+
+
+@dataclass(frozen=True, slots=True)
+class YearInfo:
+    year: int
+    start: date
+    end: date
+    closed: bool
+    previous_closed: bool  # the lab's fiscal year just before this one exists and is closed
+    has_previous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """What the rules need of a lab's books, read once."""
+
+    lab_id: int
+    lab_code: str
+    book_currency: str
+    journals: dict[int, tuple[str, str]]  # id -> (code, kind)
+    years: dict[int, YearInfo]  # fiscal year id -> year
+    accounts: dict[int, tuple[str, bool]]  # id -> (code, needs a budget line)
+    budget_lines: dict[int, tuple[str, int]]  # id -> (code, fiscal year id)
+    months: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (fy, y, m) -> status
+
+    def year_of(self, on: date) -> int | None:
+        """The id of the fiscal year holding `on`, if any."""
+        return next((pk for pk, y in self.years.items() if y.start <= on <= y.end), None)
+
+
+def books_read(lab: Lab) -> Books:
+    """The lab's journals, fiscal years and months, accounts and budget lines."""
+    rows = list(
+        FiscalYear.objects.filter(lab=lab)
+        .order_by("year")
+        .values_list("id", "year", "start_date", "end_date", "status")
+    )
+    closed_years = {year for _, year, _, _, status in rows if status == FiscalYear.Status.CLOSED}
+    years_held = {year for _, year, _, _, _ in rows}
+    years = {
+        pk: YearInfo(
+            year,
+            start,
+            end,
+            status == FiscalYear.Status.CLOSED,
+            year - 1 in closed_years,
+            year - 1 in years_held,
+        )
+        for pk, year, start, end, status in rows
+    }
+    return Books(
+        lab_id=lab.pk,
+        lab_code=lab.code,
+        book_currency=lab.book_currency,
+        journals={
+            pk: (code, kind)
+            for pk, code, kind in Journal.objects.filter(lab=lab).values_list("id", "code", "kind")
+        },
+        years=years,
+        accounts={
+            pk: (code, needs)
+            for pk, code, needs in Account.objects.filter(lab=lab).values_list(
+                "id", "code", "needs_budget_line"
+            )
+        },
+        budget_lines={
+            pk: (code, year)
+            for pk, code, year in BudgetLine.objects.filter(lab=lab).values_list(
+                "id", "code", "fiscal_year_id"
+            )
+        },
+        months={
+            (year_id, start.year, start.month): status
+            for year_id, start, status in Period.objects.filter(lab=lab).values_list(
+                "fiscal_year_id", "start_date", "status"
+            )
+        },
+    )
+
+
+class PostingLine(Protocol):
+    account_id: int
+    debit: int  # cents
+    credit: int  # cents
+    budget_line_id: int | None
+
+
+class PostingEntry(Protocol):
+    journal_id: int
+    fiscal_year_id: int
+    date: date
+    year_end: str
+
+    @property
+    def lines(self) -> Sequence[PostingLine]: ...
+
+
+# -- the rules, one question each ---------------------------------------------------------
+
+
+def month_state(books: Books, fiscal_year_id: int | None, on: date, year_end: str = "") -> str:
+    """Whether an entry of `fiscal_year_id` dated `on` may be posted: OPEN, or why not
+    (NO_YEAR, YEAR_CLOSED_STATE, CLOSED, MISSING). Nothing is posted into a closed
+    fiscal year; the year-end entries the closing writes are dated on the year's
+    boundary days, whose months are closed by then (the year itself is still open)."""
+    year = books.years.get(fiscal_year_id) if fiscal_year_id is not None else None
+    if year is None or not year.start <= on <= year.end:
+        return NO_YEAR
+    if year.closed:
+        return YEAR_CLOSED_STATE
+    if year_end:
+        return OPEN
+    assert fiscal_year_id is not None
+    return books.months.get((fiscal_year_id, on.year, on.month), MISSING)
+
+
+def year_end_date_ok(books: Books, entry: PostingEntry) -> bool:
+    """A closing entry is dated on its year's last day, an opening one on the first."""
+    if not entry.year_end:
+        return True
+    year = books.years[entry.fiscal_year_id]
+    wanted = year.end if entry.year_end == JournalEntry.YearEnd.CLOSING else year.start
+    return entry.date == wanted
+
+
+def opening_allowed(books: Books, journal_id: int, fiscal_year_id: int, year_end: str) -> bool:
+    """Opening balances of a year that follows another come only from closing that one:
+    an entry in an opening journal is then a year-end opening entry, posted while the
+    previous year is being closed (not once it is closed). A lab's first year takes
+    opening entries typed in by hand."""
+    opening_journal = books.journals[journal_id][1] == Journal.Kind.OPENING
+    if year_end == JournalEntry.YearEnd.OPENING:
+        return opening_journal and not books.years[fiscal_year_id].previous_closed
+    if opening_journal:
+        return not books.years[fiscal_year_id].has_previous
+    return True
+
+
+def needs_budget_line(account_needs: bool, journal_kind: str, year_end: str = "") -> bool:
+    """Expense and equipment lines name the budget line they consume, except in opening
+    balances and the year-end entries (they consume nothing)."""
+    return account_needs and journal_kind != Journal.Kind.OPENING and not year_end
+
+
+def budget_line_year_ok(budget_line_year_id: int, entry_year_id: int) -> bool:
+    """A line consumes a budget line of its entry's fiscal year (a later year's spending
+    goes to that year's line: carried commitments and carry-overs move there)."""
+    return budget_line_year_id == entry_year_id
+
+
+def entry_number(journal_code: str, year: int, seq: int) -> str:
+    """The number a posted entry carries: <JOURNAL>-<YEAR>-<NNNNNN>."""
+    return f"{journal_code}-{year}-{seq:06d}"
+
+
+# -- the rules applied to entries about to be posted ------------------------------------
+
+
+def _amount(cents: int) -> str:
+    from ledger.selectors import format_amount  # selectors import models only
+
+    return format_amount(Decimal(cents) / 100)
+
+
+def entry_breach(books: Books, entry: PostingEntry, ref: str) -> LedgerError | None:
+    """The first rule `entry` breaks, as the error posting raises; None when postable."""
+    lines = entry.lines
+    if len(lines) < 2:
+        return TooFewLinesError(TOO_FEW_LINES.format(ref=ref))
+    debit = sum(line.debit for line in lines)
+    credit = sum(line.credit for line in lines)
+    if debit != credit:
+        return UnbalancedEntryError(
+            UNBALANCED.format(
+                ref=ref,
+                debit=_amount(debit),
+                credit=_amount(credit),
+                currency=books.book_currency,
+            )
+        )
+    state = month_state(books, entry.fiscal_year_id, entry.date, entry.year_end)
+    if state != OPEN:
+        return _date_breach(books, entry, ref, state)
+    if not year_end_date_ok(books, entry) or not opening_allowed(
+        books, entry.journal_id, entry.fiscal_year_id, entry.year_end
+    ):
+        year = books.years[entry.fiscal_year_id]
+        if entry.year_end:
+            return YearClosedError(YEAR_END_DATE.format(ref=ref, year=year.year))
+        return YearClosedError(OPENING_NOT_YEAR_END.format(ref=ref, year=year.year))
+    return _budget_breach(books, entry, ref)
+
+
+def _date_breach(books: Books, entry: PostingEntry, ref: str, state: str) -> LedgerError:
+    if state == NO_YEAR:
+        return NoPeriodError(NO_PERIOD.format(ref=ref, date=entry.date, lab=books.lab_code))
+    year = books.years[entry.fiscal_year_id].year
+    if state == YEAR_CLOSED_STATE:
+        return YearClosedError(YEAR_CLOSED.format(ref=ref, year=year, lab=books.lab_code))
+    template = PERIOD_CLOSED if state == CLOSED else PERIOD_MISSING_POSTING
+    return PeriodClosedError(
+        template.format(ref=ref, period=f"{entry.date:%Y-%m}", lab=books.lab_code)
+    )
+
+
+def _budget_breach(books: Books, entry: PostingEntry, ref: str) -> LedgerError | None:
+    kind = books.journals[entry.journal_id][1]
+    for n, line in enumerate(entry.lines, start=1):
+        if line.budget_line_id is None:
+            code, needs = books.accounts[line.account_id]
+            if needs_budget_line(needs, kind, entry.year_end):
+                return BudgetLineMissingError(BUDGET_MISSING.format(ref=ref, n=n, account=code))
+            continue
+        code, year_id = books.budget_lines[line.budget_line_id]
+        if not budget_line_year_ok(year_id, entry.fiscal_year_id):
+            return BudgetError(
+                BUDGET_OTHER_YEAR.format(
+                    ref=ref,
+                    code=code,
+                    year=books.years[year_id].year,
+                    entry_year=books.years[entry.fiscal_year_id].year,
+                )
+            )
+    return None
+
+
+def check_postable(books: Books, entries: Iterable[tuple[PostingEntry, str]]) -> None:
+    """Raise the first breach of the entries (each given with how to name it)."""
+    for entry, ref in entries:
+        breach = entry_breach(books, entry, ref)
+        if breach is not None:
+            raise breach

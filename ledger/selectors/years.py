@@ -1,0 +1,137 @@
+"""What the year boundary reads: balances to close and carry, and whether the opening
+balances of a year equal the closing balances of the one before (invariant 11).
+
+Balances are grouped by account and, on balance-sheet accounts (classes 1 to 5), by
+third party: the opening entries carry the third-party detail. Every figure is summed
+by the database, in cents.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+
+from ledger.models import Account, FiscalYear, Journal, JournalEntry, JournalLine
+from ledger.selectors.books import _cents_sum
+
+Key = tuple[int, str]  # (account id, third party)
+
+
+@dataclass(frozen=True)
+class OpeningDifference:
+    """An account (and third party) whose opening balance differs from the closing one."""
+
+    account_code: str
+    third_party: str
+    closing: Decimal  # balance at the end of the earlier year (debit positive)
+    opening: Decimal  # opening balance carried into the later year
+
+    def __str__(self) -> str:
+        who = f" ({self.third_party})" if self.third_party else ""
+        return f"{self.account_code}{who}: closing {self.closing}, opening {self.opening}"
+
+
+def _grouped(lines: QuerySet[JournalLine]) -> dict[Key, Decimal]:
+    """Balance (debit - credit) per account and, on classes 1 to 5, third party."""
+    party = Case(
+        When(account__code__lt="6", then=F("third_party")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rows = (
+        lines.annotate(party=party)
+        .values("account_id", "party")
+        .annotate(balance=_cents_sum(F("debit") - F("credit")))
+        .order_by()
+    )
+    return {(r["account_id"], r["party"]): r["balance"] for r in rows if r["balance"]}
+
+
+def year_lines(fiscal_year: FiscalYear) -> QuerySet[JournalLine]:
+    """The posted lines of a fiscal year (a line is dated once its entry is posted)."""
+    return JournalLine.objects.filter(
+        lab_id=fiscal_year.lab_id,
+        entry_date__gte=fiscal_year.start_date,
+        entry_date__lte=fiscal_year.end_date,
+    )
+
+
+def result_balances(fiscal_year: FiscalYear) -> dict[int, Decimal]:
+    """Per income or expense account (classes 6 and 7): its balance in the year, after
+    any closing entry already posted (so only what is left to close)."""
+    lines = year_lines(fiscal_year).filter(
+        Q(account__code__startswith="6") | Q(account__code__startswith="7")
+    )
+    return {account: balance for (account, _), balance in _grouped(lines).items()}
+
+
+def closing_balances(fiscal_year: FiscalYear) -> dict[Key, Decimal]:
+    """Per balance-sheet account (classes 1 to 5) and third party: the year's closing
+    balance."""
+    return _grouped(year_lines(fiscal_year).filter(account__code__lt="6"))
+
+
+def opening_balances(fiscal_year: FiscalYear) -> dict[Key, Decimal]:
+    """Per account and third party: the opening balances posted into the year (its
+    opening journal's entries)."""
+    return _grouped(
+        JournalLine.objects.filter(
+            entry__fiscal_year=fiscal_year,
+            entry__status=JournalEntry.Status.POSTED,
+            entry__journal__kind=Journal.Kind.OPENING,
+        )
+    )
+
+
+def opening_differences(earlier: FiscalYear, later: FiscalYear) -> list[OpeningDifference]:
+    """Where `later`'s opening balances differ from `earlier`'s closing balances (an
+    income or expense account left unclosed counts as a difference)."""
+    closing = _grouped(year_lines(earlier))
+    opening = opening_balances(later)
+    keys = sorted(k for k in closing.keys() | opening.keys() if closing.get(k) != opening.get(k))
+    if not keys:
+        return []
+    codes = dict(Account.objects.filter(id__in={k[0] for k in keys}).values_list("id", "code"))
+    zero = Decimal("0.00")
+    return sorted(
+        (
+            OpeningDifference(codes[account], party, closing.get(key, zero), opening.get(key, zero))
+            for key in keys
+            for account, party in [key]
+        ),
+        key=lambda d: (d.account_code, d.third_party),
+    )
+
+
+def next_fiscal_year(fiscal_year: FiscalYear) -> FiscalYear | None:
+    return FiscalYear.objects.filter(lab_id=fiscal_year.lab_id, year=fiscal_year.year + 1).first()
+
+
+def previous_fiscal_year(fiscal_year: FiscalYear) -> FiscalYear | None:
+    return FiscalYear.objects.filter(lab_id=fiscal_year.lab_id, year=fiscal_year.year - 1).first()
+
+
+@dataclass(frozen=True)
+class YearHead:
+    """Where a fiscal year ends in the lab's hash chain: its posted entry placed last."""
+
+    year: int
+    number: str
+    chain_index: int
+    hash: str
+
+
+def year_heads(lab_id: int) -> list[YearHead]:
+    """For each fiscal year of the lab holding posted entries, its last chain entry."""
+    heads = []
+    for fiscal_year in FiscalYear.objects.filter(lab_id=lab_id).order_by("year"):
+        last = (
+            JournalEntry.objects.filter(fiscal_year=fiscal_year, status=JournalEntry.Status.POSTED)
+            .order_by("-chain_index")
+            .values_list("number", "chain_index", "hash")
+            .first()
+        )
+        if last is not None:
+            number, chain_index, hash_ = last
+            heads.append(YearHead(fiscal_year.year, number or "", chain_index or 0, hash_))
+    return heads
