@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -123,8 +123,9 @@ def _months_item(fiscal_year: FiscalYear) -> ChecklistItem:
 
 
 def _drafts_item(fiscal_year: FiscalYear) -> ChecklistItem:
+    # The lab narrows the search to the (lab, status, date) index: drafts are few.
     drafts = JournalEntry.objects.filter(
-        fiscal_year=fiscal_year, status=JournalEntry.Status.DRAFT
+        lab_id=fiscal_year.lab_id, fiscal_year=fiscal_year, status=JournalEntry.Status.DRAFT
     ).select_related("journal")
     total = drafts.count()
     if total:
@@ -371,7 +372,7 @@ def _closing_entry(acting_user: User, fiscal_year: FiscalYear) -> JournalEntry |
         _line(accounts[pk], balance, label)
         for pk, balance in sorted(balances.items(), key=lambda kv: accounts[kv[0]].code)
     ]
-    lines += _result_lines(fiscal_year)
+    lines += _result_lines(fiscal_year, balances)
     return _post_year_end(
         acting_user=acting_user,
         lab=fiscal_year.lab,
@@ -384,12 +385,13 @@ def _closing_entry(acting_user: User, fiscal_year: FiscalYear) -> JournalEntry |
     )
 
 
-def _result_lines(fiscal_year: FiscalYear) -> list[LineInput]:
+def _result_lines(fiscal_year: FiscalYear, left: dict[int, Decimal]) -> list[LineInput]:
     """The year's whole result on 120 (profit) or 129 (loss), less what earlier closing
-    entries put there: a complement that turns a profit into a loss moves it across."""
-    result = result_of(fiscal_year)  # income minus expenses
-    target = {PROFIT_ACCOUNT: max(result, Decimal(0)), LOSS_ACCOUNT: min(result, Decimal(0))}
-    booked = dict.fromkeys(target, Decimal("0.00"))
+    entries put there: a complement that turns a profit into a loss moves it across.
+    `left`: what classes 6 and 7 still hold (debit positive). Closing entries touch only
+    classes 6-7 and 120/129 and balance, so what they took out of classes 6-7 is what
+    they booked on 120/129: the whole result is what is left plus what was booked."""
+    booked = {PROFIT_ACCOUNT: Decimal("0.00"), LOSS_ACCOUNT: Decimal("0.00")}
     for code, balance in (
         year_lines(fiscal_year)
         .filter(
@@ -401,6 +403,8 @@ def _result_lines(fiscal_year: FiscalYear) -> list[LineInput]:
         .values_list("account__code", "balance")
     ):
         booked[code] = balance
+    result = -sum(left.values(), Decimal("0.00")) + sum(booked.values(), Decimal("0.00"))
+    target = {PROFIT_ACCOUNT: max(result, Decimal(0)), LOSS_ACCOUNT: min(result, Decimal(0))}
     lines = []
     for code, amount in target.items():
         change = amount - booked[code]  # credit positive
@@ -539,14 +543,3 @@ def fiscal_year_reopen(*, acting_user: User, fiscal_year: FiscalYear, reason: st
             after={"status": "open", "reason": reason.strip()},
         )
         return year
-
-
-def result_of(fiscal_year: FiscalYear) -> Decimal:
-    """The year's result (income minus expenses), before its closing entry."""
-    lines = (
-        year_lines(fiscal_year)
-        .filter(Q(account__code__startswith="6") | Q(account__code__startswith="7"))
-        .exclude(entry__year_end=JournalEntry.YearEnd.CLOSING)
-    )
-    total = lines.aggregate(balance=_cents_sum(F("credit") - F("debit")))["balance"]
-    return Decimal(total)
