@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -45,7 +46,7 @@ from ledger.models import (
     LedgerChain,
     Period,
 )
-from ledger.selectors import format_amount, ledger_verify
+from ledger.selectors import ledger_verify
 from ledger.selectors.books import _cents_sum
 from ledger.selectors.years import (
     closing_balances,
@@ -99,6 +100,11 @@ class YearChecklist:
         return [item for item in self.items if not item.ok]
 
 
+def _amount(value: Decimal) -> str:
+    """An amount as the reader's language writes it (1,234.56 / 1 234,56)."""
+    return number_format(value, decimal_pos=2, force_grouping=True)
+
+
 def _named(values: list[str], total: int) -> tuple[str, ...]:
     more = [_("and %(count)d more") % {"count": total - len(values)}] if total > len(values) else []
     return tuple(values + more)
@@ -130,7 +136,13 @@ def _drafts_item(fiscal_year: FiscalYear) -> ChecklistItem:
     total = drafts.count()
     if total:
         named = [
-            f"{d.journal.code} draft #{d.pk} of {d.date:%Y-%m-%d}: {d.label}"
+            _("%(journal)s draft #%(id)s of %(date)s: %(label)s")
+            % {
+                "journal": d.journal.code,
+                "id": d.pk,
+                "date": f"{d.date:%Y-%m-%d}",
+                "label": d.label,
+            }
             for d in drafts.order_by("date", "id")[:SHOWN]
         ]
         return ChecklistItem(
@@ -158,13 +170,12 @@ def _balanced_item(fiscal_year: FiscalYear) -> ChecklistItem:
             "balanced",
             False,
             _("The year's lines total %(debit)s debit and %(credit)s credit")
-            % {"debit": format_amount(totals["debit"]), "credit": format_amount(totals["credit"])},
+            % {"debit": _amount(totals["debit"]), "credit": _amount(totals["credit"])},
         )
     return ChecklistItem(
         "balanced",
         True,
-        _("Every entry balances: %(amount)s debit = credit")
-        % {"amount": format_amount(totals["debit"])},
+        _("Every entry balances: %(amount)s debit = credit") % {"amount": _amount(totals["debit"])},
     )
 
 
@@ -211,7 +222,12 @@ def _commitments_item(fiscal_year: FiscalYear) -> ChecklistItem:
     total = pending.count()
     if total:
         named = [
-            f"{c.reference} ({c.budget_line.code}): {format_amount(c.open_amount)} open"
+            _("%(reference)s (%(code)s): %(amount)s open")
+            % {
+                "reference": c.reference,
+                "code": c.budget_line.code,
+                "amount": _amount(c.open_amount),
+            }
             for c in pending.select_related("budget_line")[:SHOWN]
         ]
         return ChecklistItem(
