@@ -145,6 +145,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "irls:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# E-mail: the password-reset links the office head sends (People page). Printed on the
+# console in development (DEBUG=1); sent through SMTP (EMAIL_HOST, EMAIL_PORT...) otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IRL Ledger <irl-ledger@localhost>")
+# A password-reset link works for three days at most (and once).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
 # The book currency of every lab and the reporting currency of the CNRS.
 BOOK_CURRENCY = "SGD"
 REPORTING_CURRENCY = "EUR"

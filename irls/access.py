@@ -46,6 +46,19 @@ def has_role(user: UserLike | None, lab: Lab, roles: Iterable[str]) -> bool:
     ).exists()
 
 
+def has_office_role(user: UserLike | None, roles: Iterable[str]) -> bool:
+    """True when `user` holds one of `roles` office-wide (a grant without a lab); the
+    office head is office-wide whatever the grant says."""
+    user_id = _active_id(user)
+    if user_id is None:
+        return False
+    roles = list(roles)
+    office_wide = Q(lab__isnull=True)
+    if Role.OFFICE_HEAD in roles:
+        office_wide |= Q(role=Role.OFFICE_HEAD)
+    return RoleGrant.objects.filter(office_wide, user_id=user_id, role__in=roles).exists()
+
+
 def is_office_head(user: UserLike | None) -> bool:
     user_id = _active_id(user)
     if user_id is None:

@@ -6,8 +6,10 @@ do comes from their role grants (irls.access), not from Django's model permissio
 
 - every role may view the objects of the labs it covers; an office-wide role sees every
   lab and the office's own records (rates, institutions, lab-less audit events);
-- accountants and the office head write in their labs; institutions, labs, partnerships,
-  funding sources and roles are the office head's; directors and auditors only read;
+- accountants and the office head write in their labs; exchange rates, which every lab's
+  EUR figures use, are written by office-wide accountants and the office head only;
+  institutions, labs, partnerships, funding sources and roles are the office head's;
+  directors and auditors only read;
 - superusers see everything; the services still check roles when they write, so a
   superuser without a role gets the service's refusal as a form error.
 
@@ -78,12 +80,17 @@ class AdminAccess:
             return True
         return lab_id is not None and lab_id in self.read_labs
 
-    def may_write(self, lab_id: int | None, *, office_head_only: bool = False) -> bool:
-        """May write in `lab_id` (None: in some lab, or an office record)."""
+    def may_write(
+        self, lab_id: int | None, *, office_head_only: bool = False, office_wide_only: bool = False
+    ) -> bool:
+        """May write in `lab_id` (None: in some lab, or an office record); office records
+        every lab relies on (`office_wide_only`: exchange rates) need an office-wide role."""
         if self.superuser:
             return True
         if office_head_only:
             return self.office_head
+        if office_wide_only:
+            return self.office_wide_writer or self.office_head
         if lab_id is None:
             return self.office_wide_writer or bool(self.write_labs)
         return lab_id in self.write_labs
@@ -168,6 +175,7 @@ class LabScopedAdmin(admin.ModelAdmin):
 
     lab_lookup: str | None = "lab"
     office_head_only = False
+    office_wide_only = False
     service_adds = True
     service_changes = False
     service_deletes = False
@@ -216,7 +224,9 @@ class LabScopedAdmin(admin.ModelAdmin):
 
     def may_write(self, request: HttpRequest, obj: Any = None) -> bool:
         lab_id = self.lab_id_of(obj) if obj is not None else None
-        return admin_access(request).may_write(lab_id, office_head_only=self.office_head_only)
+        return admin_access(request).may_write(
+            lab_id, office_head_only=self.office_head_only, office_wide_only=self.office_wide_only
+        )
 
     def is_frozen(self, obj: Any) -> bool:
         """True for an object no service may change or delete any more (a posted entry)."""

@@ -1,5 +1,7 @@
 """Errors of lab and role administration (part of the LedgerError hierarchy)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from ledger.exceptions import LedgerError
 
 OFFICE_HEAD_ONLY = "{user} may not {action}: only the office head may"
@@ -9,3 +11,27 @@ NO_SUCH_GRANT = "{user} does not hold the role {role} in {scope}"
 
 class RoleGrantError(LedgerError):
     """A role grant or revocation that cannot be done."""
+
+
+# -- People (the office head's People page, irls.services.user_*): translated, with named
+# placeholders, formatted with `%` where raised.
+
+USERNAME_TAKEN = _("The username %(username)s is already taken: choose another one.")
+USER_NOT_SELF = _("You cannot deactivate your own account: ask another office head.")
+LAST_OFFICE_HEAD = _(
+    "%(user)s is the last active office head: grant the role to someone else first, "
+    "so that the office keeps someone who manages people."
+)
+USER_ALREADY_ACTIVE = _("%(user)s is already active.")
+USER_ALREADY_INACTIVE = _("%(user)s is already deactivated.")
+USER_INACTIVE_NO_LINK = _(
+    "%(user)s is deactivated: reactivate the account before sending a password link."
+)
+USER_NO_EMAIL = _("%(user)s has no e-mail address: show the link and pass it on instead.")
+USER_SUPERUSER = _(
+    "%(user)s is a superuser: superusers are managed in the administration, not here."
+)
+
+
+class UserAdminError(LedgerError):
+    """A change to a user account that the office head may not make."""

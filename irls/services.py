@@ -1,18 +1,43 @@
-"""Writes on institutions, labs, partnerships, funding sources and role grants.
+"""Writes on institutions, labs, partnerships, funding sources, role grants and user
+accounts.
 
 `acting_user=None` is the system itself (a management command such as load_demo);
-otherwise only the office head administers labs and roles.
+otherwise only the office head administers labs, roles and people (the People page,
+irls/views_people.py): no superuser is needed, and superusers themselves are left to the
+administration (Django's user pages stay superuser-only).
 """
 
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from irls.access import is_office_head
-from irls.exceptions import GRANT_EXISTS, NO_SUCH_GRANT, OFFICE_HEAD_ONLY, RoleGrantError
-from irls.models import FundingSource, Institution, Lab, Partnership, RoleGrant
+from irls.exceptions import (
+    GRANT_EXISTS,
+    LAST_OFFICE_HEAD,
+    NO_SUCH_GRANT,
+    OFFICE_HEAD_ONLY,
+    USER_ALREADY_ACTIVE,
+    USER_ALREADY_INACTIVE,
+    USER_INACTIVE_NO_LINK,
+    USER_NO_EMAIL,
+    USER_NOT_SELF,
+    USER_SUPERUSER,
+    USERNAME_TAKEN,
+    RoleGrantError,
+    UserAdminError,
+)
+from irls.models import FundingSource, Institution, Lab, Partnership, Role, RoleGrant
 from ledger.exceptions import NotPermittedError
 from ledger.models import LedgerChain
 from ledger.services.audit import audit_record
@@ -166,6 +191,8 @@ def role_revoke(*, acting_user: User | None, user: User, role: str, lab: Lab | N
     grant = RoleGrant.objects.filter(user_id=user.pk, role=role, lab=lab).first()
     if grant is None:
         raise RoleGrantError(NO_SUCH_GRANT.format(user=user, role=role, scope=_scope(lab)))
+    if role == Role.OFFICE_HEAD and user.is_active:
+        _keep_an_office_head(user)
     audit_record(
         actor=acting_user,
         action="rolegrant.revoke",
@@ -174,3 +201,170 @@ def role_revoke(*, acting_user: User | None, user: User, role: str, lab: Lab | N
         before={"user": str(user), "role": role, "scope": _scope(lab)},
     )
     grant.delete()
+
+
+# -- People: user accounts, managed by the office head ------------------------------------
+
+
+def _keep_an_office_head(user: User) -> None:
+    """Refuse to leave the office without an active office head once `user` is no longer
+    one (deactivated, or the role revoked). The office heads' rows are locked, so two
+    heads taking each other's role at once cannot both succeed."""
+    head_ids = RoleGrant.objects.filter(role=Role.OFFICE_HEAD).values("user_id")
+    heads = list(User.objects.select_for_update().filter(pk__in=head_ids).order_by("pk"))
+    if not any(head.is_active and head.pk != user.pk for head in heads):
+        raise UserAdminError(LAST_OFFICE_HEAD % {"user": user.get_username()})
+
+
+def _not_superuser(user: User) -> None:
+    if user.is_superuser:
+        raise UserAdminError(USER_SUPERUSER % {"user": user.get_username()})
+
+
+def _account(user: User) -> dict[str, Any]:
+    """What the audit trail keeps of an account: readable fields, no password."""
+    return {
+        "username": user.get_username(),
+        "name": user.get_full_name(),
+        "email": user.email,
+        "active": user.is_active,
+    }
+
+
+@transaction.atomic
+def user_create(
+    *, acting_user: User | None, username: str, first_name: str, last_name: str, email: str
+) -> User:
+    """A new account with no password yet (unusable): its holder sets one through a
+    password-reset link (`password_reset_link`). Staff, so that the administration's
+    reference pages open to the roles granted later; never a superuser."""
+    _require_office_head(acting_user, "create users")
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise UserAdminError(USERNAME_TAKEN % {"username": username})
+    user = User(
+        username=username,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip(),
+        is_staff=True,
+        is_superuser=False,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit_record(actor=acting_user, action="user.create", obj=user, lab=None, after=_account(user))
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, acting_user: User | None, user: User) -> User:
+    """Close an account: its holder can no longer log in (an open session ends at the
+    next request). The role grants stay, for the record. Never one's own account, never
+    the last active office head."""
+    _require_office_head(acting_user, "deactivate users")
+    if acting_user is not None and user.pk == acting_user.pk:
+        raise UserAdminError(str(USER_NOT_SELF))
+    if RoleGrant.objects.filter(user_id=user.pk, role=Role.OFFICE_HEAD).exists():
+        _keep_an_office_head(user)  # locks the office heads first, in a fixed order
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _not_superuser(user)
+    if not user.is_active:
+        raise UserAdminError(USER_ALREADY_INACTIVE % {"user": user.get_username()})
+    before = _account(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=acting_user,
+        action="user.deactivate",
+        obj=user,
+        lab=None,
+        before=before,
+        after=_account(user),
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, acting_user: User | None, user: User) -> User:
+    """Open a deactivated account again, with the role grants it kept."""
+    _require_office_head(acting_user, "reactivate users")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _not_superuser(user)
+    if user.is_active:
+        raise UserAdminError(USER_ALREADY_ACTIVE % {"user": user.get_username()})
+    before = _account(user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=acting_user,
+        action="user.reactivate",
+        obj=user,
+        lab=None,
+        before=before,
+        after=_account(user),
+    )
+    return user
+
+
+def _reset_link(user: User, site_url: str) -> str:
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return site_url.rstrip("/") + path
+
+
+def _may_have_a_link(user: User) -> None:
+    _not_superuser(user)
+    if not user.is_active:
+        raise UserAdminError(USER_INACTIVE_NO_LINK % {"user": user.get_username()})
+
+
+@transaction.atomic
+def password_reset_link(*, acting_user: User | None, user: User, site_url: str) -> str:
+    """A link (under `site_url`, e.g. "https://ledger.example.org") where `user` sets a
+    new password. Django's token: it works once, until the password or the last login
+    changes, and for PASSWORD_RESET_TIMEOUT seconds at most. Showing it is audited."""
+    _require_office_head(acting_user, "show password links")
+    _may_have_a_link(user)
+    link = _reset_link(user, site_url)
+    audit_record(
+        actor=acting_user,
+        action="user.reset_link.show",
+        obj=user,
+        lab=None,
+        after={"username": user.get_username()},
+    )
+    return link
+
+
+@transaction.atomic
+def password_reset_link_send(*, acting_user: User | None, user: User, site_url: str) -> str:
+    """E-mail `user` a password-reset link (Django's e-mail backend: the console in
+    development, SMTP in production); returns the address it went to. Audited."""
+    _require_office_head(acting_user, "send password links")
+    _may_have_a_link(user)
+    if not user.email:
+        raise UserAdminError(USER_NO_EMAIL % {"user": user.get_username()})
+    link = _reset_link(user, site_url)
+    # Recorded first: a failed sending rolls the event back, a sent link is always recorded.
+    audit_record(
+        actor=acting_user,
+        action="user.reset_link.send",
+        obj=user,
+        lab=None,
+        after={"username": user.get_username(), "email": user.email},
+    )
+    context = {"user": user, "link": link, "sender": acting_user}
+    send_mail(
+        subject=_("IRL Ledger: set your password"),
+        message=render_to_string("irls/people/reset_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    return user.email

@@ -28,6 +28,14 @@ REVERSAL_NO_MATCHING_LINE = (
 )
 NOT_POSTED = "Entry {ref} is a draft: only posted entries are reversed; edit or delete the draft"
 NOT_PERMITTED = "{user} may not {action} in {lab}"
+OFFICE_WIDE_ONLY = (
+    "{user} may not {action}: this is office-wide data, kept by office-wide accountants "
+    "and the office head"
+)
+RATES_OFFICE_WIDE = (
+    "{user} may not {action}: exchange rates are office-wide data, kept by office-wide "
+    "accountants and the office head"
+)
 PERIOD_ALREADY = "Period {period} of {lab} is already {status}"
 PERIOD_HAS_DRAFTS = (
     "Period {period} of {lab} cannot be closed while it holds drafts ({count}): {drafts}. "

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from irls.access import lab_for_user_or_404, labs_for_user
@@ -36,6 +37,7 @@ from reports.services import CONTENT_TYPES, statement_download, statement_issue
 ARCHIVE_PER_PAGE = 25
 # A request body this much above the upload limit is refused before it is read.
 BODY_MARGIN = 1024 * 1024
+BAD_LENGTH = _("The upload's Content-Length header is not a length in bytes: send the file again.")
 
 
 @login_required
@@ -79,7 +81,12 @@ def check(request: HttpRequest, code: str) -> HttpResponse:
     """Say whether an uploaded file is a statement issued here, and if the books moved since;
     a FEC file (from here or elsewhere) is also checked against the FEC format."""
     lab = lab_for_user_or_404(request.user, code)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD + BODY_MARGIN:
+    length = _content_length(request)
+    if length is None:
+        return _page(
+            request, lab, _statement_form(lab), CheckForm(), refused=str(BAD_LENGTH), status=400
+        )
+    if length > MAX_UPLOAD + BODY_MARGIN:
         refused = TOO_BIG % {"size": MAX_UPLOAD // (1024 * 1024)}
         return _page(request, lab, _statement_form(lab), CheckForm(), refused=refused, status=413)
     form = CheckForm(request.POST, request.FILES)
@@ -101,6 +108,15 @@ def check(request: HttpRequest, code: str) -> HttpResponse:
         fec_problems=fec_problems,
         status=status,
     )
+
+
+def _content_length(request: HttpRequest) -> int | None:
+    """The request's Content-Length in bytes (0 when absent); None when the header is
+    no length (letters, a sign, a digit of another script)."""
+    value = request.META.get("CONTENT_LENGTH") or "0"
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 def _user(request: HttpRequest) -> User:

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from irls.access import labs_for_user
+from irls.access import is_office_head, labs_for_user
 from irls.models import Lab
 
 register = template.Library()
@@ -18,6 +18,13 @@ def lab_picker(context: template.Context, current: Lab | None = None) -> dict[st
     user = getattr(request, "user", None)
     labs = list(labs_for_user(user)) if user is not None else []
     return {"labs": labs, "current": current}
+
+
+@register.simple_tag(takes_context=True)
+def may_manage_people(context: template.Context) -> bool:
+    """True for the office head: the top bar links to the People page."""
+    request = context.get("request")
+    return is_office_head(getattr(request, "user", None))
 
 
 @register.filter

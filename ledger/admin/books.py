@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +22,13 @@ from irls.admin_base import (
     LabScopedAdmin,
     LabScopedInline,
     acting_user,
+    admin_access,
     whole_number,
 )
 from ledger.admin.action_pages import action_page, attempt
 from ledger.exceptions import LedgerError
 from ledger.models import Account, AuditEvent, ExchangeRate, FiscalYear, Journal, Period
+from ledger.selectors.audit import OFFICE_REFERENCE_TYPES, office_reference_events
 from ledger.services import (
     account_create,
     exchange_rate_set,
@@ -248,9 +250,11 @@ class PeriodAdmin(LabScopedAdmin):
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(LabScopedAdmin):
-    """Rates are the office's, seen by every role; a correction keeps the rate's key."""
+    """Rates are the office's, seen by every role, written (added or corrected) by
+    office-wide accountants and the office head only; a correction keeps the rate's key."""
 
     lab_lookup = None
+    office_wide_only = True
     service_changes = True
     list_display = ["currency", "source", "valid_from", "units_per_eur"]
     list_filter = ["currency", "source"]
@@ -295,6 +299,21 @@ class AuditEventAdmin(LabScopedAdmin):
         "before",
         "after",
     ]
+
+    def scope(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The events of the user's labs, and those of the office's reference data
+        (rates, institutions), which concern every lab."""
+        access = admin_access(request)
+        if not access.reads:
+            return queryset.none()
+        if access.superuser or access.office_wide:
+            return queryset
+        return queryset.filter(Q(lab__in=access.read_labs) | office_reference_events())
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.lab_id is None and obj.object_type in OFFICE_REFERENCE_TYPES:
+            return admin_access(request).reads
+        return super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

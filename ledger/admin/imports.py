@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, admin_access
 from irls.models import Lab
+from ledger.exceptions import NotPermittedError
 from ledger.imports.problems import FILE_TOO_LARGE, size_text
 from ledger.imports.reading import max_bytes
 from ledger.imports.templates import template_name, template_workbook
@@ -216,19 +217,28 @@ class ImportBatchAdmin(LabScopedAdmin):
             upload = form.cleaned_data["file"]
             data = b"".join(upload.chunks())
             _forget_old_uploads()
-            outcome = import_file(
-                acting_user=acting_user(request),
-                lab=form.cleaned_data["lab"],
-                kind=form.cleaned_data["kind"],
-                file_name=Path(upload.name or "upload").name,
-                data=data,
-                post=form.cleaned_data["post"],
-                dry_run=True,
-                date_order=form.cleaned_data["date_order"] or "auto",
-            )
+            try:
+                outcome = import_file(
+                    acting_user=acting_user(request),
+                    lab=form.cleaned_data["lab"],
+                    kind=form.cleaned_data["kind"],
+                    file_name=Path(upload.name or "upload").name,
+                    data=data,
+                    post=form.cleaned_data["post"],
+                    dry_run=True,
+                    date_order=form.cleaned_data["date_order"] or "auto",
+                )
+            except NotPermittedError as refusal:
+                # Exchange rates from an accountant of some labs only: the form again,
+                # with the rule, and nothing kept.
+                form.add_error("kind", str(refusal))
+                return self._form_page(request, form, status=403)
             if outcome.ok:
                 _keep_upload(acting_user(request).pk, outcome, data)
             return self._preview_page(request, outcome)
+        return self._form_page(request, form)
+
+    def _form_page(self, request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -236,7 +246,9 @@ class ImportBatchAdmin(LabScopedAdmin):
             "form": form,
             "template_kinds": ImportBatch.Kind.choices,
         }
-        return TemplateResponse(request, "admin/ledger/importbatch/import_form.html", context)
+        return TemplateResponse(
+            request, "admin/ledger/importbatch/import_form.html", context, status=status
+        )
 
     def confirm_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
@@ -264,6 +276,9 @@ class ImportBatchAdmin(LabScopedAdmin):
                 post=bool(asked["post"]),
                 date_order=asked.get("date_order", "auto"),
             )
+        except NotPermittedError as refusal:
+            # The roles changed since the preview (an office-wide grant revoked).
+            return HttpResponseForbidden(str(refusal))
         finally:
             _forget_upload(user_id, sha256)
         if not outcome.ok or outcome.batch is None:

@@ -1,4 +1,6 @@
-"""The audit trail as an XLSX workbook, written row by row (openpyxl write-only).
+"""The audit trail as an XLSX workbook, written row by row (openpyxl write-only): when,
+lab, who, the action (code and words), the object in words, what changed as text (one
+field a line), then the object's type and id and the before/after as JSON for machines.
 
 Every text cell is written as text: a value a spreadsheet could take for a formula, a
 command or an error code (starting with = + - @ # tab CR LF) is kept as typed and shown
@@ -15,9 +17,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ledger.audit.readable import action_words, changes_text, decoded, object_words
 from ledger.models import AuditEvent
 from ledger.selectors.audit import SYSTEM
 from reports.render.xlsx import is_formula_like
@@ -28,6 +31,8 @@ TRUNCATED = " …"
 MAX_ROWS = 1_048_575
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 CHUNK = 2000
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+CHANGES_COLUMN = 5  # of the texts of a row: "Changes", one field a line
 
 FIELDS = (
     "id",
@@ -50,15 +55,22 @@ def _headers() -> list[str]:
         _("Lab"),
         _("User"),
         _("Action"),
+        _("What was done"),
+        _("Object"),
+        _("Changes"),
         _("Object type"),
         _("Object id"),
-        _("Object"),
-        _("Before"),
-        _("After"),
+        _("Before (JSON)"),
+        _("After (JSON)"),
     ]
 
 
-def text_cell(sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> WriteOnlyCell:
+WIDTHS = (9, 20, 10, 16, 22, 28, 36, 60, 22, 10, 40, 40)
+
+
+def text_cell(
+    sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False, wrap: bool = False
+) -> WriteOnlyCell:
     """A cell that holds `value` as text, whatever it starts with."""
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(text) > CELL_LIMIT:
@@ -71,10 +83,13 @@ def text_cell(sheet: WriteOnlyWorksheet, value: str, *, bold: bool = False) -> W
         cell.quotePrefix = True
     if bold:
         cell.font = Font(bold=True)
+    if wrap:
+        cell.alignment = WRAPPED
     return cell
 
 
 def _json_text(value: Any) -> str:
+    value = decoded(value)
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -87,14 +102,20 @@ def _row(sheet: WriteOnlyWorksheet, values: tuple[Any, ...]) -> list[Any]:
     (event_id, at, lab, username, action, object_type, object_id, label, before, after) = values
     when = WriteOnlyCell(sheet, value=_local(at))
     when.number_format = TIME_FORMAT
-    texts = [lab or "", username or SYSTEM, action, object_type, object_id, label]
-    return [
-        event_id,
-        when,
-        *(text_cell(sheet, str(text)) for text in texts),
-        text_cell(sheet, _json_text(before)),
-        text_cell(sheet, _json_text(after)),
+    texts = [
+        lab or "",
+        username or SYSTEM,
+        action,
+        action_words(action),
+        object_words(object_type, label),
+        changes_text(object_type, action, before, after),
+        object_type,
+        object_id,
+        _json_text(before),
+        _json_text(after),
     ]
+    cells = [text_cell(sheet, str(t), wrap=i == CHANGES_COLUMN) for i, t in enumerate(texts)]
+    return [event_id, when, *cells]
 
 
 def audit_trail_xlsx(events: QuerySet[AuditEvent], out: IO[bytes]) -> int:
@@ -102,7 +123,7 @@ def audit_trail_xlsx(events: QuerySet[AuditEvent], out: IO[bytes]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Audit trail"))
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJ", (9, 20, 10, 16, 22, 22, 10, 40, 60, 60), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", WIDTHS, strict=True):
         sheet.column_dimensions[column].width = width
     sheet.append([text_cell(sheet, header, bold=True) for header in _headers()])
     rows = 0

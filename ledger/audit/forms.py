@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from ledger.audit.readable import action_words
 from ledger.models import ImportBatch
 from ledger.selectors.audit import OFFICE, AuditScope, audit_actions
 
@@ -110,7 +111,7 @@ class TrailFilterForm(ScopedFilterForm):
 
     def __init__(self, data: QueryDict, *, scope: AuditScope) -> None:
         super().__init__(data, scope=scope)
-        actions = [(action, action) for action in audit_actions()]
+        actions = [(action, action_words(action)) for action in audit_actions()]
         self.fields["action"].choices = [("", ALL), *actions]  # type: ignore[attr-defined]
         self.fields["user"].widget.attrs["list"] = "audit-users"
 

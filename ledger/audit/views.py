@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ledger.audit.export import MAX_ROWS, audit_trail_xlsx
 from ledger.audit.forms import ImportFilterForm, ScopedFilterForm, TrailFilterForm, VerifyForm
+from ledger.audit.readable import readable_events
 from ledger.selectors.audit import (
     audit_events,
     audit_scope_or_404,
@@ -74,7 +75,8 @@ def trail(request: HttpRequest) -> HttpResponse:
     if not _checked(form):
         return render(request, "audit/trail.html", context, status=BAD_REQUEST)
     events = audit_events(scope=scope, **form.event_filters())
-    context["events"] = _page_of(events, EVENTS_PER_PAGE, form.page_number())
+    context["events"] = page = _page_of(events, EVENTS_PER_PAGE, form.page_number())
+    context["rows"] = readable_events(page.object_list, scope)
     return render(request, "audit/trail.html", context)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from irls.access import UserLike, labs_for_user
 from irls.models import Lab, Role, RoleGrant
-from ledger.models import AuditEvent, ImportBatch, LedgerChain
+from ledger.models import AuditEvent, BudgetLine, ImportBatch, LedgerChain
 from ledger.selectors.books import VerifyResult, ledger_verify
 
 # Who opens the auditor's workspace: auditors, and the accountants and office head whose
@@ -21,6 +21,15 @@ AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ACCOUNTANT, Role.OFFICE_HEAD})
 # The `lab` filter's value for the office's own records (rates, institutions, roles).
 OFFICE = "-"
 SYSTEM = "system"
+# The office's reference data every lab's books rely on (a rate converts every lab's EUR
+# figures): their events carry no lab, and every auditor sees them, whatever the scope.
+OFFICE_REFERENCE_TYPES = ("ledger.ExchangeRate", "irls.Institution")
+
+
+def office_reference_events() -> Q:
+    """The events of the office's reference data (rates, institutions), which concern
+    every lab: in the scope of every auditor, lab-restricted ones included."""
+    return Q(lab__isnull=True, object_type__in=OFFICE_REFERENCE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -73,14 +82,16 @@ def audit_events(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The events in `scope`, latest first, narrowed by the filters given.
+    """The events in `scope`, latest first, narrowed by the filters given. A scope of
+    some labs holds their events and those of the office's reference data (rates,
+    institutions: `office_reference_events`), which concern every lab.
 
     username: the actor's username, or SYSTEM for the events of management commands;
     date_from / date_to: local days, both included.
     """
     events = AuditEvent.objects.select_related("lab", "actor")
     if not scope.office_wide:
-        events = events.filter(lab_id__in=scope.lab_ids)
+        events = events.filter(Q(lab_id__in=scope.lab_ids) | office_reference_events())
     if lab is not None:
         events = events.filter(lab=lab)
     elif office_only:
@@ -162,3 +173,12 @@ def chain_states(labs: Iterable[Lab]) -> list[ChainState]:
 def ledger_verifications(labs: Iterable[Lab]) -> list[VerifyResult]:
     """The hash chain of each lab recomputed from the stored entries (ledger_verify)."""
     return [ledger_verify(lab=lab) for lab in labs]
+
+
+def budget_line_years(line_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(lab id, fiscal year) of each budget line named, to link the trail to its page."""
+    ids = sorted(set(line_ids))
+    if not ids:
+        return {}
+    rows = BudgetLine.objects.filter(pk__in=ids).values_list("pk", "lab_id", "fiscal_year__year")
+    return {pk: (lab_id, year) for pk, lab_id, year in rows}

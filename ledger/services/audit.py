@@ -1,6 +1,5 @@
 """The audit trail: one event per action on the books."""
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -85,11 +84,22 @@ def audit_rows_insert(
                 object_type,
                 object_id,
                 text[:200],
-                json.dumps(after, cls=DjangoJSONEncoder),
+                _json_object(after),
             )
             for lab_id, object_id, text, after in rows
         ],
     )
+
+
+def _json_object(after: dict[str, Any] | str) -> str:
+    """`after` as the text of a JSON object: a dict is encoded; a text is taken as the
+    `audit_json` encoding it already is (encoding it again stored a JSON string holding
+    the object, which the JSONField of every other path never does)."""
+    if isinstance(after, str):
+        if not after.startswith("{"):
+            raise ValueError(f"An audit event's after is a JSON object, not {after[:40]!r}")
+        return after
+    return audit_json(after)
 
 
 def audit_event_build(

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from irls.models import Lab
-from ledger.exceptions import LedgerError
+from ledger.exceptions import RATES_OFFICE_WIDE, LedgerError
 from ledger.imports.journal import JournalPlan, plan_journal
 from ledger.imports.plans import Plan, Preview, Progress
 from ledger.imports.problems import (
@@ -38,7 +38,7 @@ from ledger.imports.setup import (
     plan_rates,
 )
 from ledger.models import ImportBatch
-from ledger.services.access import require_role
+from ledger.services.access import require_office_role, require_role
 from ledger.services.audit import audit_record
 from ledger.services.budget import budget_line_create
 from ledger.services.entries_bulk import entries_create_drafts
@@ -122,13 +122,17 @@ def import_file(
 ) -> ImportOutcome:
     """Check a spreadsheet of `kind` for `lab` and, unless `dry_run` or a problem was
     found, import every row in one transaction (journal entries as drafts, or posted
-    when `post`). `acting_user` None is the system (not allowed for journal entries).
+    when `post`). `acting_user` None is the system (not allowed for journal entries);
+    exchange rates are imported by office-wide accountants and the office head only.
     `date_order`: how slash dates are read: auto (day first, DD/MM/YYYY, unless a date
     is only valid month first, which refuses the file), dmy or mdy."""
     if kind not in PLANNERS:
         raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
     if acting_user is not None:
         require_role(acting_user, lab, "import spreadsheets")
+    if kind == ImportBatch.Kind.RATES:
+        # Rates are the office's, whatever the lab the sheet is imported from.
+        require_office_role(acting_user, "import exchange rates", message=RATES_OFFICE_WIDE)
     outcome = ImportOutcome(
         kind, lab, file_name[:255], file_sha256(data), len(data), dry_run, post, date_order
     )

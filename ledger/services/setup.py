@@ -8,9 +8,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from irls.models import Lab
-from ledger.exceptions import YEAR_ALREADY, YEAR_NOT_NEXT, YearStateError
+from ledger.exceptions import RATES_OFFICE_WIDE, YEAR_ALREADY, YEAR_NOT_NEXT, YearStateError
 from ledger.models import Account, ExchangeRate, FiscalYear, Journal, Period
-from ledger.services.access import require_role
+from ledger.services.access import require_office_role, require_role
 from ledger.services.audit import audit_record
 
 KIND_BY_CLASS = {
@@ -153,7 +153,10 @@ def exchange_rate_set(
     """Record (or correct) the rate of `currency` valid from `valid_from` for `source`.
 
     Lines keep the rate they were converted at, so a correction never changes books.
+    Rates are the office's: every lab's EUR figures use them, so only office-wide
+    accountants and the office head set them (`acting_user` None: the system).
     """
+    require_office_role(acting_user, "set exchange rates", message=RATES_OFFICE_WIDE)
     rate = ExchangeRate.objects.filter(
         currency=currency, source=source, valid_from=valid_from
     ).first()

@@ -34,7 +34,9 @@ def run(user: User | None, lab: Lab, kind: str, name: str, data: bytes, **kw: An
     return import_file(acting_user=user, lab=lab, kind=kind, file_name=name, data=data, **kw)
 
 
-def test_rates_are_set_and_corrections_are_noted(books: Lab, cintra_accountant: User) -> None:
+def test_rates_are_set_and_corrections_are_noted(books: Lab, accountant: User) -> None:
+    """Rates are the office's: imported by an office-wide accountant (an accountant of
+    CINTRA only is refused: tests/security/test_office_walls.py)."""
     data = csv_bytes(
         [
             ["Devise", "Date", "Taux", "Source"],
@@ -44,7 +46,7 @@ def test_rates_are_set_and_corrections_are_noted(books: Lab, cintra_accountant: 
         ],
         delimiter=";",
     )
-    outcome = run(cintra_accountant, books, "rates", "taux.csv", data)
+    outcome = run(accountant, books, "rates", "taux.csv", data)
 
     assert outcome.ok
     assert outcome.notes == [

@@ -205,9 +205,11 @@ RUNS = [
     ),
     Run(
         "import_sheet",
-        ("rates", "{file}", "--lab", "CINTRA", *AS),
+        # Rates are the office's: imported office-wide (the office head), never by an
+        # accountant of one lab.
+        ("rates", "{file}", "--lab", "CINTRA", "--as", "office_head"),
         {"exchange_rate.set", "import.rates"},
-        actor="cintra_accountant",
+        actor="office_head",
         sheet=RATES_SHEET,
     ),
     Run(

@@ -13,7 +13,13 @@ each lab-bound pattern with the ids of lab A, then of lab B):
     dir_own    director of the URL's lab
     dir_other  director of the other lab
     auditor    office-wide auditor
+    aud_own    auditor of the URL's lab only
+    aud_other  auditor of the other lab only
     head       office head
+
+The office's records (exchange rates, institutions) belong to no lab: for them "own" and
+"other" are simply the personas of one lab (lab A), who read them as everyone does and
+never write them (OFFICE_WRITERS, HEAD_ONLY).
 
 GET and POST are sent to every pattern (POST with an empty body: the matrix checks who
 gets past the door, test_walls.py and test_admin_writes.py try real writes). Anonymous and
@@ -29,48 +35,70 @@ PERSONAS = (
     "dir_own",
     "dir_other",
     "auditor",
+    "aud_own",
+    "aud_other",
     "head",
 )
 
-#                 anon inact acct own other dir  dir-o audit head
+#                 anon inact acct own other dir  dir-o audit aud aud-o head
 # Any role reads it (office records, lists scoped to the user's labs).
-EVERY_ROLE = "302 302 200 200 200 200 200 200 200"
+EVERY_ROLE = "302 302 200 200 200 200 200 200 200 200 200"
 # Read by every role of the lab; the other lab's people get 404, as if it did not exist.
-OWN_LAB = "302 302 200 200 404 200 404 200 200"
+OWN_LAB = "302 302 200 200 404 200 404 200 200 404 200"
 # Written by accountants (office-wide or of the lab) and the office head.
-WRITERS = "302 302 200 200 200 403 403 403 200"
-WRITERS_OWN = "302 302 200 200 404 403 404 403 200"
+WRITERS = "302 302 200 200 200 403 403 403 403 403 200"
+WRITERS_OWN = "302 302 200 200 404 403 404 403 403 404 200"
+# Office-wide data every lab relies on (exchange rates): written by office-wide
+# accountants and the office head only, never by an accountant of some labs.
+OFFICE_WRITERS = "302 302 200 403 403 403 403 403 403 403 200"
 # The office head's (institutions, labs, partnerships, funding sources, roles).
-HEAD_ONLY = "302 302 403 403 403 403 403 403 200"
-HEAD_ONLY_OWN = "302 302 403 403 404 403 404 403 200"
+HEAD_ONLY = "302 302 403 403 403 403 403 403 403 403 200"
+HEAD_ONLY_OWN = "302 302 403 403 404 403 404 403 403 404 200"
 # No service changes or deletes it: refused to everyone (another lab's: 404).
-NOBODY = "302 302 403 403 403 403 403 403 403"
-NOBODY_OWN = "302 302 403 403 404 403 404 403 403"
+NOBODY = "302 302 403 403 403 403 403 403 403 403 403"
+NOBODY_OWN = "302 302 403 403 404 403 404 403 403 404 403"
 # The auditor's workspace: auditors, accountants, office head; directors 404.
-AUDIT = "302 302 200 200 200 404 404 200 200"
+AUDIT = "302 302 200 200 200 404 404 200 200 200 200"
 # An empty form refused by the page (400 Bad Request); another lab's: 404.
-BAD_REQUEST_OWN = "302 302 400 400 404 400 404 400 400"
-NOT_ALLOWED = "302 302 405 405 405 405 405 405 405"
+BAD_REQUEST_OWN = "302 302 400 400 404 400 404 400 400 404 400"
+NOT_ALLOWED = "302 302 405 405 405 405 405 405 405 405 405"
 # A Closing form posted empty: 400 for who may act, 403 for the lab's readers, another
 # lab's people 404; reopening is the office head's alone.
-CLOSING_FORM = "302 302 400 400 404 403 404 403 400"
-REOPEN_FORM = "302 302 403 403 404 403 404 403 400"
-NOT_FOUND = "302 302 404 404 404 404 404 404 404"
-REDIRECT = "302 302 302 302 302 302 302 302 302"
-LOGIN = "200 200 302 302 302 302 302 302 302"
+CLOSING_FORM = "302 302 400 400 404 403 404 403 403 404 400"
+REOPEN_FORM = "302 302 403 403 404 403 404 403 403 404 400"
+NOT_FOUND = "302 302 404 404 404 404 404 404 404 404 404"
+REDIRECT = "302 302 302 302 302 302 302 302 302 302 302"
+LOGIN = "200 200 302 302 302 302 302 302 302 302 302"
 # "/": a user of one lab goes straight to it; the others get the list of their labs.
-HOME = "302 302 200 302 302 302 302 200 200"
+HOME = "302 302 200 302 302 302 302 200 302 302 200"
 # "/labs/<CODE>/": to the lab's budget year, or 404.
-LAB_INDEX = "302 302 302 302 404 302 404 302 302"
+LAB_INDEX = "302 302 302 302 404 302 404 302 302 404 302"
 # Logging out is a POST only.
-POST_ONLY = "405 405 405 405 405 405 405 405 405"
+POST_ONLY = "405 405 405 405 405 405 405 405 405 405 405"
 # The admin's login form posted empty: shown again with its errors, to anyone.
-FORM_AGAIN = "200 200 200 200 200 200 200 200 200"
+FORM_AGAIN = "200 200 200 200 200 200 200 200 200 200 200"
+# The office head's People pages: nobody else knows they exist (404); a form posted
+# empty is refused (400) and changes nothing.
+PEOPLE = "302 302 404 404 404 404 404 404 404 404 200"
+PEOPLE_FORM = "302 302 404 404 404 404 404 404 404 404 400"
+# Where a password-reset link lands: open to anyone (a wrong link says so, 200).
+ANYONE = "200 200 200 200 200 200 200 200 200 200 200"
+ANYONE_NOT_ALLOWED = POST_ONLY
 # The import confirmation posted empty: no such import (404) for importers, 403 otherwise.
-IMPORT_CONFIRM_EMPTY = "302 302 404 404 404 403 403 403 404"
+IMPORT_CONFIRM_EMPTY = "302 302 404 404 404 403 403 403 403 403 404"
 
 MATRIX: dict[str, dict[str, str]] = {
     "": {"GET": HOME, "POST": NOT_ALLOWED},
+    "people/": {"GET": PEOPLE, "POST": NOT_ALLOWED},
+    "people/new/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "people/<int:user_id>/": {"GET": PEOPLE, "POST": NOT_ALLOWED},
+    "people/<int:user_id>/grant/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "people/<int:user_id>/revoke/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "people/<int:user_id>/deactivate/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "people/<int:user_id>/reactivate/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "people/<int:user_id>/reset-link/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},
+    "reset/<uidb64>/<token>/": {"GET": ANYONE, "POST": ANYONE},
+    "reset/done/": {"GET": ANYONE, "POST": ANYONE_NOT_ALLOWED},
     "labs/<str:code>/": {"GET": LAB_INDEX, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/lines/<int:line_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
@@ -168,10 +196,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/ledger/period/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
     "admin/ledger/period/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
     "admin/ledger/exchangerate/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
-    "admin/ledger/exchangerate/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/ledger/exchangerate/add/": {"GET": OFFICE_WRITERS, "POST": OFFICE_WRITERS},
     "admin/ledger/exchangerate/<path:object_id>/history/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
     "admin/ledger/exchangerate/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
-    "admin/ledger/exchangerate/<path:object_id>/change/": {"GET": EVERY_ROLE, "POST": WRITERS},
+    "admin/ledger/exchangerate/<path:object_id>/change/": {
+        "GET": EVERY_ROLE,
+        "POST": OFFICE_WRITERS,
+    },
     "admin/ledger/exchangerate/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
     "admin/ledger/auditevent/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
     "admin/ledger/auditevent/add/": {"GET": NOBODY, "POST": NOBODY},
@@ -230,3 +261,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/^(?P<app_label>irls|ledger|auth)/$": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
     "admin/(?P<url>.*)$": {"GET": NOT_FOUND, "POST": NOT_FOUND},
 }
+
+# The rates import: a valid sheet of exchange rates posted to the admin's import page
+# (each persona choosing a lab they import into, lab A otherwise), previewed for the
+# office-wide importers, refused with the rule to every other accountant (403), as the
+# import page is to directors and auditors. tests/security/test_access_matrix.py.
+RATES_IMPORT = OFFICE_WRITERS

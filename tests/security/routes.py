@@ -87,6 +87,10 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         "<id>": str(lab["user"].pk),
         "<str:kind>": "journal",
         "<path:source>": lab["fundingsource"].code,
+        "<int:user_id>": str(lab["user"].pk),
+        # A password-reset link that does not work (the page says so, to anyone).
+        "<uidb64>": "MQ",
+        "<token>": "no-such-token",
     }
     if "<path:object_id>" in url:
         replacements["<path:object_id>"] = str(_object_id(route, world, side))

@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from ledger.models import AuditEvent
-from tests.security.matrix import MATRIX, PERSONAS
+from irls.access import WRITE_ROLES, labs_for_user
+from ledger.exceptions import RATES_OFFICE_WIDE
+from ledger.models import AuditEvent, ExchangeRate, ImportBatch
+from tests.security.matrix import MATRIX, PERSONAS, RATES_IMPORT
 from tests.security.routes import Route, all_routes, url_for
 from tests.security.world import World, entries_state, rows_count
 
@@ -51,7 +54,7 @@ def test_the_matrix_gives_the_other_lab_404_never_403_nor_data():
             continue
         for method, codes in MATRIX[route.route].items():
             row = dict(zip(PERSONAS, codes.split(), strict=True))
-            for column in ("acct_other", "dir_other"):
+            for column in ("acct_other", "dir_other", "aud_other"):
                 assert row[column] in {"302", "404", "405", "403"}, (route.route, method)
                 if row[column] == "403":
                     assert {row[c] for c in logged_in} == {"403"}, (route.route, method)
@@ -69,6 +72,8 @@ def _users(world: World, side: str) -> dict[str, User | None]:
         "dir_own": world.users[f"director_{own}"],
         "dir_other": world.users[f"director_{other}"],
         "auditor": world.users["auditor"],
+        "aud_own": world.users[f"auditor_{own}"],
+        "aud_other": world.users[f"auditor_{other}"],
         "head": world.users["office_head"],
     }
 
@@ -118,6 +123,8 @@ def test_the_access_matrix(world: World):
         world.users["accountant_a"].pk: world.b.identifiers,
         world.users["director_b"].pk: world.a.identifiers,
         world.users["accountant_b"].pk: world.a.identifiers,
+        world.users["auditor_a"].pk: world.b.identifiers,
+        world.users["auditor_b"].pk: world.a.identifiers,
     }
     # ... while seeing those of their own (which proves the search finds them).
     own = {
@@ -185,3 +192,42 @@ def test_a_lab_page_asked_with_the_other_labs_ids_is_not_found(client, world: Wo
         f"/labs/{code}/statements/{other['statement'].pk}/download/",
     ):
         assert client.get(url).status_code == 404, url
+
+
+RATES_SHEET = b"currency,valid_from,units_per_eur,source\nSGD,2025-01-01,100,chancellery\n"
+
+
+def test_the_rates_import_row(world: World):
+    """A sheet setting the SGD rate to 100, posted to the import page by every persona:
+    previewed for the office-wide accountant and the office head, refused to every
+    other accountant with the rule (and to directors and auditors at the door);
+    nothing is written for anyone (a preview writes nothing)."""
+    rates_before = list(ExchangeRate.objects.values_list("currency", "valid_from", "units_per_eur"))
+    batches_before = ImportBatch.objects.count()
+    users = _users(world, "A")
+    got = []
+    for column in PERSONAS:
+        user = users[column]
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        lab = labs_for_user(user, WRITE_ROLES).order_by("code").first() or world.a.lab
+        response = client.post(
+            "/admin/ledger/importbatch/import/",
+            {
+                "kind": "rates",
+                "lab": lab.pk,
+                "file": SimpleUploadedFile("rates.csv", RATES_SHEET),
+                "date_order": "auto",
+            },
+        )
+        got.append(str(response.status_code))
+        if column in ("acct_own", "acct_other"):
+            rule = RATES_OFFICE_WIDE.format(user=user, action="import exchange rates")
+            assert html.escape(rule) in response.content.decode(), column
+    assert " ".join(got) == RATES_IMPORT
+    assert (
+        list(ExchangeRate.objects.values_list("currency", "valid_from", "units_per_eur"))
+        == rates_before
+    )
+    assert ImportBatch.objects.count() == batches_before

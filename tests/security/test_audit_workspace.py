@@ -126,13 +126,18 @@ def test_a_lab_outside_the_scope_is_not_found(world: World):
 
 
 def test_a_lab_accountant_audits_their_lab_only(world: World):
+    """Their lab's events, and those of the office's rates and institutions (no lab),
+    which concern every lab; no event of the other lab."""
     response = logged_in(world, "accountant_b").get(TRAIL)
 
     labs = {event.lab for event in shown_events(response)}
-    assert labs == {world.b.lab}
+    assert labs == {world.b.lab, None}
+    office = AuditEvent.objects.filter(
+        lab__isnull=True, object_type__in=["ledger.ExchangeRate", "irls.Institution"]
+    )
     assert (
         response.context["events"].paginator.count
-        == AuditEvent.objects.filter(lab=world.b.lab).count()
+        == AuditEvent.objects.filter(lab=world.b.lab).count() + office.count()
     )
     choices = [value for value, _label in response.context["form"].fields["lab"].choices]
     assert choices == ["", "MAJULAB"]

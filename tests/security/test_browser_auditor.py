@@ -71,9 +71,11 @@ def test_the_auditor_filters_the_trail_verifies_the_ledger_and_downloads_a_state
     page.get_by_label("Action", exact=True).select_option("entry.post")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"/audit/trail/\?lab=CINTRA&user=accountant&action=entry.post"))
-    rows = page.locator("table.audit-trail tbody tr")
+    rows = page.locator("table.audit-trail > tbody > tr")
     assert rows.count() == 1
-    assert "entry.post" in rows.first.inner_text() and "CINTRA" in rows.first.inner_text()
+    # The action in words, its code on hover.
+    assert "Entry posted" in rows.first.inner_text() and "CINTRA" in rows.first.inner_text()
+    assert rows.first.locator("span.action").get_attribute("title") == "entry.post"
     assert world.a["journalentry"].number in rows.first.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "irl-audit-trail.png"), full_page=True)
 

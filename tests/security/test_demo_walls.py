@@ -11,21 +11,25 @@ test runs in its own savepoint.
 
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, models, transaction
 from django.test import Client, override_settings
 from openpyxl import load_workbook
 from pytest_django import DjangoDbBlocker
 
+from irls import services as irls_services
 from irls.admin_base import LabScopedAdmin
-from irls.models import Lab
-from ledger import db_guards
-from ledger.models import AuditEvent, BudgetLine, JournalEntry
+from irls.models import Lab, Role
+from ledger import db_guards, services
+from ledger.exceptions import NotPermittedError
+from ledger.models import AuditEvent, BudgetLine, ExchangeRate, JournalEntry
 from reports.models import IssuedStatement
 from reports.services import statement_issue
 from tests.security.test_access_matrix import leaked
@@ -199,3 +203,46 @@ def test_a_demo_amount_tampered_with_raw_sql_turns_the_verification_red(demo: No
     assert "no longer matches its hash" in results["IPAL"].reason
     assert all(results[code].ok for code in ("CINTRA", "MAJULAB", "BMC2"))
     assert f'<span class="code first-bad">{entry.number}</span>' in response.content.decode()
+
+
+def test_a_demo_lab_accountant_cannot_set_the_sgd_rate_to_100(demo: None):
+    """The issue's case, on the demo: an accountant of CINTRA only sets the SGD rate
+    every lab converts with to 100 (IPAL's EUR budget would have fallen from 21,244.95
+    to 300.00): the admin's change and add forms, the import page and the service all
+    refuse, and nothing changes."""
+    user = User.objects.create_user(username="cintra_only", password="pw", is_staff=True)
+    irls_services.role_grant(
+        acting_user=None, user=user, role=Role.ACCOUNTANT, lab=Lab.objects.get(code="CINTRA")
+    )
+    rates = list(ExchangeRate.objects.order_by("pk").values_list("pk", "units_per_eur"))
+    events = AuditEvent.objects.count()
+    sgd = ExchangeRate.objects.filter(currency="SGD", source="chancellery").latest("valid_from")
+    client = logged_in("cintra_only")
+
+    change = client.post(f"/admin/ledger/exchangerate/{sgd.pk}/change/", {"units_per_eur": "100"})
+    add = client.post(
+        "/admin/ledger/exchangerate/add/",
+        {"currency": "SGD", "source": "chancellery", "valid_from": TODAY, "units_per_eur": "100"},
+    )
+    sheet = f"currency,valid_from,units_per_eur,source\nSGD,{TODAY},100,chancellery\n"
+    upload = client.post(
+        "/admin/ledger/importbatch/import/",
+        {
+            "kind": "rates",
+            "lab": Lab.objects.get(code="CINTRA").pk,
+            "file": SimpleUploadedFile("rates.csv", sheet.encode()),
+        },
+    )
+    with pytest.raises(NotPermittedError, match="exchange rates are office-wide data"):
+        services.exchange_rate_set(
+            acting_user=user,
+            currency="SGD",
+            valid_from=sgd.valid_from,
+            units_per_eur=Decimal("100"),
+            source="chancellery",
+        )
+
+    assert (change.status_code, add.status_code, upload.status_code) == (403, 403, 403)
+    assert "exchange rates are office-wide data" in upload.content.decode()
+    assert list(ExchangeRate.objects.order_by("pk").values_list("pk", "units_per_eur")) == rates
+    assert AuditEvent.objects.count() == events

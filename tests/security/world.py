@@ -40,7 +40,11 @@ OFFICE_PERSONAS = {
     "accountant": Role.ACCOUNTANT,
     "auditor": Role.AUDITOR,
 }
-LAB_PERSONAS = {"accountant": Role.ACCOUNTANT, "director": Role.DIRECTOR}
+LAB_PERSONAS = {
+    "accountant": Role.ACCOUNTANT,
+    "director": Role.DIRECTOR,
+    "auditor": Role.AUDITOR,
+}
 
 
 @dataclass
@@ -56,7 +60,7 @@ class LabWorld:
 @dataclass
 class World:
     labs: dict[str, LabWorld]  # "A", "B"
-    users: dict[str, User]  # office_head, accountant, auditor, accountant_a, ...
+    users: dict[str, User]  # office_head, accountant, auditor, accountant_a, auditor_b...
     office: dict[str, models.Model]
 
     @property

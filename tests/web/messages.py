@@ -16,6 +16,7 @@ from django.template.base import Node
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.utils import translation
 
+from irls.models import Role
 from ledger.models import BudgetLine, Commitment
 
 ROOT = Path(settings.BASE_DIR)
@@ -32,8 +33,12 @@ PYTHON_FILES = [
     ROOT / "ledger" / "audit" / "forms.py",
     ROOT / "ledger" / "audit" / "views.py",
     ROOT / "ledger" / "audit" / "export.py",
+    ROOT / "ledger" / "audit" / "readable.py",
     ROOT / "irls" / "login.py",
     ROOT / "irls" / "admin_base.py",
+    ROOT / "irls" / "views_people.py",
+    ROOT / "irls" / "services.py",
+    ROOT / "irls" / "exceptions.py",
 ]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy"}
 
@@ -69,9 +74,9 @@ def python_messages(path: Path) -> Iterator[Message]:
 
 
 def model_messages() -> Iterator[Message]:
-    """Choice labels of other apps that the budget pages show."""
+    """Choice labels of other apps that the budget and People pages show."""
     with translation.override(None):
-        for choices in (BudgetLine.Envelope, BudgetLine.Nature, Commitment.Kind):
+        for choices in (BudgetLine.Envelope, BudgetLine.Nature, Commitment.Kind, Role):
             for label in choices.labels:
                 yield None, str(label)
 
