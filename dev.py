@@ -20,6 +20,7 @@ PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".installed"
 HOST = os.environ.get("IRL_HOST", "127.0.0.1:8000")
 CHROMIUM = "/usr/bin/chromium"
+SYSTEM_TOOLS = [("chromium", CHROMIUM), ("gettext", "/usr/bin/xgettext")]
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -43,18 +44,26 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
-def ensure_chromium() -> None:
-    """Debian's chromium drives the browser tests; install it where we may (root + apt)."""
-    if Path(CHROMIUM).exists() or os.geteuid() != 0 or not shutil.which("apt-get"):
+def ensure_system_tools() -> None:
+    """Debian packages the tests use, installed where we may (root + apt).
+
+    chromium drives the browser tests; gettext (xgettext, msgmerge) lets the catalogue test
+    regenerate the French catalogue. Without them those tests skip.
+    """
+    missing = [package for package, tool in SYSTEM_TOOLS if not Path(tool).exists()]
+    if not missing or os.geteuid() != 0 or not shutil.which("apt-get"):
         return
-    print("+ apt-get install chromium (for the browser tests)", flush=True)
+    print(
+        f"+ apt-get install {' '.join(missing)} (for the browser and catalogue tests)", flush=True
+    )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+    for args in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
         subprocess.run(
             args, check=False, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-    if not Path(CHROMIUM).exists():
-        print("  chromium could not be installed: the browser tests will skip", flush=True)
+    for package, tool in SYSTEM_TOOLS:
+        if not Path(tool).exists():
+            print(f"  {package} could not be installed: the tests that need it will skip")
 
 
 def start() -> None:
@@ -67,7 +76,7 @@ def start() -> None:
 
 
 def test() -> None:
-    ensure_chromium()
+    ensure_system_tools()
     run(PYTHON, "manage.py", "compile_translations")
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")

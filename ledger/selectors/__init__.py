@@ -21,6 +21,7 @@ from ledger.selectors.budget import (
     budget_line_postings,
     budget_lines_for_user,
     commitments_to_review,
+    consumed_percent,
     funding_source_execution,
     matching_budget_line,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "budget_line_postings",
     "budget_lines_for_user",
     "commitments_to_review",
+    "consumed_percent",
     "entries_for_user",
     "format_amount",
     "funding_source_execution",

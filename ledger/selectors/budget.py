@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import F, QuerySet, Sum
@@ -31,6 +31,7 @@ from ledger.models import (
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (Commitment.Status.OPEN, Commitment.Status.PARTLY_SETTLED)
 WATCH_PERCENT = Decimal(90)
+PERCENT_PLACES = Decimal("0.1")
 # Amendments that move a line's unspent allocation from one year to the next: over the
 # whole life of a funding source they cancel out (the grant's own money changing years).
 CARRY_KINDS = (BudgetAmendment.Kind.CARRY_IN, BudgetAmendment.Kind.CARRY_OUT)
@@ -60,10 +61,9 @@ class BudgetFigures:
 
     @property
     def percent(self) -> Decimal | None:
-        """Spent and committed as a percentage of the budget (None for an empty budget)."""
-        if self.budget <= 0:
-            return None
-        return (self.consumed * 100 / self.budget).quantize(Decimal("0.1"))
+        """Spent and committed as a percentage of the budget (None for an empty budget):
+        `consumed_percent`, the one rule of pages and statements."""
+        return consumed_percent(self)
 
     @property
     def spent_percent(self) -> Decimal:
@@ -155,6 +155,32 @@ class BudgetExecution:
     @property
     def whole_life(self) -> bool:
         return bool(self.funding_source)
+
+
+def consumed_percent(
+    item: "BudgetLineRow | BudgetGroup | BudgetExecution | BudgetFigures",
+) -> Decimal | None:
+    """The "% consumed" of a budget line, a group of lines or a whole execution, the same
+    whatever currency its amounts are shown in (SGD or EUR), on the budget page and in the
+    budget-execution statement (PDF, XLSX) alike.
+
+    The rule: (spent + open commitments) / (allocated + amendments) x 100, computed on the
+    figures in the book currency (the currency the budget is held and controlled in), and
+    rounded half-up to one decimal; None when that budget is zero or less. The EUR figures
+    are not divided: their amounts are converted each at the chancellery rate of its own
+    month, so their ratio would move with the rates while the budget's use did not. The
+    flags (over 90 %, overspent) use the same book-currency figures. Figures given
+    directly (a `BudgetFigures`) are taken as they are: pass the book ones.
+    """
+    if isinstance(item, BudgetExecution):
+        figures = item.total_book
+    elif isinstance(item, BudgetFigures):
+        figures = item
+    else:
+        figures = item.book
+    if figures.budget <= 0:
+        return None
+    return (figures.consumed * 100 / figures.budget).quantize(PERCENT_PLACES, ROUND_HALF_UP)
 
 
 class RateUsed(NamedTuple):

@@ -11,7 +11,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from irls.models import FundingSource, Lab
-from ledger.selectors import BudgetFigures, budget_execution, funding_source_execution
+from ledger.selectors import (
+    BudgetFigures,
+    budget_execution,
+    consumed_percent,
+    funding_source_execution,
+)
 from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow, RateUsed
 from reports.builders.common import (
     MonthRates,
@@ -57,7 +62,8 @@ TEXT = {
         "equipment": "Equipment",
         "formula": (
             "Available = allocated + amendments - spent - open commitments; consumed = "
-            "(spent + committed) / (allocated + amendments)."
+            "(spent + committed) / (allocated + amendments), computed in {book}, the book "
+            "currency, and rounded to 0.1 %: the same percentage whatever the currency shown."
         ),
         "as_of": "Figures of the whole fiscal year as known on {day}: postings and open "
         "commitments.",
@@ -96,7 +102,9 @@ TEXT = {
         "equipment": "Investissement",
         "formula": (
             "Disponible = alloué + modifications - dépensé - engagements ouverts ; consommé = "
-            "(dépensé + engagé) / (alloué + modifications)."
+            "(dépensé + engagé) / (alloué + modifications), calculé en {book}, devise de "
+            "tenue des comptes, et arrondi à 0,1 % : le même pourcentage quelle que soit la "
+            "devise affichée."
         ),
         "as_of": "Chiffres de tout l'exercice connus au {day} : écritures validées et "
         "engagements ouverts.",
@@ -152,12 +160,13 @@ def budget_execution_build(
             rows.append(Row(("", envelope, *(None,) * 6), style="heading"))
             rows.extend(_line_row(line, pick(line), lang) for line in group.lines)
             name = word(TEXT, lang, "subtotal", name=envelope)
-            rows.append(_figures_row("", name, pick(group)))
+            rows.append(_figures_row("", name, pick(group), _ratio(group)))
         rows.append(
             _figures_row(
                 "",
                 word(TEXT, lang, "source_total", name=group_of_source.label),
                 pick(group_of_source),
+                _ratio(group_of_source),
             )
         )
         sections.append(Section(f"{group_of_source.label} ({group_of_source.key[0]})", tuple(rows)))
@@ -170,7 +179,7 @@ def budget_execution_build(
     if rates is not None and any(line.notified_in_eur for line in execution.lines):
         notes.append(word(TEXT, lang, "notified"))
     notes += [
-        word(TEXT, lang, "formula"),
+        word(TEXT, lang, "formula", book=lab.book_currency),
         word(TEXT, lang, "as_of", day=format_date(timezone.localdate(), lang)),
     ]
     period_from, period_to = options.date_from, options.date_to
@@ -196,7 +205,7 @@ def budget_execution_build(
         generated_at=now(),
         columns=columns(lang),
         sections=tuple(sections),
-        totals=(_figures_row("", common(lang, "total"), total, "total"),),
+        totals=(_figures_row("", common(lang, "total"), total, _ratio(execution), "total"),),
         notes=tuple(notes),
         landscape=True,
         parameters=options.parameters(KIND, grant=source.code if source else ""),
@@ -266,29 +275,34 @@ def _picker(eur: bool) -> Callable[[BudgetLineRow | BudgetGroup], BudgetFigures]
     return pick
 
 
-def _ratio(figures: BudgetFigures) -> Decimal | None:
-    if figures.budget <= 0:
-        return None
-    return (figures.consumed / figures.budget).quantize(RATIO_PLACES)
+def _ratio(item: BudgetLineRow | BudgetGroup | BudgetExecution) -> Decimal | None:
+    """The budget page's "% consumed" (`consumed_percent`: book-currency figures, one
+    decimal), as the fraction the percent column holds."""
+    percent = consumed_percent(item)
+    return None if percent is None else (percent / 100).quantize(RATIO_PLACES)
 
 
-def _cells(figures: BudgetFigures) -> tuple[Decimal | None, ...]:
+def _cells(figures: BudgetFigures, ratio: Decimal | None) -> tuple[Decimal | None, ...]:
     return (
         figures.allocated,
         figures.amendments,
         figures.committed,
         figures.spent,
         figures.available,
-        _ratio(figures),
+        ratio,
     )
 
 
 def _line_row(line: BudgetLineRow, figures: BudgetFigures, language: str) -> Row:
     label = line.label_fr if language == "fr" else line.label_en
-    return Row((line.code, label, *_cells(figures)))
+    return Row((line.code, label, *_cells(figures, _ratio(line))))
 
 
 def _figures_row(
-    code: str, label: str, figures: BudgetFigures, style: RowStyle = "subtotal"
+    code: str,
+    label: str,
+    figures: BudgetFigures,
+    ratio: Decimal | None,
+    style: RowStyle = "subtotal",
 ) -> Row:
-    return Row((code, label, *_cells(figures)), style=style)
+    return Row((code, label, *_cells(figures, ratio)), style=style)

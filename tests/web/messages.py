@@ -1,9 +1,9 @@
 """The messages the web pages ask to translate, found the way makemessages finds them.
 
-This machine has no GNU gettext, so `makemessages` cannot run: instead the templates are
-parsed with Django's own template engine (every {% translate %} and {% blocktranslate %})
-and our Python files with `ast` (every gettext call), and the French catalog is checked
-against what they ask for.
+Where GNU gettext is absent `makemessages` cannot run (test_catalogue.py then skips);
+this check needs none: the templates are parsed with Django's own template engine
+(every {% translate %} and {% blocktranslate %}) and our Python files with `ast`
+(every gettext call), and the French catalog is checked against what they ask for.
 """
 
 import ast
