@@ -80,6 +80,7 @@ _OPENING_TYPED = """(SELECT kind FROM ledger_journal WHERE id = NEW.journal_id) 
 # account and (balance-sheet accounts) third party.
 _YEAR_NOT_CLOSABLE = f"""EXISTS (SELECT 1 FROM ledger_period WHERE fiscal_year_id = NEW.id AND status = 'open')
       OR EXISTS (SELECT 1 FROM {ENTRY} WHERE lab_id = NEW.lab_id AND status = 'draft'
+                   AND date >= NEW.start_date AND date <= NEW.end_date
                    AND fiscal_year_id = NEW.id)
       OR NOT EXISTS (SELECT 1 FROM ledger_fiscalyear WHERE lab_id = NEW.lab_id AND year = NEW.year + 1)"""
 _OPENING_DIFFERS = f"""EXISTS (
