@@ -157,16 +157,20 @@ ENTRY_COLUMNS = (
 LINE_COLUMNS = ("entry_id", "id", "account__code", "label", "debit", "credit", "entry_date")
 
 
-def _entries(**filters: Any) -> dict[int, dict[str, Any]]:
-    """Entries as stored, with their lines, by id."""
+def _entries(
+    entry_columns: tuple[str, ...] = ENTRY_COLUMNS,
+    line_columns: tuple[str, ...] = LINE_COLUMNS,
+    **filters: Any,
+) -> dict[int, dict[str, Any]]:
+    """Entries as stored, with their lines (`line_columns` after the entry's id), by id."""
     entries = {
         row["id"]: row | {"lines": []}
-        for row in JournalEntry.objects.filter(**filters).values(*ENTRY_COLUMNS)
+        for row in JournalEntry.objects.filter(**filters).values(*entry_columns)
     }
     for line in (
         JournalLine.objects.filter(entry_id__in=list(entries))
         .order_by("entry_id", "id")
-        .values_list(*LINE_COLUMNS)
+        .values_list(*line_columns)
     ):
         entries[line[0]]["lines"].append(line[1:])
     return entries

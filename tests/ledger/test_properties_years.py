@@ -77,6 +77,7 @@ from ledger.selectors.years import opening_differences
 from ledger.services.years import fiscal_year_checklist, fiscal_year_close, fiscal_year_reopen
 from tests.books import budget_line, funding, lab_with_books
 from tests.ledger.test_properties import ENTRY_COLUMNS, Line, _amount, entry_lines
+from tests.ledger.test_properties import _entries as stored_entries
 
 FIRST, LAST = 2025, 2027
 LAB_CODES = ("YEARA", "YEARB")
@@ -220,17 +221,7 @@ LINE_FIELDS = (
 
 def _entries(**filters: Any) -> dict[int, dict[str, Any]]:
     """Entries as stored, with their lines (budget tags and third party included), by id."""
-    entries = {
-        row["id"]: row | {"lines": []}
-        for row in JournalEntry.objects.filter(**filters).values(*ENTRY_FIELDS)
-    }
-    for line in (
-        JournalLine.objects.filter(entry_id__in=list(entries))
-        .order_by("entry_id", "id")
-        .values_list(*LINE_FIELDS)
-    ):
-        entries[line[0]]["lines"].append(line[1:])
-    return entries
+    return stored_entries(ENTRY_FIELDS, LINE_FIELDS, **filters)
 
 
 def _stored(snapshot: dict[str, Any]) -> list[LineSpec]:
@@ -962,6 +953,13 @@ class YearsMachine(RuleBasedStateMachine):
         commitment = Commitment.objects.get(pk=pk)
         user = self.books.accountant
         _, code = self.line_info[old.budget_line]
+        if model.years.get(old.year) == "closed":
+            # A closed year's budget and commitments no longer change.
+            _refused(
+                BudgetError,
+                lambda: services.commitment_carry_over(acting_user=user, commitment=commitment),
+            )
+            return
         if old.status not in OPEN_STATUSES or model.years.get(following) != "open":
             _refused(
                 CommitmentError,
@@ -990,6 +988,14 @@ class YearsMachine(RuleBasedStateMachine):
     def _cancel(self, pk: int) -> None:
         commitment = Commitment.objects.get(pk=pk)
         user = self.books.accountant
+        if self.labs[self.commitments[pk].lab].years.get(self.commitments[pk].year) == "closed":
+            _refused(
+                BudgetError,
+                lambda: services.commitment_cancel(
+                    acting_user=user, commitment=commitment, reason="Order withdrawn"
+                ),
+            )
+            return
         if self.commitments[pk].status not in OPEN_STATUSES:
             _refused(
                 CommitmentError,
