@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from ledger.exceptions import LedgerError
@@ -67,3 +67,35 @@ def action_page(
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/ledger/action_form.html", context)
+
+
+def object_action(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    obj: models.Model,
+    form: forms.Form,
+    write: Callable[[Any], str],
+    title: str,
+    submit: str,
+    back_url: str,
+    table: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """One object's intermediate page: once `form` is valid, `write(form)` calls the
+    service and says what it did, and the user goes back to `back_url`; a refusal shows
+    above the form and nothing is written."""
+    if request.method == "POST" and form.is_valid():
+        done = attempt(form, lambda: write(form))
+        if done is not None:
+            model_admin.message_user(request, done, messages.SUCCESS)
+            return HttpResponseRedirect(back_url)
+    return action_page(
+        model_admin,
+        request,
+        form=form,
+        title=title,
+        submit=submit,
+        cancel_url=back_url,
+        original=obj,
+        table=table,
+    )

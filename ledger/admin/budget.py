@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, whole_number
 from irls.models import FundingSource
-from ledger.admin.action_pages import action_page, attempt
+from ledger.admin.action_pages import object_action
 from ledger.admin.amendments import BudgetAmendmentInline
 from ledger.admin.books import YearFilter
 from ledger.exceptions import LedgerError
@@ -431,20 +431,15 @@ class BudgetLineAdmin(LabScopedAdmin):
         """Ask for `form_class` on the line's intermediate page; once valid, `write(form)`
         calls the service and says what it did, and the user goes back to the line."""
         line = self._writable_line(request, object_id)
-        form = form_class(request.POST or None, line=line)
-        if request.method == "POST" and form.is_valid():
-            done = attempt(form, lambda: write(form))
-            if done is not None:
-                self.message_user(request, done, messages.SUCCESS)
-                return HttpResponseRedirect(self._line_url(line))
-        return action_page(
+        return object_action(
             self,
             request,
-            form=form,
+            obj=line,
+            form=form_class(request.POST or None, line=line),
+            write=write,
             title=title % {"code": line.code},
             submit=submit,
-            cancel_url=self._line_url(line),
-            original=line,
+            back_url=self._line_url(line),
             table=self._line_table(line),
         )
 

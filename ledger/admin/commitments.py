@@ -16,7 +16,7 @@ from django.contrib.admin.widgets import AdminDateWidget, AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from irls.admin_base import LabFilter, LabScopedAdmin, LabScopedInline, acting_user
-from ledger.admin.action_pages import action_page, attempt
+from ledger.admin.action_pages import action_page, attempt, object_action
 from ledger.models import BudgetLine, Commitment, CommitmentAmendment, FiscalYear, JournalLine
 from ledger.selectors import format_amount, matching_budget_line
 from ledger.selectors.budget import OPEN_STATUSES
@@ -409,20 +409,15 @@ class CommitmentAdmin(LabScopedAdmin):
         """Ask for the form on the commitment's page; once valid, `write(form)` calls the
         service and says what it did, and the user goes back to the commitment."""
         commitment = self._writable(request, object_id)
-        form = make_form(commitment)
-        if request.method == "POST" and form.is_valid():
-            done = attempt(form, lambda: write(form))
-            if done is not None:
-                self.message_user(request, done, messages.SUCCESS)
-                return HttpResponseRedirect(self._url(commitment))
-        return action_page(
+        return object_action(
             self,
             request,
-            form=form,
+            obj=commitment,
+            form=make_form(commitment),
+            write=write,
             title=title % {"ref": commitment.reference},
             submit=submit,
-            cancel_url=self._url(commitment),
-            original=commitment,
+            back_url=self._url(commitment),
             table=_commitment_table(commitment),
         )
 
