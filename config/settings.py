@@ -1,5 +1,6 @@
 """Settings of IRL Ledger, read from the environment (see the README's configuration section)."""
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "irls:home"
+LOGIN_REDIRECT_URL = "ledger:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # E-mail: the password-reset links the office head sends (People page). Printed on the
@@ -174,6 +175,25 @@ DEFAULT_CURRENCY = "SGD"
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20_000_000))
 IMPORT_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED", 200_000_000))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 500_000))
+
+# Supporting documents of entries (PDF, JPEG, PNG up to DOCUMENT_MAX_BYTES) are kept in
+# the storage "documents": the folder DOCUMENTS_ROOT by default (var/documents), or any
+# backend of Django's storage API, e.g. django-storages' S3 with
+# DOCUMENTS_STORAGE_BACKEND=storages.backends.s3.S3Storage and
+# DOCUMENTS_STORAGE_OPTIONS='{"bucket_name": "irl-documents"}' (a JSON object).
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", VAR_DIR / "documents"))
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
+_FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
+_DOCUMENTS_BACKEND = os.environ.get("DOCUMENTS_STORAGE_BACKEND", _FILE_SYSTEM)
+_DOCUMENTS_OPTIONS: dict[str, Any] = json.loads(os.environ.get("DOCUMENTS_STORAGE_OPTIONS", "{}"))
+if _DOCUMENTS_BACKEND == _FILE_SYSTEM:
+    # No URL serves the folder: documents leave only through the download view.
+    _DOCUMENTS_OPTIONS = {"location": DOCUMENTS_ROOT, **_DOCUMENTS_OPTIONS}
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": _FILE_SYSTEM},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {"BACKEND": _DOCUMENTS_BACKEND, "OPTIONS": _DOCUMENTS_OPTIONS},
+}
 
 # -- Security (README: "Security and production settings") ---------------------------------
 # Every value comes from the environment. HTTPS=1 (production, behind TLS) turns on the

@@ -1,12 +1,29 @@
 """Errors of lab and role administration (part of the LedgerError hierarchy)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ledger.exceptions import LedgerError
 
-OFFICE_HEAD_ONLY = "{user} may not {action}: only the office head may"
-GRANT_EXISTS = "{user} already holds the role {role} in {scope}"
-NO_SUCH_GRANT = "{user} does not hold the role {role} in {scope}"
+OFFICE_HEAD_ONLY = _("{user} may not {action}: only the office head may")
+GRANT_EXISTS = _("{user} already holds the role {role} in {scope}")
+NO_SUCH_GRANT = _("{user} does not hold the role {role} in {scope}")
+# The {scope} of an office-wide role.
+WHOLE_OFFICE = _("the whole office")
+# What OFFICE_HEAD_ONLY says a user may not do (translated when refused).
+OFFICE_HEAD_ACTIONS = (
+    gettext_noop("register institutions"),
+    gettext_noop("create labs"),
+    gettext_noop("record partnerships"),
+    gettext_noop("record funding sources"),
+    gettext_noop("grant roles"),
+    gettext_noop("revoke roles"),
+    gettext_noop("create users"),
+    gettext_noop("deactivate users"),
+    gettext_noop("reactivate users"),
+    gettext_noop("show password links"),
+    gettext_noop("send password links"),
+)
 
 
 class RoleGrantError(LedgerError):

@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from irls.exceptions import (
     USER_NOT_SELF,
     USER_SUPERUSER,
     USERNAME_TAKEN,
+    WHOLE_OFFICE,
     RoleGrantError,
     UserAdminError,
 )
@@ -45,6 +47,7 @@ from ledger.services.audit import audit_record
 
 def _require_office_head(user: User | None, action: str) -> None:
     if user is not None and not is_office_head(user):
+        action = translation.gettext(action)  # listed in OFFICE_HEAD_ACTIONS for makemessages
         raise NotPermittedError(OFFICE_HEAD_ONLY.format(user=user, action=action))
 
 
@@ -169,7 +172,13 @@ def funding_source_create(
 
 
 def _scope(lab: Lab | None) -> str:
+    """The scope of a grant as the audit trail keeps it (English, like its other values)."""
     return lab.code if lab else "the whole office"
+
+
+def _role(role: str) -> str:
+    """A role in words, in the active language (its code if it is not a known role)."""
+    return str(Role(role).label) if role in Role.values else role
 
 
 @transaction.atomic
@@ -177,7 +186,11 @@ def role_grant(*, acting_user: User | None, user: User, role: str, lab: Lab | No
     """Give `user` the role `role` in `lab` (None: office-wide)."""
     _require_office_head(acting_user, "grant roles")
     if RoleGrant.objects.filter(user_id=user.pk, role=role, lab=lab).exists():
-        raise RoleGrantError(GRANT_EXISTS.format(user=user, role=role, scope=_scope(lab)))
+        raise RoleGrantError(
+            GRANT_EXISTS.format(
+                user=user, role=_role(role), scope=lab.code if lab else WHOLE_OFFICE
+            )
+        )
     grant = RoleGrant(
         user_id=user.pk, role=role, lab=lab, granted_by_id=getattr(acting_user, "pk", None)
     )
@@ -190,7 +203,11 @@ def role_revoke(*, acting_user: User | None, user: User, role: str, lab: Lab | N
     _require_office_head(acting_user, "revoke roles")
     grant = RoleGrant.objects.filter(user_id=user.pk, role=role, lab=lab).first()
     if grant is None:
-        raise RoleGrantError(NO_SUCH_GRANT.format(user=user, role=role, scope=_scope(lab)))
+        raise RoleGrantError(
+            NO_SUCH_GRANT.format(
+                user=user, role=_role(role), scope=lab.code if lab else WHOLE_OFFICE
+            )
+        )
     if role == Role.OFFICE_HEAD and user.is_active:
         _keep_an_office_head(user)
     audit_record(

@@ -1,13 +1,13 @@
-"""Pages of the web shell that belong to no lab: home, and the office head's People."""
+"""Pages of the web shell that belong to no lab: the office head's People (the home
+page, the work queue, is ledger's)."""
 
 from django.urls import path
 
-from irls import views, views_people
+from irls import views_people
 
 app_name = "irls"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("people/", views_people.people, name="people"),
     path("people/new/", views_people.person_create, name="person_create"),
     path("people/<int:user_id>/", views_people.person, name="person"),

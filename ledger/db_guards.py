@@ -11,6 +11,9 @@ spending per budget line and month (`ledger_budgetspending`) and the amount invo
 each commitment (`ledger_commitment.settled`, with its status); `ledger_verify`
 checks them against the lines.
 
+Supporting documents are of their entry's lab; a posted entry's documents are never
+changed or deleted (documents may still be added to it).
+
 Error messages start with a tag (LEDGER_FROZEN, LEDGER_UNBALANCED, ...) that
 `ledger.exceptions.from_integrity_error` turns back into a typed error.
 """
@@ -20,6 +23,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 ENTRY = "ledger_journalentry"
 LINE = "ledger_journalline"
 AUDIT = "ledger_auditevent"
+DOCUMENT = "ledger_supportingdocument"
 
 
 # Checks shared by insert and draft update: journal, fiscal year and date belong together.
@@ -179,6 +183,31 @@ _SQLITE_SPEND = """  INSERT INTO ledger_budgetspending (budget_line_id, month, a
                        ELSE 'open' END
    WHERE id = NEW.commitment_id;
 """
+
+
+# Supporting documents: of their entry's lab; once the entry is posted, added but never
+# changed or removed.
+_DOCUMENT_CROSS_LAB = "'LEDGER_CROSS_LAB: a supporting document belongs to its entry''s lab'"
+_DOCUMENT_POSTED = f"(SELECT status FROM {ENTRY} WHERE id = %s) = 'posted'"
+_SQLITE_DOCUMENTS = [
+    f"""CREATE TRIGGER ledger_document_insert_guard BEFORE INSERT ON {DOCUMENT}
+BEGIN
+  SELECT RAISE(ABORT, {_DOCUMENT_CROSS_LAB})
+   WHERE NEW.lab_id IS NOT (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id);
+END""",
+    f"""CREATE TRIGGER ledger_document_frozen_update BEFORE UPDATE ON {DOCUMENT}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a supporting document of a posted entry cannot be changed')
+   WHERE {_DOCUMENT_POSTED % "OLD.entry_id"} OR {_DOCUMENT_POSTED % "NEW.entry_id"};
+  SELECT RAISE(ABORT, {_DOCUMENT_CROSS_LAB})
+   WHERE NEW.lab_id IS NOT (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id);
+END""",
+    f"""CREATE TRIGGER ledger_document_frozen_delete BEFORE DELETE ON {DOCUMENT}
+WHEN {_DOCUMENT_POSTED % "OLD.entry_id"}
+BEGIN
+  SELECT RAISE(ABORT, 'LEDGER_FROZEN: a supporting document of a posted entry cannot be deleted');
+END""",
+]
 
 
 def _sqlite_sql(line_columns: list[str]) -> list[str]:
@@ -352,6 +381,7 @@ END""",
 BEGIN
   SELECT RAISE(ABORT, 'LEDGER_AUDIT_APPEND_ONLY: the audit trail cannot be changed');
 END""",
+        *_SQLITE_DOCUMENTS,
     ]
 
 
@@ -624,6 +654,26 @@ FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('AUDIT_APPEND_ONLY')""",
 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
     f"""CREATE TRIGGER ledger_line_no_truncate BEFORE TRUNCATE ON {LINE}
 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
+    f"""CREATE OR REPLACE FUNCTION ledger_document_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF ledger_entry_posted(OLD.entry_id) THEN
+      RAISE EXCEPTION 'LEDGER_FROZEN: a supporting document of a posted entry cannot be deleted' {_PG_RAISE};
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF TG_OP = 'UPDATE' AND (ledger_entry_posted(OLD.entry_id) OR ledger_entry_posted(NEW.entry_id)) THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: a supporting document of a posted entry cannot be changed' {_PG_RAISE};
+  END IF;
+  IF NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id) THEN
+    RAISE EXCEPTION {_DOCUMENT_CROSS_LAB} {_PG_RAISE};
+  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER ledger_document_guard BEFORE INSERT OR UPDATE OR DELETE ON {DOCUMENT}
+FOR EACH ROW EXECUTE FUNCTION ledger_document_guard()""",
+    f"""CREATE TRIGGER ledger_document_no_truncate BEFORE TRUNCATE ON {DOCUMENT}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
 ]
 
 PG_DROP = [
@@ -644,6 +694,8 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_audit_no_truncate ON {AUDIT}",
     "DROP TRIGGER IF EXISTS ledger_fiscal_year_guard ON ledger_fiscalyear",
     "DROP TRIGGER IF EXISTS ledger_period_guard ON ledger_period",
+    f"DROP TRIGGER IF EXISTS ledger_document_guard ON {DOCUMENT}",
+    f"DROP TRIGGER IF EXISTS ledger_document_no_truncate ON {DOCUMENT}",
 ]
 
 
@@ -679,6 +731,7 @@ GUARDED_TABLES = {
     "ledger_fiscalyear",
     "ledger_period",
     "reports_issuedstatement",
+    DOCUMENT,
 }
 
 

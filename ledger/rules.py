@@ -17,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from django.utils.translation import gettext_lazy
 
 from irls.models import Lab
 from ledger.exceptions import (
@@ -279,3 +281,70 @@ def check_postable(books: Books, entries: Iterable[tuple[PostingEntry, str]]) ->
         breach = entry_breach(books, entry, ref)
         if breach is not None:
             raise breach
+
+
+# -- conversion rounding ------------------------------------------------------------------
+
+LOSS_ACCOUNT, GAIN_ACCOUNT = "666", "766"
+# Stored on the line, as the import writes it: in the language active when it is written.
+ROUNDING_LABEL = gettext_lazy("Conversion rounding")
+
+
+class ConvertedLine(Protocol):
+    """A line as the rounding rule reads it: book amounts in cents; `converted` when its
+    book amount was computed here from `amount_currency` at the chancellery rate."""
+
+    @property
+    def debit(self) -> int: ...
+    @property
+    def credit(self) -> int: ...
+    @property
+    def converted(self) -> bool: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def amount_currency(self) -> Decimal | None: ...
+    @property
+    def budget_line_id(self) -> int | None: ...
+
+
+def conversion_rounding(lines: Sequence[ConvertedLine]) -> int | None:
+    """What an entry lacks in book currency (cents, debit minus credit) when that is only
+    the rounding of the lines converted here: each currency balances on its own and the
+    other lines balance among themselves. 0 when the entry balances; None when the
+    difference is more than rounding (the entry is simply unbalanced)."""
+    difference = sum(line.debit - line.credit for line in lines)
+    if difference == 0:
+        return 0
+    converted = [line for line in lines if line.converted]
+    if not converted:
+        return None
+    by_currency: dict[str, Decimal] = {}
+    for line in converted:
+        assert line.amount_currency is not None
+        signed = line.amount_currency if line.debit else -line.amount_currency
+        by_currency[line.currency] = by_currency.get(line.currency, Decimal(0)) + signed
+    others = sum(line.debit - line.credit for line in lines if not line.converted)
+    if others != 0 or any(by_currency.values()):
+        return None
+    return difference
+
+
+def rounding_account_code(difference: int) -> str:
+    """The account of the rounding line: a gain (766) when the debits exceed the
+    credits (the line is a credit), a loss (666) otherwise."""
+    return GAIN_ACCOUNT if difference > 0 else LOSS_ACCOUNT
+
+
+_Converted = TypeVar("_Converted", bound=ConvertedLine)
+
+
+def rounding_budget_source(lines: Sequence[_Converted]) -> _Converted | None:
+    """The line whose budget line the rounding line carries (when its account needs
+    one): of the lines converted here that name a budget line, the largest; else the
+    largest line naming one."""
+    tagged = [line for line in lines if line.budget_line_id is not None]
+    if not tagged:
+        return None
+    converted = [line for line in tagged if line.converted]
+    return max(converted or tagged, key=lambda line: line.debit + line.credit)

@@ -20,6 +20,7 @@ from reports.exceptions import (
     BAD_FORMAT,
     FEC_IN_BOOK_CURRENCY,
     LEDGER_MOVING,
+    OR,
     RENDERER_MISSING,
     WHOLE_YEAR_ONLY,
     StatementError,
@@ -74,7 +75,7 @@ def statement_issue(
     fmt = format or formats_for(kind)[0]
     if fmt not in formats_for(kind):
         raise StatementError(
-            BAD_FORMAT.format(value=fmt, kind=kind, formats=" or ".join(formats_for(kind)))
+            BAD_FORMAT.format(value=fmt, kind=kind, formats=str(OR).join(formats_for(kind)))
         )
     options = statement_options(
         lab=lab,

@@ -49,6 +49,22 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _documents_in_a_temporary_folder(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Supporting documents attached by tests go to a temporary folder, never var/."""
+    storages = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path_factory.mktemp("documents")},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
 def _person(username: str, role: str, lab: Lab | None) -> User:
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
     irls_services.role_grant(acting_user=None, user=user, role=role, lab=lab)

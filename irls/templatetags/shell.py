@@ -3,12 +3,17 @@
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from irls.access import is_office_head, labs_for_user
 from irls.models import Lab
 
 register = template.Library()
+
+SAME_PAGE_IN_EVERY_LAB = frozenset(
+    {"ledger:entries", "ledger:imports", "ledger:closing", "reports:statements"}
+)
 
 
 @register.inclusion_tag("shell/lab_picker.html", takes_context=True)
@@ -17,7 +22,13 @@ def lab_picker(context: template.Context, current: Lab | None = None) -> dict[st
     request = context.get("request")
     user = getattr(request, "user", None)
     labs = list(labs_for_user(user)) if user is not None else []
-    return {"labs": labs, "current": current}
+    # On a lab's list page (its entries, imports, closing, statements), each lab's link
+    # opens the same page of that lab; elsewhere, the lab's first page.
+    match = getattr(request, "resolver_match", None)
+    view = match.view_name if match and set(match.kwargs) == {"code"} else ""
+    same_page = view if view in SAME_PAGE_IN_EVERY_LAB else "ledger:lab"
+    items = [(lab, reverse(same_page, kwargs={"code": lab.code})) for lab in labs]
+    return {"labs": items, "current": current}
 
 
 @register.simple_tag(takes_context=True)

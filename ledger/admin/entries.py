@@ -17,7 +17,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,6 +36,7 @@ from ledger.exceptions import LedgerError
 from ledger.fields import CentsField
 from ledger.models import Journal, JournalEntry, JournalLine
 from ledger.selectors import format_amount
+from ledger.selectors.documents import entry_documents
 from ledger.services import (
     LineInput,
     entries_post,
@@ -61,6 +62,7 @@ POSTING_FIELDS = [
     "reversal_of_link",
     "reversed_by_link",
     "hash_code",
+    "documents_links",
     "created_by",
     "created_at",
 ]
@@ -329,6 +331,27 @@ class JournalEntryAdmin(LabScopedAdmin):
     @admin.display(description=_("hash"))
     def hash_code(self, entry: JournalEntry) -> SafeString | str:
         return format_html("<code>{}</code>", entry.hash) if entry.hash else "-"
+
+    @admin.display(description=_("supporting documents"))
+    def documents_links(self, entry: JournalEntry) -> SafeString | str:
+        """The entry's documents, each a download link (read-only: the entry page attaches)."""
+        documents = entry_documents(entry)
+        if not documents:
+            return "-"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse(
+                        "ledger:entry_document",
+                        kwargs={"code": entry.lab.code, "entry_id": entry.pk, "document_id": d.pk},
+                    ),
+                    d.original_name,
+                )
+                for d in documents
+            ),
+        )
 
     # -- writes ------------------------------------------------------------------------
 

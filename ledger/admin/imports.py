@@ -146,6 +146,10 @@ class ImportBatchAdmin(LabScopedAdmin):
         "posted",
         "result",
         "message",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
+        "withdrawn_entries",
     ]
     change_list_template = "admin/ledger/importbatch/change_list.html"
 
@@ -210,8 +214,13 @@ class ImportBatchAdmin(LabScopedAdmin):
         if not self.may_import(request):
             return HttpResponseForbidden(_("Only accountants and the office head import files."))
         labs = self._import_labs(request)
+        # ?lab=CODE (the lab's Imports page links here): that lab chosen, if the user imports there.
+        chosen = labs.filter(code=request.GET.get("lab", "")).first()
         form = UploadForm(
-            request.POST or None, request.FILES or None, labs=labs, initial={"kind": "journal"}
+            request.POST or None,
+            request.FILES or None,
+            labs=labs,
+            initial={"kind": "journal", "lab": chosen},
         )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -284,11 +293,24 @@ class ImportBatchAdmin(LabScopedAdmin):
         if not outcome.ok or outcome.batch is None:
             return self._preview_page(request, outcome)
         batch = outcome.batch
-        what = _("posted") if batch.posted else _("imported")
+        done = (
+            _("%(file)s: %(rows)s rows posted into %(lab)s (%(created)s created), batch %(batch)s")
+            if batch.posted
+            else _(
+                "%(file)s: %(rows)s rows imported into %(lab)s (%(created)s created), "
+                "batch %(batch)s"
+            )
+        )
         messages.success(
             request,
-            f"{batch.file_name}: {batch.rows} rows {what} into {lab.code} "
-            f"({batch.created} created), batch {batch.pk}",
+            done
+            % {
+                "file": batch.file_name,
+                "rows": batch.rows,
+                "lab": lab.code,
+                "created": batch.created,
+                "batch": batch.pk,
+            },
         )
         return HttpResponseRedirect(reverse("admin:ledger_importbatch_change", args=[batch.pk]))
 

@@ -62,8 +62,12 @@ ACTION_WORDS: dict[str, Promise] = {
     "import.rates": _("Exchange rates imported"),
     "import.budget": _("Budget lines imported"),
     "import.journal": _("Journal entries imported"),
+    "import.withdraw": _("Imported drafts withdrawn"),
     "statement.issue": _("Statement issued"),
     "statement.download": _("Statement downloaded"),
+    "document.attach": _("Supporting document attached"),
+    "document.remove": _("Supporting document removed"),
+    "document.download": _("Supporting document downloaded"),
     "institution.create": _("Institution created"),
     "lab.create": _("Lab created"),
     "partnership.create": _("Partnership created"),
@@ -100,6 +104,8 @@ ACTION_KEY_WORDS: dict[tuple[str, str], Promise] = {
     ("commitment.carry_over", "year"): _("To year"),
     ("commitment.carry_over", "amount"): _("Amount carried"),
     ("commitment.amend", "date"): _("Amendment date"),
+    ("import.withdraw", "lines"): _("Lines deleted"),
+    ("import.withdraw", "debit"): _("Total debit deleted"),
 }
 AMOUNT_KEYS = frozenset({"delta", "excess", "open", "amount", "allocated", "notified_amount"})
 
@@ -327,9 +333,9 @@ def changes_text(object_type: str, action: str, before: Any, after: Any) -> str:
 
 
 ADMIN_PAGES = {
-    "ledger.JournalEntry": "admin:ledger_journalentry_change",
     "ledger.ImportBatch": "admin:ledger_importbatch_change",
 }
+LAB_PAGES = {"ledger.JournalEntry": ("ledger:entry", "entry_id")}
 CLOSING_PAGES = frozenset({"ledger.FiscalYear", "ledger.Period"})
 
 
@@ -344,6 +350,9 @@ def _url(event: AuditEvent, scope: AuditScope, line_years: dict[int, tuple[int, 
     try:
         if event.object_type in ADMIN_PAGES:
             return reverse(ADMIN_PAGES[event.object_type], args=[object_id])
+        if event.object_type in LAB_PAGES:
+            name, key = LAB_PAGES[event.object_type]
+            return reverse(name, kwargs={"code": lab.code, key: object_id})
         if event.object_type in CLOSING_PAGES:
             return reverse("ledger:closing", kwargs={"code": lab.code})
         if event.object_type == "ledger.BudgetLine" and object_id in line_years:

@@ -11,7 +11,9 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils import dateformat
 
 from ledger.imports.problems import (
     NOT_A_CHOICE,
@@ -22,12 +24,15 @@ from ledger.imports.problems import (
     shown,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class CellError(Exception):
     """A cell that cannot be read: `template` formatted with `params`, row and column."""
 
-    def __init__(self, template: str, **params: Any) -> None:
-        super().__init__(template)
+    def __init__(self, template: "StrOrPromise", **params: Any) -> None:
+        super().__init__(str(template))
         self.template = template
         self.params = params
 
@@ -105,25 +110,10 @@ def _localized(written: str) -> Decimal:
         raise CellError(NOT_AN_AMOUNT, value=shown(written)) from None
 
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def date_reading(on: date) -> str:
-    """date(2025, 12, 3) -> '3 December 2025': how a date was read, in words."""
-    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
+    """date(2025, 12, 3) -> '3 December 2025' (French: '3 décembre 2025'): how a date was
+    read, in words, in the active language."""
+    return dateformat.format(on, "j F Y")
 
 
 def day(value: Any) -> date | None:

@@ -17,8 +17,10 @@ from ledger.imports.problems import (
     COLUMN_UNKNOWN,
     COLUMN_UNNAMED,
     COLUMNS_UNKNOWN,
+    NO_NAMES,
     Problem,
     column_letter,
+    count_text,
     shown,
 )
 
@@ -333,7 +335,7 @@ def match_headers(
         else:
             found[column.name] = index
     problems[:0] = _unknown_problems(kind, columns, unknown)
-    names = ", ".join(shown(text) for _, text in headers[:40] if text) or "none"
+    names = ", ".join(shown(text) for _, text in headers[:40] if text) or str(NO_NAMES)
     for column in columns:
         instead = ALTERNATIVES.get(kind, {}).get(column.name, ())
         if instead and all(name in found for name in instead):
@@ -362,7 +364,7 @@ def _unknown_problems(
                     COLUMNS_UNKNOWN.format(
                         first=column_letter(first),
                         last=column_letter(last),
-                        count=f"{end - start + 1:,}",
+                        count=count_text(end - start + 1),
                         kind=kind,
                         expected=expected,
                     )

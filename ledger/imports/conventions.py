@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from babel.numbers import NumberFormatError, parse_decimal
 
@@ -22,6 +23,7 @@ from ledger.imports.cells import CellError, date_reading
 from ledger.imports.problems import (
     AMOUNT_AMBIGUOUS,
     AMOUNT_CURRENCY,
+    AMOUNT_CURRENCY_HINT,
     AMOUNT_OTHER_MARK,
     AMOUNT_READ_DECIMALS,
     AMOUNT_SYMBOL,
@@ -33,16 +35,23 @@ from ledger.imports.problems import (
     DECIMAL_MARK,
     DECIMAL_MARK_FROM_CELL,
     DECIMAL_MARK_FROM_SEPARATOR,
+    MARK_COMMA,
+    MARK_POINT,
     NEGATIVE,
     NOT_A_DATE,
     NOT_AN_AMOUNT,
+    SEPARATED_BY_COMMAS,
+    SEPARATED_BY_SEMICOLONS,
     TOO_MANY_DECIMALS,
     Problem,
     shown,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 POINT, COMMA = ".", ","
-MARK_NAMES = {POINT: "point", COMMA: "comma"}
+MARK_NAMES = {POINT: MARK_POINT, COMMA: MARK_COMMA}
 # Babel locales whose numbers are written 1,234.56 and 1.234,56.
 LOCALES = {POINT: "en", COMMA: "de"}
 SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
@@ -98,7 +107,7 @@ class Amounts:
         *,
         places: int = 2,
         currency: str = "",
-        negative: str = NEGATIVE,
+        negative: "StrOrPromise" = NEGATIVE,
         other_column: str = "",
     ) -> Decimal:
         """The amount typed in a text cell (provisional when it waits for the file's
@@ -221,7 +230,7 @@ class Amounts:
             row, _, written = self.marked[mark][0]
             return DECIMAL_MARK_FROM_CELL.format(example=shown(written), row=row)
         return DECIMAL_MARK_FROM_SEPARATOR.format(
-            separator="semicolons" if mark == COMMA else "commas"
+            separator=SEPARATED_BY_SEMICOLONS if mark == COMMA else SEPARATED_BY_COMMAS
         )
 
 
@@ -251,11 +260,7 @@ def _check_currency(written: str, symbol: str, currency: str, column: str) -> No
     if not code:
         raise CellError(AMOUNT_SYMBOL, value=shown(written), symbol=symbol)
     if currency and code != currency:
-        hint = (
-            f": put it in amount_currency, with {code} in column currency"
-            if column in ("debit", "credit")
-            else ""
-        )
+        hint = AMOUNT_CURRENCY_HINT.format(code=code) if column in ("debit", "credit") else ""
         raise CellError(
             AMOUNT_CURRENCY, value=shown(written), written=code, expected=currency, hint=hint
         )

@@ -16,10 +16,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from irls.models import Lab
 from ledger import rules
@@ -32,6 +31,7 @@ from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReade
 from ledger.imports.problems import (
     AMOUNT_AND_SIDES,
     AMOUNT_WITHOUT_CURRENCY,
+    ANOTHER_FILE,
     BOOK_CURRENCY_GIVEN,
     BOTH_SIDES,
     BUDGET_BLOCKED,
@@ -60,9 +60,12 @@ from ledger.imports.problems import (
     RATE_NOT_KEPT,
     REQUIRED,
     ROUNDING_ACCOUNT_MISSING,
+    ROUNDING_GAIN,
+    ROUNDING_LOSS,
     ROUNDING_NEEDS_BUDGET_LINE,
     ROUNDING_NOTE,
     SIDE_CONFLICT,
+    THE_SYSTEM,
     TOO_LONG,
     UNKNOWN_ACCOUNT,
     UNKNOWN_BUDGET_LINE,
@@ -70,6 +73,7 @@ from ledger.imports.problems import (
     YEAR_CLOSED_ROW,
     rows_text,
     shown,
+    when_text,
 )
 from ledger.imports.reading import Sheet, max_rows
 from ledger.models import (
@@ -80,8 +84,10 @@ from ledger.models import (
 from ledger.selectors import BookRates, budget_availability, format_amount
 from ledger.services.entries_bulk import RATE_PLACES, EntryDraft, LineDraft, rate_kept
 
-LOSS_ACCOUNT, GAIN_ACCOUNT = "666", "766"
-ROUNDING_LABEL = "Conversion rounding"
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+ROUNDING_LABEL = rules.ROUNDING_LABEL
 PREVIEW_ENTRIES = 200
 LIMITS = {"entry": 60, "label": 200, "piece_ref": 60, "third_party": 40}
 SIDES = {
@@ -857,7 +863,11 @@ DATE_PROBLEMS = {
 
 
 def _date_problem(
-    plan: JournalPlan, books: Books, group: EntryRows, template: str, year: int | None = None
+    plan: JournalPlan,
+    books: Books,
+    group: EntryRows,
+    template: "StrOrPromise",
+    year: int | None = None,
 ) -> None:
     """A problem about the entry's date, echoing the cell as typed and how it was read."""
     on = group.date
@@ -1024,7 +1034,8 @@ def _balance(
     if debit == credit:
         return ""
     key, where = shown(group.key), rows_text(group.rows)
-    if not _rounding_only(lines):
+    difference = rules.conversion_rounding(lines)
+    if difference is None:
         cents = Decimal("0.01")
         plan.add(
             ENTRY_UNBALANCED.format(
@@ -1036,8 +1047,7 @@ def _balance(
             group.rows[0],
         )
         return None
-    difference = debit - credit
-    code = GAIN_ACCOUNT if difference > 0 else LOSS_ACCOUNT
+    code = rules.rounding_account_code(difference)
     amount = format_amount(abs(difference) * Decimal("0.01"))
     book = books.lab.book_currency
     account = books.accounts.get(code)
@@ -1049,7 +1059,7 @@ def _balance(
         return None
     budget_line_id, budget_code = None, ""
     if rules.needs_budget_line(account[1], journal_kind):  # the rounding line needs one too
-        source = _rounding_budget_source(lines)
+        source = rules.rounding_budget_source(lines)
         if source is None:
             if not any(line.budget_code for line in lines):  # else: its problem is reported
                 plan.add(
@@ -1065,7 +1075,7 @@ def _balance(
             account_id=account[0],
             debit=-difference if difference < 0 else 0,
             credit=difference if difference > 0 else 0,
-            label=ROUNDING_LABEL,
+            label=str(ROUNDING_LABEL),
             budget_line_id=budget_line_id,
             budget_code=budget_code,
         )
@@ -1076,32 +1086,8 @@ def _balance(
         amount=amount,
         currency=book,
         code=code,
-        what="gain" if difference > 0 else "loss",
+        what=ROUNDING_GAIN if difference > 0 else ROUNDING_LOSS,
     )
-
-
-def _rounding_budget_source(lines: list[LineDraft]) -> LineDraft | None:
-    """The line whose budget line the rounding line carries: of the lines converted here
-    that name a budget line, the largest; else the largest line naming one."""
-    tagged = [line for line in lines if line.budget_line_id is not None]
-    if not tagged:
-        return None
-    converted = [line for line in tagged if line.converted]
-    return max(converted or tagged, key=lambda line: line.debit + line.credit)
-
-
-def _rounding_only(lines: list[LineDraft]) -> bool:
-    """True when the lines converted here balance in each currency and the other lines
-    balance among themselves: what is left in book currency is rounding."""
-    converted = [line for line in lines if line.converted]
-    if not converted:
-        return False
-    by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for line in converted:
-        assert line.amount_currency is not None
-        by_currency[line.currency] += line.amount_currency if line.debit else -line.amount_currency
-    others = sum(line.debit - line.credit for line in lines if not line.converted)
-    return others == 0 and not any(by_currency.values())
 
 
 def _check_already_imported(plan: JournalPlan, lab: Lab) -> set[str]:
@@ -1130,15 +1116,15 @@ def _check_already_imported(plan: JournalPlan, lab: Lab) -> set[str]:
             planned = wanted.get((journal_id, piece_ref, key))
             if planned is None:
                 continue
-            when = timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M") if created_at else "?"
+            when = when_text(created_at) if created_at else "?"
             flagged.add(planned.key)
             plan.add(
                 ENTRY_ALREADY_IMPORTED.format(
                     key=shown(key),
                     rows=rows_text(planned.rows),
-                    file=shown(file_name or "another file"),
+                    file=shown(file_name or ANOTHER_FILE),
                     when=when,
-                    who=username or "the system",
+                    who=username or THE_SYSTEM,
                 ),
                 planned.rows[0],
                 "entry",

@@ -173,7 +173,7 @@ class RowReader:
         if progress is not None:
             progress("rows", count, count)
         if count == 0:
-            self.plan.add(FILE_NO_ROWS)
+            self.plan.add(str(FILE_NO_ROWS))
 
     def _extra_cells(self, cells: list[Any], width: int, reported: set[int]) -> None:
         for index in range(width, len(cells)):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from irls.models import FundingSource, Lab
+from ledger.exceptions import RATE_SOURCES
 from ledger.imports import cells
 from ledger.imports.cells import CellError
 from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
@@ -18,7 +19,10 @@ from ledger.imports.problems import (
     ACCOUNT_CODE,
     ACCOUNT_EXISTS,
     BUDGET_LINE_EXISTS,
+    DUPLICATE_ACCOUNT,
+    DUPLICATE_BUDGET_LINE,
     DUPLICATE_IN_FILE,
+    DUPLICATE_RATE,
     NEGATIVE,
     NOT_A_CURRENCY,
     NOT_A_YEAR,
@@ -164,7 +168,7 @@ def plan_accounts(
         elif code in seen:
             cells_.fail(
                 DUPLICATE_IN_FILE.format(
-                    row=number, what="account", key=code, first_row=seen[code]
+                    row=number, what=DUPLICATE_ACCOUNT, key=code, first_row=seen[code]
                 ),
                 "code",
             )
@@ -262,7 +266,7 @@ def plan_rates(
             plan.add(
                 DUPLICATE_IN_FILE.format(
                     row=number,
-                    what="rate",
+                    what=DUPLICATE_RATE,
                     key=f"{currency} {source} {valid_from}",
                     first_row=seen[key],
                 ),
@@ -274,7 +278,11 @@ def plan_rates(
         if old is not None and old == units:
             plan.notes.append(
                 RATE_UNCHANGED.format(
-                    row=number, currency=currency, source=source, date=valid_from, value=units
+                    row=number,
+                    currency=currency,
+                    source=RATE_SOURCES.get(source, source),
+                    date=valid_from,
+                    value=units,
                 )
             )
             continue
@@ -283,7 +291,7 @@ def plan_rates(
                 RATE_CORRECTED.format(
                     row=number,
                     currency=currency,
-                    source=source,
+                    source=RATE_SOURCES.get(source, source),
                     date=valid_from,
                     old=old.normalize(),
                     new=units,
@@ -426,7 +434,10 @@ def plan_budget(
             if key in seen:
                 cells_.fail(
                     DUPLICATE_IN_FILE.format(
-                        row=number, what="budget line", key=f"{code} {year}", first_row=seen[key]
+                        row=number,
+                        what=DUPLICATE_BUDGET_LINE,
+                        key=f"{code} {year}",
+                        first_row=seen[key],
                     ),
                     "code",
                 )

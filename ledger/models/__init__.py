@@ -1,4 +1,5 @@
-"""Models of the books (books.py) and of the budget (budget.py)."""
+"""Models of the books (books.py), of the budget (budget.py), of imports (imports.py)
+and of supporting documents (documents.py)."""
 
 from ledger.models.books import (
     Account,
@@ -19,6 +20,7 @@ from ledger.models.budget import (
     Commitment,
     CommitmentAmendment,
 )
+from ledger.models.documents import SupportingDocument
 from ledger.models.imports import ImportBatch
 
 __all__ = [
@@ -38,4 +40,5 @@ __all__ = [
     "LedgerChain",
     "LedgerSequence",
     "Period",
+    "SupportingDocument",
 ]

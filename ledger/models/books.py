@@ -7,6 +7,7 @@ enforced by the database (CHECK constraints here, triggers in `db_guards.py`).
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -466,9 +467,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["lab", "at"])]
+        indexes = [
+            models.Index(fields=["lab", "at"]),
+            # An object's history (the entry page): its events without scanning the trail.
+            models.Index(fields=["object_type", "object_id"], name="auditevent_object_idx"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+        at = timezone.localtime(self.at)  # the office's time, its zone shown
+        return f"{at:%Y-%m-%d %H:%M %Z} {self.action} {self.object_repr}"

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
+from django.utils.formats import number_format
 
 from irls.access import UserLike, labs_for_user
 from irls.models import Lab
-from ledger.exceptions import NO_RATE, MissingRateError
+from ledger.exceptions import NO_RATE, RATE_SOURCES, MissingRateError
 from ledger.fields import CentsField
 from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
 from ledger.models import (
@@ -24,12 +25,14 @@ from ledger.models import (
 )
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.00000001")
 
 
 def format_amount(amount: Decimal) -> str:
-    """1234.5 -> '1,234.50' (English accounting format)."""
-    return f"{amount:,.2f}"
+    """1234.5 -> '1,234.50' in English, '1 234,50' in French: two decimals, grouped, in
+    the active language (messages and admin pages speak the reader's language)."""
+    return number_format(Decimal(amount).quantize(CENT), decimal_pos=2, force_grouping=True)
 
 
 def rate_find(
@@ -42,7 +45,9 @@ def rate_find(
         .first()
     )
     if rate is None:
-        raise MissingRateError(NO_RATE.format(source=source, currency=currency, date=on))
+        raise MissingRateError(
+            NO_RATE.format(source=RATE_SOURCES.get(source, source), currency=currency, date=on)
+        )
     return rate
 
 
@@ -88,7 +93,11 @@ class BookRates:
         dates, values = self._history.get(currency, ([], []))
         position = bisect_right(dates, on)
         if position == 0:
-            raise MissingRateError(NO_RATE.format(source=self.source, currency=currency, date=on))
+            raise MissingRateError(
+                NO_RATE.format(
+                    source=RATE_SOURCES.get(self.source, self.source), currency=currency, date=on
+                )
+            )
         return values[position - 1], dates[position - 1]
 
     def rate(self, currency: str, on: date) -> tuple[Decimal, date]:

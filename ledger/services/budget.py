@@ -9,17 +9,29 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from irls.models import FundingSource, Lab
 from ledger.exceptions import (
     AMOUNT_NOT_POSITIVE,
+    AMOUNT_OF_AMENDMENT,
+    AMOUNT_OF_BUDGET_LINE,
+    AMOUNT_OF_COMMITMENT,
+    AMOUNT_OF_RATE,
+    AMOUNT_OF_TRANSFER,
     BUDGET_EXCEEDED,
     BUDGET_YEAR_CLOSED,
+    COMMITMENT_ACTIONS,
     COMMITMENT_CLOSED,
     COMMITMENT_OTHER_YEAR,
     CROSS_LAB,
+    EXCEEDED_BY_COMMITMENT,
+    EXCEEDED_BY_CUT,
     TRANSFER_EXCEEDS,
     TRANSFER_SAME_LINE,
+    WHAT_FISCAL_YEAR,
+    WHAT_FUNDING_SOURCE,
     BudgetError,
     BudgetExceededError,
     CommitmentError,
@@ -34,22 +46,31 @@ from ledger.services.audit import audit_record
 
 ZERO = Decimal("0.00")
 
-NOTIFIED_INCOMPLETE = (
+NOTIFIED_INCOMPLETE = _(
     "Budget line {code}: an allocation notified in {currency} needs the notified amount"
 )
-NOTIFIED_MISMATCH = (
+NOTIFIED_MISMATCH = _(
     "Budget line {code}: {amount} {currency} at {rate} is {expected} {book}, not the "
     "{allocated} {book} given as allocated; leave the allocation empty to compute it"
 )
-ALLOCATION_MISSING = (
+ALLOCATION_MISSING = _(
     "Budget line {code}: give the allocation, or the amount notified and its currency"
 )
-COMMITMENT_CARRIED = "Commitment {ref} was carried over to {year} as {new}: invoice {new} instead"
+COMMITMENT_CARRIED = _(
+    "Commitment {ref} was carried over to {year} as {new}: invoice {new} instead"
+)
 
 
 def _require(user: User | None, lab: Lab, action: str) -> None:
     if user is not None:  # None: the system (load_demo, imports run on the server)
         require_role(user, lab, action)
+
+
+def budget_line_label(line: BudgetLine) -> str:
+    """The line's label in the active language (the English one when it has no French)."""
+    if (get_language() or "en").startswith("fr") and line.label_fr:
+        return line.label_fr
+    return line.label_en
 
 
 def _positive(amount: Decimal, what: str) -> Decimal:
@@ -88,7 +109,7 @@ def budget_line_create(
     the cent."""
     _require(acting_user, lab, "manage budgets")
     _refuse_if_year_closed(fiscal_year, lab, code)
-    for what, obj in (("Fiscal year", fiscal_year), ("Funding source", funding_source)):
+    for what, obj in ((WHAT_FISCAL_YEAR, fiscal_year), (WHAT_FUNDING_SOURCE, funding_source)):
         if obj.lab_id != lab.pk:
             raise CrossLabError(
                 CROSS_LAB.format(what=what, code=obj, other=obj.lab_id, lab=lab.code)
@@ -187,14 +208,14 @@ def _notification(
     if amount is None:
         raise BudgetError(NOTIFIED_INCOMPLETE.format(code=code, currency=currency))
     if amount < 0:
-        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"Budget line {code}"))
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=AMOUNT_OF_BUDGET_LINE.format(code=code)))
     rate_date = on
     if rate is None:
         rate, rate_date = book_rate(
             book_currency=book_currency, currency=currency, on=on, source=source
         )
     elif rate <= 0:
-        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"The rate of budget line {code}"))
+        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=AMOUNT_OF_RATE.format(code=code)))
     return {
         "notified_currency": currency,
         "notified_amount": amount,
@@ -306,9 +327,13 @@ def budget_line_amend(
     line = _locked_lines(budget_line)[budget_line.pk]
     _require(acting_user, line.lab, "manage budgets")
     if amount == 0:
-        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"Amendment of {line.code}"))
+        raise BudgetError(
+            AMOUNT_NOT_POSITIVE.format(what=AMOUNT_OF_AMENDMENT.format(code=line.code))
+        )
     if amount < 0:
-        _check_room(line, -amount, f"cutting {format_amount(-amount)}", always=True)
+        _check_room(
+            line, -amount, EXCEEDED_BY_CUT.format(amount=format_amount(-amount)), always=True
+        )
     kind = BudgetAmendment.Kind.TOP_UP if amount > 0 else BudgetAmendment.Kind.CUT
     return _amendment(acting_user, line, kind, amount, on, justification)
 
@@ -332,8 +357,8 @@ def budget_transfer(
         or source.lab_id != target.lab_id
         or source.fiscal_year_id != target.fiscal_year_id
     ):
-        raise BudgetError(TRANSFER_SAME_LINE)
-    _positive(amount, f"Transfer from {source.code}")
+        raise BudgetError(str(TRANSFER_SAME_LINE))
+    _positive(amount, AMOUNT_OF_TRANSFER.format(code=source.code))
     available = budget_availability(budget_line_ids=[source.pk])[source.pk]
     if amount > available:
         raise BudgetExceededError(
@@ -367,7 +392,7 @@ def _check_room(line: BudgetLine, consumption: Decimal, what: str, always: bool 
         raise BudgetExceededError(
             BUDGET_EXCEEDED.format(
                 code=line.code,
-                label=line.label_en,
+                label=budget_line_label(line),
                 what=what,
                 excess=format_amount(consumption - available),
                 currency=line.lab.book_currency,
@@ -401,13 +426,13 @@ def commitment_create(
     """Reserve `amount` of a budget line for a purchase order, convention or mission order."""
     line = _locked_lines(budget_line)[budget_line.pk]
     _require(acting_user, line.lab, "record commitments")
-    _positive(amount, f"Commitment {reference}")
+    _positive(amount, AMOUNT_OF_COMMITMENT.format(ref=reference))
     year = line.fiscal_year
     if not year.start_date <= on <= year.end_date:
         raise CommitmentError(
             COMMITMENT_OTHER_YEAR.format(ref=reference, date=on, year=year.year, code=line.code)
         )
-    excess = _check_room(line, amount, f"commitment {reference}")
+    excess = _check_room(line, amount, EXCEEDED_BY_COMMITMENT.format(ref=reference))
     commitment = Commitment(
         lab=line.lab,
         budget_line=line,
@@ -440,26 +465,51 @@ class Overspending:
     entry_ids: tuple[int, ...] = ()  # the entries of the posting that consume the line
 
 
-def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> list[Overspending]:
-    """Check what a posting consumes: refuse on 'block' lines it would overspend, return
-    the excess on 'warn' lines. `lines` are value dicts with budget_line_id,
-    commitment_id, debit and credit. Locks the budget lines until the posting commits."""
+@dataclass(frozen=True)
+class BudgetEffect:
+    """What a posting takes from one budget line: `consumption` (its spending less the
+    open commitments it settles) against `available` before it (book currency)."""
+
+    budget_line: BudgetLine
+    consumption: Decimal
+    available: Decimal
+    entry_ids: tuple[int, ...] = ()
+
+    @property
+    def excess(self) -> Decimal:
+        """How much the posting overspends the line (0 when it fits)."""
+        if self.consumption <= 0 or self.consumption <= self.available:
+            return ZERO
+        return self.consumption - max(self.available, ZERO)
+
+    @property
+    def available_after(self) -> Decimal:
+        return self.available - self.consumption
+
+
+def posting_budget_effects(
+    lines: Sequence[Mapping[str, Any]], *, lock: bool = False
+) -> list[BudgetEffect]:
+    """What a posting of `lines` (value dicts with budget_line_id, commitment_id, debit,
+    credit and optionally entry_id) takes from each budget line it names, read the way
+    the posting reads it. `lock` locks the lines until the transaction commits (the
+    posting); without it this is the preview the entry form shows before posting."""
     spent: dict[int, Decimal] = defaultdict(lambda: ZERO)
     by_commitment: dict[int, Decimal] = defaultdict(lambda: ZERO)
     entries: dict[int, set[int]] = defaultdict(set)
     for row in lines:
         if row["budget_line_id"] is not None:
             spent[row["budget_line_id"]] += row["debit"] - row["credit"]
-            entries[row["budget_line_id"]].add(row["entry_id"])
+            if row.get("entry_id") is not None:
+                entries[row["budget_line_id"]].add(row["entry_id"])
         if row["commitment_id"] is not None:
             by_commitment[row["commitment_id"]] += row["debit"] - row["credit"]
     if not spent:
         return []
-    budget_lines = (
-        BudgetLine.objects.select_for_update(of=("self",))
-        .select_related("lab")
-        .in_bulk(sorted(spent))
-    )
+    budget_lines = BudgetLine.objects.select_related("lab")
+    if lock:
+        budget_lines = budget_lines.select_for_update(of=("self",))
+    by_id = budget_lines.in_bulk(sorted(spent))
     released: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for commitment in Commitment.objects.filter(id__in=by_commitment):
         invoiced = by_commitment[commitment.pk]
@@ -467,24 +517,37 @@ def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> l
             _refuse_if_not_invoiceable(commitment)
         released[commitment.budget_line_id] += max(min(invoiced, commitment.open_amount), ZERO)
     available = budget_availability(budget_line_ids=spent)
+    return [
+        BudgetEffect(
+            by_id[line_id],
+            amount - released[line_id],
+            available[line_id],
+            tuple(sorted(entries[line_id])),
+        )
+        for line_id, amount in sorted(spent.items())
+    ]
+
+
+def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> list[Overspending]:
+    """Check what a posting consumes: refuse on 'block' lines it would overspend, return
+    the excess on 'warn' lines. `lines` are value dicts with budget_line_id,
+    commitment_id, debit and credit. Locks the budget lines until the posting commits."""
     flagged = []
-    for line_id, amount in sorted(spent.items()):
-        consumption = amount - released[line_id]
-        if consumption <= 0 or consumption <= available[line_id]:
+    for effect in posting_budget_effects(lines, lock=True):
+        if not effect.excess:
             continue
-        line = budget_lines[line_id]
-        excess = consumption - max(available[line_id], ZERO)
+        line = effect.budget_line
         if line.policy == BudgetLine.Policy.BLOCK:
             raise BudgetExceededError(
                 BUDGET_EXCEEDED.format(
                     code=line.code,
-                    label=line.label_en,
+                    label=budget_line_label(line),
                     what=describe,
-                    excess=format_amount(consumption - available[line_id]),
+                    excess=format_amount(effect.consumption - effect.available),
                     currency=line.lab.book_currency,
                 )
             )
-        flagged.append(Overspending(line, excess, tuple(sorted(entries[line_id]))))
+        flagged.append(Overspending(line, effect.excess, effect.entry_ids))
     return flagged
 
 
@@ -494,7 +557,9 @@ def _refuse_if_not_invoiceable(commitment: Commitment) -> None:
     if commitment.status == Commitment.Status.CANCELLED:
         raise CommitmentError(
             COMMITMENT_CLOSED.format(
-                ref=commitment.reference, status="cancelled", action="invoiced"
+                ref=commitment.reference,
+                status=str(Commitment.Status.CANCELLED.label).lower(),
+                action=COMMITMENT_ACTIONS["invoiced"],
             )
         )
     if commitment.status == Commitment.Status.CARRIED:

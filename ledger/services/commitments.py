@@ -26,10 +26,15 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ledger.exceptions import (
     AMOUNT_NOT_POSITIVE,
+    AMOUNT_OF_COMMITMENT,
+    AMOUNT_OF_COMMITMENT_CHANGE,
+    COMMITMENT_ACTIONS,
     COMMITMENT_CLOSED,
+    EXCEEDED_BY_RAISE,
     BudgetError,
     CommitmentError,
 )
@@ -63,53 +68,55 @@ __all__ = [
 ]
 
 # Carrying a commitment over.
-NO_NEXT_YEAR = "Commitment {ref}: {lab} has no fiscal year {year} to carry it to; open {year} first"
-NEXT_YEAR_CLOSED = "Commitment {ref}: the fiscal year {year} of {lab} is closed"
-NO_MATCHING_LINE = (
+NO_NEXT_YEAR = _(
+    "Commitment {ref}: {lab} has no fiscal year {year} to carry it to; open {year} first"
+)
+NEXT_YEAR_CLOSED = _("Commitment {ref}: the fiscal year {year} of {lab} is closed")
+NO_MATCHING_LINE = _(
     "Commitment {ref}: budget line {code} has no counterpart in {year}: create budget line "
     "{code} in {year}, or choose the {year} line that takes the commitment"
 )
-NOT_NEXT_YEAR_LINE = (
+NOT_NEXT_YEAR_LINE = _(
     "Commitment {ref} of {year} goes to a budget line of {lab} in {next}; "
     "{code} is a line of {other}"
 )
-CARRIED_DATE = "Commitment {ref}: the carried commitment is dated {date}, outside {year}"
-REFERENCE_TAKEN = (
+CARRIED_DATE = _("Commitment {ref}: the carried commitment is dated {date}, outside {year}")
+REFERENCE_TAKEN = _(
     "Commitment {ref} cannot be carried over as {new}: {lab} already has a commitment "
     "with that reference"
 )
 # Cancelling and amending.
-REASON_MISSING = "Say why commitment {ref} is cancelled: the reason is kept in the audit trail"
-JUSTIFICATION_MISSING = (
+REASON_MISSING = _("Say why commitment {ref} is cancelled: the reason is kept in the audit trail")
+JUSTIFICATION_MISSING = _(
     "Say why commitment {ref} is amended: the justification is kept in the audit trail"
 )
-AMEND_BELOW_INVOICED = (
+AMEND_BELOW_INVOICED = _(
     "Commitment {ref} cannot go down to {amount} {currency}: {invoiced} {currency} is "
     "already invoiced"
 )
-AMEND_TO_NOTHING = (
+AMEND_TO_NOTHING = _(
     "Commitment {ref} cannot go down to {amount} {currency}: cancel it instead, with a reason"
 )
-AMEND_DATE = (
+AMEND_DATE = _(
     "The amendment of commitment {ref} is dated {date}: it falls between the commitment's "
     "date {start} and the end of its fiscal year {end}"
 )
 # Carrying budgets forward.
-FORWARD_NO_NEXT_YEAR = (
+FORWARD_NO_NEXT_YEAR = _(
     "{lab} has no fiscal year {year} to carry the unspent {previous} allocations to; "
     "open {year} first"
 )
-FORWARD_MISSING_LINES = (
+FORWARD_MISSING_LINES = _(
     "The unspent {year} allocation of {codes} is carried to {next}, which has no such "
     "budget line: create {next} budget lines with these codes (same funding source) first"
 )
-FORWARD_OTHER_SOURCE = (
+FORWARD_OTHER_SOURCE = _(
     "Budget line {code} of {next} belongs to funding source {other}, not {source}: the "
     "unspent {year} allocation stays with its funding source; give the {next} line "
     "another code or the same funding source"
 )
-CARRY_OUT_JUSTIFICATION = "Unspent {year} allocation carried to {code} {next}"
-CARRY_IN_JUSTIFICATION = "Unspent {year} allocation carried from {code} {year}"
+CARRY_OUT_JUSTIFICATION = _("Unspent {year} allocation carried to {code} {next}")
+CARRY_IN_JUSTIFICATION = _("Unspent {year} allocation carried from {code} {year}")
 
 
 # -- commitments --------------------------------------------------------------------------
@@ -131,7 +138,7 @@ def _refuse_unless(commitment: Commitment, statuses: tuple[str, ...], action: st
             COMMITMENT_CLOSED.format(
                 ref=commitment.reference,
                 status=commitment.get_status_display().lower(),
-                action=action,
+                action=COMMITMENT_ACTIONS[action],
             )
         )
 
@@ -224,7 +231,9 @@ def commitment_carry_over(
         )
     amount = old.open_amount
     if amount <= 0:  # only an open commitment with something left reaches here
-        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"Commitment {old.reference}"))
+        raise BudgetError(
+            AMOUNT_NOT_POSITIVE.format(what=AMOUNT_OF_COMMITMENT.format(ref=old.reference))
+        )
     available = budget_availability(budget_line_ids=[target.pk])[target.pk]
     carried = Commitment(
         lab=old.lab,
@@ -336,7 +345,9 @@ def commitment_amend(
     if not justification:
         raise CommitmentError(JUSTIFICATION_MISSING.format(ref=ref))
     if delta == 0:
-        raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=f"The change to commitment {ref}"))
+        raise BudgetError(
+            AMOUNT_NOT_POSITIVE.format(what=AMOUNT_OF_COMMITMENT_CHANGE.format(ref=ref))
+        )
     year = line.fiscal_year
     if not commitment.date <= date <= year.end_date:
         raise CommitmentError(
@@ -358,7 +369,9 @@ def commitment_amend(
         )
     # What the raise adds to what the commitment holds open on the line.
     consumption = max(amount - commitment.settled, ZERO) - commitment.open_amount
-    excess = _check_room(line, consumption, f"raising commitment {ref}") if delta > 0 else ZERO
+    excess = (
+        _check_room(line, consumption, EXCEEDED_BY_RAISE.format(ref=ref)) if delta > 0 else ZERO
+    )
     amendment = CommitmentAmendment(
         commitment=commitment,
         delta=delta,

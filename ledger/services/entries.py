@@ -16,6 +16,8 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from irls.models import Lab
@@ -24,13 +26,24 @@ from ledger.exceptions import (
     ALREADY_REVERSED,
     COMMITMENT_OTHER_LINE,
     CROSS_LAB,
+    DRAFT_REF,
+    LINE_FOREIGN_NO_SIDE,
+    LINE_FOREIGN_NOT_POSITIVE,
+    LINE_NEGATIVE,
+    LINE_ONE_SIDE,
     LINE_SHAPE,
     NOT_DRAFT,
     NOT_POSTED,
+    POSTING_MANY,
+    POSTING_ONE,
     REVERSAL_BEFORE,
     REVERSAL_NO_MATCHING_LINE,
     REVERSAL_OF_REVERSAL,
     REVERSAL_OF_YEAR_END,
+    WHAT_ACCOUNT,
+    WHAT_BUDGET_LINE,
+    WHAT_COMMITMENT,
+    WHAT_JOURNAL,
     YEAR_NOT_OPEN,
     BudgetError,
     CommitmentError,
@@ -55,12 +68,19 @@ from ledger.models import (
     LedgerSequence,
 )
 from ledger.selectors import book_rate
+from ledger.selectors.books import format_amount
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record, audit_records_many
 from ledger.services.budget import Overspending, posting_budget_check
 from ledger.services.guarded import db_guarded
 
 ZERO = Decimal("0.00")
+# The reversal's label, in the language of whoever reverses (it is stored as written).
+REVERSAL_LABEL = _("Reversal of {number}: {why}")
+ROUNDING_ACCOUNT_MISSING = _(
+    "Entry {ref} needs a conversion rounding line of {amount} {currency} on account {code}, "
+    "which {lab} does not have: add it to the chart of accounts"
+)
 SMALL_BATCH = 20  # below this, joining lab, journal and year costs less than three queries
 
 _Locked = TypeVar("_Locked", LedgerChain, LedgerSequence)
@@ -87,7 +107,7 @@ def entry_ref(entry: JournalEntry) -> str:
     """How an accountant names an entry: its number, or its journal and draft id."""
     if entry.number:
         return entry.number
-    return f"{entry.journal.code} draft #{entry.pk} of {entry.date:%Y-%m-%d}"
+    return DRAFT_REF.format(journal=entry.journal.code, id=entry.pk, date=f"{entry.date:%Y-%m-%d}")
 
 
 def _fiscal_year_for(lab: Lab, on: date, ref: str) -> FiscalYear:
@@ -97,7 +117,7 @@ def _fiscal_year_for(lab: Lab, on: date, ref: str) -> FiscalYear:
     return fiscal_year
 
 
-def _same_lab(entry: JournalEntry, what: str, obj: Any, code: str) -> None:
+def _same_lab(entry: JournalEntry, what: str | Promise, obj: Any, code: str) -> None:
     if obj is not None and obj.lab_id != entry.lab_id:
         raise CrossLabError(
             CROSS_LAB.format(what=what, code=code, other=obj.lab.code, lab=entry.lab.code)
@@ -121,10 +141,10 @@ def _in_year(commitment: Commitment, fiscal_year_id: int) -> Commitment:
 
 
 def _budget_tags(entry: JournalEntry, line: LineInput) -> dict[str, Any]:
-    _same_lab(entry, "Account", line.account, line.account.code)
+    _same_lab(entry, WHAT_ACCOUNT, line.account, line.account.code)
     budget_line, commitment = line.budget_line, line.commitment
-    _same_lab(entry, "Budget line", budget_line, getattr(budget_line, "code", ""))
-    _same_lab(entry, "Commitment", commitment, getattr(commitment, "reference", ""))
+    _same_lab(entry, WHAT_BUDGET_LINE, budget_line, getattr(budget_line, "code", ""))
+    _same_lab(entry, WHAT_COMMITMENT, commitment, getattr(commitment, "reference", ""))
     if commitment is not None and commitment.budget_line.fiscal_year_id != entry.fiscal_year_id:
         carried = _in_year(commitment, entry.fiscal_year_id)
         if carried is not commitment:
@@ -152,16 +172,10 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
     if line.amount_currency is not None:
         foreign = line.amount_currency.amount
         if foreign <= 0:
-            raise InvalidLineError(
-                LINE_SHAPE.format(n=n, problem="the foreign amount must be positive")
-            )
+            raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_FOREIGN_NOT_POSITIVE))
         if debit == ZERO and credit == ZERO:
             if line.side not in ("debit", "credit"):
-                raise InvalidLineError(
-                    LINE_SHAPE.format(
-                        n=n, problem="say whether the foreign amount is a debit or a credit"
-                    )
-                )
+                raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_FOREIGN_NO_SIDE))
             rate, rate_date = book_rate(
                 book_currency=entry.lab.book_currency,
                 currency=str(line.amount_currency.currency),
@@ -182,13 +196,9 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
                 "fx_rate_source": ExchangeRate.Source.BANK,
             }
     if debit < 0 or credit < 0:
-        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="amounts cannot be negative"))
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_NEGATIVE))
     if (debit > 0) == (credit > 0):
-        raise InvalidLineError(
-            LINE_SHAPE.format(
-                n=n, problem="give either a debit or a credit, not both and not neither"
-            )
-        )
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_ONE_SIDE))
     return JournalLine(
         entry=entry,
         lab_id=entry.lab_id,
@@ -203,10 +213,70 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
     )
 
 
-def _write_lines(entry: JournalEntry, lines: Sequence[LineInput]) -> list[JournalLine]:
-    return JournalLine.objects.bulk_create(
-        [_build_line(entry, n, line) for n, line in enumerate(lines, start=1)]
+@dataclass(frozen=True, slots=True)
+class _Converted:
+    """A built line as the rounding rule reads it (cents)."""
+
+    debit: int
+    credit: int
+    converted: bool
+    currency: str
+    amount_currency: Decimal | None
+    budget_line_id: int | None
+
+
+def _rounding_line(entry: JournalEntry, built: list[JournalLine]) -> JournalLine | None:
+    """The conversion-rounding line the entry needs (the rule of the journal import:
+    ledger.rules.conversion_rounding), on 666 or 766, carrying the budget line of the
+    largest converted line when the account needs one; None when it needs none."""
+    lines = [
+        _Converted(
+            int(line.debit * 100),
+            int(line.credit * 100),
+            line.fx_rate_source == ExchangeRate.Source.CHANCELLERY,
+            str(line.amount_currency.currency) if line.amount_currency is not None else "",
+            line.amount_currency.amount if line.amount_currency is not None else None,
+            line.budget_line_id,
+        )
+        for line in built
+    ]
+    difference = rules.conversion_rounding(lines)
+    if not difference:
+        return None
+    code = rules.rounding_account_code(difference)
+    account = Account.objects.filter(lab_id=entry.lab_id, code=code).first()
+    if account is None:
+        raise InvalidLineError(
+            ROUNDING_ACCOUNT_MISSING.format(
+                ref=entry_ref(entry),
+                amount=format_amount(abs(Decimal(difference)) / 100),
+                currency=entry.lab.book_currency,
+                code=code,
+                lab=entry.lab.code,
+            )
+        )
+    source = rules.rounding_budget_source(lines)
+    cents = Decimal(abs(difference)) / 100
+    return JournalLine(
+        entry=entry,
+        lab_id=entry.lab_id,
+        account=account,
+        label=str(rules.ROUNDING_LABEL),
+        debit=cents if difference < 0 else ZERO,
+        credit=cents if difference > 0 else ZERO,
+        budget_line_id=source.budget_line_id if source is not None else None,
     )
+
+
+def _write_lines(
+    entry: JournalEntry, lines: Sequence[LineInput], round_conversion: bool = False
+) -> list[JournalLine]:
+    built = [_build_line(entry, n, line) for n, line in enumerate(lines, start=1)]
+    if round_conversion:
+        rounding = _rounding_line(entry, built)
+        if rounding is not None:
+            built.append(rounding)
+    return JournalLine.objects.bulk_create(built)
 
 
 def _snapshot(entry: JournalEntry, lines: Sequence[JournalLine] | None = None) -> dict[str, Any]:
@@ -245,15 +315,19 @@ def entry_create_draft(
     piece_date: date | None = None,
     reversal_of: JournalEntry | None = None,
     year_end: str = "",
+    round_conversion: bool = False,
 ) -> JournalEntry:
     """Record a draft entry (no number; may change freely until posted). `year_end` is
-    for the closing and opening entries that `fiscal_year_close` writes."""
+    for the closing and opening entries that `fiscal_year_close` writes. With
+    `round_conversion`, lines converted at the chancellery rate that balance in their
+    currency but not in book currency get the conversion-rounding line (as the journal
+    import adds it)."""
     require_role(acting_user, lab, "record entries")
     with db_guarded(), transaction.atomic():
         if journal.lab_id != lab.pk:
             raise CrossLabError(
                 CROSS_LAB.format(
-                    what="Journal", code=journal.code, other=journal.lab.code, lab=lab.code
+                    what=WHAT_JOURNAL, code=journal.code, other=journal.lab.code, lab=lab.code
                 )
             )
         entry = JournalEntry(
@@ -270,7 +344,7 @@ def entry_create_draft(
         entry.fiscal_year = _fiscal_year_for(lab, date, f"{journal.code} entry of {date}")
         _validate_draft_fields(entry)
         entry.save()
-        written = _write_lines(entry, lines)
+        written = _write_lines(entry, lines, round_conversion)
         audit_record(
             actor=acting_user,
             action="entry.create",
@@ -286,6 +360,7 @@ def entry_update_draft(
     acting_user: User,
     entry: JournalEntry,
     lines: Sequence[LineInput] | None = None,
+    round_conversion: bool = False,
     **fields: Any,
 ) -> JournalEntry:
     """Change a draft's fields (journal, date, label, piece_ref, piece_date) and/or
@@ -303,7 +378,7 @@ def entry_update_draft(
         if entry.journal.lab_id != entry.lab_id:
             raise CrossLabError(
                 CROSS_LAB.format(
-                    what="Journal",
+                    what=WHAT_JOURNAL,
                     code=entry.journal.code,
                     other=entry.journal.lab.code,
                     lab=entry.lab.code,
@@ -314,7 +389,7 @@ def entry_update_draft(
         entry.save()
         if lines is not None:
             entry.lines.all().delete()
-            _write_lines(entry, lines)
+            _write_lines(entry, lines, round_conversion)
         audit_record(
             actor=acting_user,
             action="entry.update",
@@ -332,6 +407,10 @@ def entry_delete_draft(*, acting_user: User, entry: JournalEntry) -> None:
     with db_guarded(), transaction.atomic():
         entry = _locked_draft(entry)
         before = _snapshot(entry)
+        # Imported here: the documents' service reads entry_ref from this module.
+        from ledger.services.documents import documents_of_draft_remove
+
+        documents_of_draft_remove(acting_user=acting_user, entry=entry)
         audit_record(
             actor=acting_user, action="entry.delete", obj=entry, lab=entry.lab, before=before
         )
@@ -468,7 +547,9 @@ def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
         if breach is not None:
             raise breach
     describe = (
-        f"entry {entry_ref(drafts[0])}" if len(drafts) == 1 else f"posting {len(drafts)} entries"
+        POSTING_ONE.format(ref=entry_ref(drafts[0]))
+        if len(drafts) == 1
+        else POSTING_MANY.format(count=len(drafts))
     )
     return posting_budget_check(lines, describe)
 
@@ -680,7 +761,7 @@ def entry_reverse(
             lab=original.lab,
             journal=_reversal_journal(original, fiscal_year),
             date=on,
-            label=(label or f"Reversal of {original.number}: {why}")[:200],
+            label=(label or REVERSAL_LABEL.format(number=original.number, why=why))[:200],
             piece_ref=original.piece_ref,
             piece_date=original.piece_date,
             lines=lines,

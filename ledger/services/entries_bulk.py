@@ -22,9 +22,20 @@ from django.utils import timezone
 
 from irls.models import Lab
 from ledger.exceptions import (
+    ANOTHER_LAB,
     CROSS_LAB,
+    KEYED_REF,
+    LINE_CONVERSION_INCOMPLETE,
+    LINE_NEGATIVE,
+    LINE_NOT_FOREIGN_AMOUNT,
+    LINE_NOT_RATE,
+    LINE_ONE_SIDE,
     LINE_SHAPE,
+    LINE_TEXT_TOO_LONG,
     NO_PERIOD,
+    WHAT_ACCOUNT,
+    WHAT_BUDGET_LINE,
+    WHAT_JOURNAL,
     CrossLabError,
     InvalidLineError,
     NoPeriodError,
@@ -173,12 +184,14 @@ def check_drafts(lab: Lab, entries: Sequence[EntryDraft]) -> None:
         if entry.journal_id not in journals:
             raise CrossLabError(
                 CROSS_LAB.format(
-                    what="Journal", code=entry.journal_id, other="another lab", lab=lab.code
+                    what=WHAT_JOURNAL, code=entry.journal_id, other=ANOTHER_LAB, lab=lab.code
                 )
             )
         span = years.get(entry.fiscal_year_id)
         if span is None or not span[0] <= entry.date <= span[1]:
-            ref = f"{journals[entry.journal_id]} entry {entry.source_key or ''} of {entry.date}"
+            ref = KEYED_REF.format(
+                journal=journals[entry.journal_id], key=entry.source_key or "", date=entry.date
+            )
             raise NoPeriodError(NO_PERIOD.format(ref=ref, date=entry.date, lab=lab.code))
         for n, line in enumerate(entry.lines, start=1):
             _check_line(lab, n, line, accounts, budget_lines)
@@ -190,25 +203,21 @@ def _check_line(
     if line.account_id not in accounts:
         raise CrossLabError(
             CROSS_LAB.format(
-                what="Account", code=line.account_id, other="another lab", lab=lab.code
+                what=WHAT_ACCOUNT, code=line.account_id, other=ANOTHER_LAB, lab=lab.code
             )
         )
     if line.budget_line_id is not None and line.budget_line_id not in budget_lines:
         raise CrossLabError(
             CROSS_LAB.format(
-                what="Budget line", code=line.budget_line_id, other="another lab", lab=lab.code
+                what=WHAT_BUDGET_LINE, code=line.budget_line_id, other=ANOTHER_LAB, lab=lab.code
             )
         )
     if line.debit < 0 or line.credit < 0:
-        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="amounts cannot be negative"))
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_NEGATIVE))
     if (line.debit > 0) == (line.credit > 0):
-        raise InvalidLineError(
-            LINE_SHAPE.format(
-                n=n, problem="give either a debit or a credit, not both and not neither"
-            )
-        )
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_ONE_SIDE))
     if len(line.label) > 200 or len(line.third_party) > 40:
-        raise InvalidLineError(LINE_SHAPE.format(n=n, problem="label or third party too long"))
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_TEXT_TOO_LONG))
     foreign, rate = line.amount_currency, line.fx_rate
     if foreign is None:
         return
@@ -219,19 +228,15 @@ def _check_line(
         or line.fx_rate_date is None
         or not line.fx_rate_source
     ):
-        raise InvalidLineError(
-            LINE_SHAPE.format(n=n, problem="a converted amount needs its currency and rate")
-        )
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_CONVERSION_INCOMPLETE))
     # Stored as given and hashed as the database gives them back: at most 15 significant
     # digits (SQLite keeps decimals as REAL), 2 decimals for the amount, 8 for the rate.
     if not 0 < foreign < MAX_FOREIGN or foreign != foreign.quantize(CENT):
         raise InvalidLineError(
-            LINE_SHAPE.format(n=n, problem=f"{foreign} is not a foreign amount (2 decimals)")
+            LINE_SHAPE.format(n=n, problem=LINE_NOT_FOREIGN_AMOUNT.format(value=foreign))
         )
     if not rate_kept(rate):
-        raise InvalidLineError(
-            LINE_SHAPE.format(n=n, problem=f"{rate} is not a rate (8 decimals, below 10,000,000)")
-        )
+        raise InvalidLineError(LINE_SHAPE.format(n=n, problem=LINE_NOT_RATE.format(value=rate)))
 
 
 def reserve_ids(count: int) -> list[int]:

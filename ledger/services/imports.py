@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from irls.models import Lab
 from ledger.exceptions import RATES_OFFICE_WIDE, LedgerError
@@ -25,8 +25,10 @@ from ledger.imports.journal import JournalPlan, plan_journal
 from ledger.imports.plans import Plan, Preview, Progress
 from ledger.imports.problems import (
     FILE_ALREADY_IMPORTED,
+    THE_SYSTEM,
     WRITE_REFUSED,
     Problem,
+    when_text,
 )
 from ledger.imports.reading import FileRefused, read_sheet
 from ledger.imports.setup import (
@@ -46,7 +48,9 @@ from ledger.services.entries_bulk_post import entries_create_posted
 from ledger.services.setup import account_create, exchange_rate_set
 
 KINDS = [choice.value for choice in ImportBatch.Kind]
-JOURNAL_NEEDS_USER = "Journal entries record who wrote them: import them as a user (--as USERNAME)"
+JOURNAL_NEEDS_USER = _(
+    "Journal entries record who wrote them: import them as a user (--as USERNAME)"
+)
 
 Planner = Callable[..., Plan]
 PLANNERS: dict[str, Planner] = {
@@ -159,7 +163,7 @@ def _check(
     date_order: str,
 ) -> None:
     if outcome.kind == ImportBatch.Kind.JOURNAL and user is None:
-        outcome.problems.append(Problem(JOURNAL_NEEDS_USER))
+        outcome.problems.append(Problem(str(JOURNAL_NEEDS_USER)))
         return
     earlier = _earlier_import(outcome)
     if earlier is not None:
@@ -195,8 +199,8 @@ def _earlier_import(outcome: ImportOutcome) -> str | None:
         return None
     return FILE_ALREADY_IMPORTED.format(
         lab=outcome.lab.code,
-        when=timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M"),
-        who=batch.created_by.username if batch.created_by else "the system",
+        when=when_text(batch.created_at),
+        who=batch.created_by.username if batch.created_by else THE_SYSTEM,
         file=batch.file_name,
         batch=batch.pk,
     )

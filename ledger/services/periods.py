@@ -17,8 +17,10 @@ from ledger.exceptions import (
     PERIOD_EARLIER_OPEN,
     PERIOD_HAS_DRAFTS,
     PERIOD_REOPEN_YEAR_CLOSED,
+    PERIOD_STATES,
     PERIOD_YEAR_CLOSED,
     REOPEN_REASON_MISSING,
+    REOPENED_PERIOD,
     PeriodStateError,
 )
 from ledger.models import FiscalYear, JournalEntry, Period
@@ -45,7 +47,9 @@ def _locked(period: Period) -> Period:
 def _refuse_if_already(period: Period, status: str) -> None:
     if period.status == status:
         raise PeriodStateError(
-            PERIOD_ALREADY.format(period=_name(period), lab=period.lab.code, status=status)
+            PERIOD_ALREADY.format(
+                period=_name(period), lab=period.lab.code, status=PERIOD_STATES[status]
+            )
         )
 
 
@@ -153,7 +157,9 @@ def period_reopen(*, acting_user: User | None, period: Period, reason: str) -> P
     period = _locked(period)
     if not reason:
         raise PeriodStateError(
-            REOPEN_REASON_MISSING.format(what=f"period {_name(period)} of {period.lab.code}")
+            REOPEN_REASON_MISSING.format(
+                what=REOPENED_PERIOD.format(period=_name(period), lab=period.lab.code)
+            )
         )
     if period.fiscal_year.status == FiscalYear.Status.CLOSED:
         raise PeriodStateError(

@@ -8,7 +8,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from irls.models import Lab
-from ledger.exceptions import RATES_OFFICE_WIDE, YEAR_ALREADY, YEAR_NOT_NEXT, YearStateError
+from ledger.exceptions import (
+    RATES_OFFICE_WIDE,
+    YEAR_ALREADY,
+    YEAR_NOT_NEXT,
+    YEAR_STATES,
+    YearStateError,
+)
 from ledger.models import Account, ExchangeRate, FiscalYear, Journal, Period
 from ledger.services.access import require_office_role, require_role
 from ledger.services.audit import audit_record
@@ -118,7 +124,7 @@ def fiscal_year_open(*, acting_user: User | None, lab: Lab, year: int) -> Fiscal
                 year=year, lab=lab.code, first=held[0], last=held[-1], last_plus=held[-1] + 1
             )
             if year not in held
-            else YEAR_ALREADY.format(year=year, lab=lab.code, status="open")
+            else YEAR_ALREADY.format(year=year, lab=lab.code, status=YEAR_STATES["open"])
         )
     fiscal_year = FiscalYear(
         lab=lab, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31)

@@ -33,6 +33,7 @@ from ledger.exceptions import (
     YEAR_NOT_READY,
     YEAR_REOPEN_LATER_CLOSED,
     YEAR_REOPEN_REASON,
+    YEAR_STATES,
     YearStateError,
 )
 from ledger.models import (
@@ -495,7 +496,7 @@ def fiscal_year_close(*, acting_user: User, fiscal_year: FiscalYear) -> FiscalYe
         year = FiscalYear.objects.select_for_update().select_related("lab").get(pk=fiscal_year.pk)
         if year.status == FiscalYear.Status.CLOSED:
             raise YearStateError(
-                YEAR_ALREADY.format(year=year.year, lab=year.lab.code, status="closed")
+                YEAR_ALREADY.format(year=year.year, lab=year.lab.code, status=YEAR_STATES["closed"])
             )
         checklist = fiscal_year_checklist(year)
         if not checklist.ok:
@@ -539,12 +540,12 @@ def fiscal_year_reopen(*, acting_user: User, fiscal_year: FiscalYear, reason: st
     closed until reopened one by one; closing it again carries what changed."""
     require_role(acting_user, fiscal_year.lab, "reopen fiscal years", roles=[Role.OFFICE_HEAD])
     if not reason.strip():
-        raise YearStateError(YEAR_REOPEN_REASON)
+        raise YearStateError(str(YEAR_REOPEN_REASON))
     with db_guarded(), transaction.atomic():
         year = FiscalYear.objects.select_for_update().select_related("lab").get(pk=fiscal_year.pk)
         if year.status != FiscalYear.Status.CLOSED:
             raise YearStateError(
-                YEAR_ALREADY.format(year=year.year, lab=year.lab.code, status="open")
+                YEAR_ALREADY.format(year=year.year, lab=year.lab.code, status=YEAR_STATES["open"])
             )
         later = next_fiscal_year(year)
         if later is not None and later.status == FiscalYear.Status.CLOSED:

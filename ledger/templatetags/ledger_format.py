@@ -5,10 +5,12 @@ Django's localisation gives the separators; grouping is forced here rather than
 with the global USE_THOUSAND_SEPARATOR, which would also group years and ids.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from ledger.models import BudgetLine
@@ -16,6 +18,17 @@ from ledger.selectors import BudgetExecution, BudgetFigures
 from ledger.selectors.budget import BudgetGroup, BudgetLineRow
 
 register = template.Library()
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    """A time as the reader's language writes it, in the office's time zone (Asia/
+    Singapore), the zone shown: 'Dec. 3, 2026, 2:05 p.m. +08', '3 décembre 2026 14:05 +08'."""
+    if value is None:
+        return NOT_AVAILABLE
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
+
 
 NOT_AVAILABLE = "—"
 RATE_MIN_PLACES = 4

@@ -18,7 +18,7 @@ from reports.builders.income_statement import income_statement_build
 from reports.builders.journal import journal_build
 from reports.builders.partner import partner_statement_build
 from reports.builders.trial_balance import trial_balance_build
-from reports.exceptions import OPTION_NOT_FOR_KIND, UNKNOWN_KIND, StatementError
+from reports.exceptions import OPTION_NOT_FOR_KIND, OR, UNKNOWN_KIND, StatementError
 from reports.statement import Statement
 
 FEC = "fec"
@@ -50,7 +50,7 @@ def check_kind(kind: str, *, partner: str = "", grant: str = "") -> None:
         raise StatementError(OPTION_NOT_FOR_KIND.format(option="partner", kind="partner"))
     if grant and kind not in GRANT_KINDS:
         raise StatementError(
-            OPTION_NOT_FOR_KIND.format(option="grant", kind=" or ".join(GRANT_KINDS))
+            OPTION_NOT_FOR_KIND.format(option="grant", kind=str(OR).join(GRANT_KINDS))
         )
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from irls.models import Lab
 from ledger.models import FiscalYear, Journal, JournalEntry, JournalLine
@@ -40,11 +41,11 @@ from reports.statement import Column, Row, RowStyle, Section, Statement, format_
 KIND = "closing"
 RESULT_PREFIX = "12"
 
-NOT_CLOSED = (
+NOT_CLOSED = _(
     "The fiscal year {year} of {lab} is not closed: its closing statement is issued once "
     "the year is closed"
 )
-IN_BOOK_CURRENCY = (
+IN_BOOK_CURRENCY = _(
     "The closing statement is kept in the book currency ({book}): it has no EUR version"
 )
 

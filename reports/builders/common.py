@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 
 from django.db.models import Case, DateField, F, Func, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from irls.models import Lab, Partnership
 from ledger.fields import CentsField, round_cents
@@ -38,7 +39,7 @@ LANGUAGES: tuple[Language, ...] = ("en", "fr")
 EUR = "EUR"
 ZERO = Decimal("0.00")
 # Added to PERIOD_OUTSIDE_YEAR for the statements that read a period across fiscal years.
-PERIOD_ACROSS_YEARS = ": give both dates without the year for a period across fiscal years"
+PERIOD_ACROSS_YEARS = _(": give both dates without the year for a period across fiscal years")
 
 # Words shared by several statements; each builder keeps its own in the same shape.
 WORDS: dict[str, dict[str, str]] = {
@@ -235,7 +236,7 @@ def statement_options(
             year_end=fiscal_year.end_date,
         )
         if across_years:
-            message += PERIOD_ACROSS_YEARS
+            message += str(PERIOD_ACROSS_YEARS)
         raise StatementError(message)
     return StatementOptions(lab, fiscal_year, start, end, cast(Language, language), currency, years)
 
@@ -247,7 +248,7 @@ def _fiscal_year(lab: Lab, year: int | None, on: date | None) -> FiscalYear:
             raise StatementError(NO_FISCAL_YEAR.format(lab=lab.code, year=year))
         return found
     if on is None:
-        raise StatementError(YEAR_NEEDED)
+        raise StatementError(str(YEAR_NEEDED))
     found = FiscalYear.objects.filter(lab=lab, start_date__lte=on, end_date__gte=on).first()
     if found is None:
         raise StatementError(NO_FISCAL_YEAR_ON.format(lab=lab.code, date=on))

@@ -105,7 +105,7 @@ def grant_statement_build(
         currency=currency,
     )
     if not grant:
-        raise StatementError(GRANT_NEEDED)
+        raise StatementError(str(GRANT_NEEDED))
     source = FundingSource.objects.filter(lab=lab, code=grant).select_related("funder").first()
     if source is None:
         raise StatementError(NO_FUNDING_SOURCE.format(lab=lab.code, code=grant))

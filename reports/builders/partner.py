@@ -170,7 +170,7 @@ def partner_statement_build(
 
 def _partner(lab: Lab, code: str) -> Institution:
     if not code:
-        raise StatementError(PARTNER_NEEDED)
+        raise StatementError(str(PARTNER_NEEDED))
     institution = Institution.objects.filter(code=code).first()
     if institution is None or not (
         Partnership.objects.filter(lab=lab, institution=institution).exists()

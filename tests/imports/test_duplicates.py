@@ -1,9 +1,9 @@
 """No duplicates: a file is imported into a lab once, an entry once whatever the file."""
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from irls.models import Lab
+from ledger.imports.problems import when_text
 from ledger.models import ImportBatch, JournalEntry
 from ledger.services.imports import import_file
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line, xlsx
@@ -29,7 +29,7 @@ def test_the_same_file_twice_is_refused_naming_the_first_import(
     data = xlsx([JOURNAL_HEADER, *ROWS])
     assert run(cintra_accountant, books, data, "march.xlsx") == []
     first = ImportBatch.objects.get()
-    when = timezone.localtime(first.created_at).strftime("%Y-%m-%d %H:%M")
+    when = when_text(first.created_at)
 
     problems = run(cintra_accountant, books, data, "march-copy.xlsx")
 
@@ -51,7 +51,7 @@ def test_entries_already_imported_from_another_file_are_reported(
 ) -> None:
     assert run(cintra_accountant, books, xlsx([JOURNAL_HEADER, *ROWS]), "march.xlsx") == []
     first = ImportBatch.objects.get()
-    when = timezone.localtime(first.created_at).strftime("%Y-%m-%d %H:%M")
+    when = when_text(first.created_at)
     other = [
         line("B-18", "6064", "80.00", None, piece_ref="INV-10"),
         line("B-18", "401", None, "80.00", piece_ref="INV-10"),

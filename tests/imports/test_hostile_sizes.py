@@ -21,10 +21,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from bench.hostile_files import (
     BUILDERS,
@@ -118,7 +121,7 @@ class Read:
 class Refused:
     """Refused with one of these messages (problems.py templates), naming `mentions`."""
 
-    templates: tuple[str, ...]
+    templates: tuple["StrOrPromise", ...]
     mentions: tuple[str, ...] = ()
 
 
@@ -170,11 +173,11 @@ EXPECTED: dict[str, Read | Refused] = {
 }
 
 
-def template_pattern(template: str) -> re.Pattern[str]:
+def template_pattern(template: "StrOrPromise") -> re.Pattern[str]:
     """A problems.py message template as a regular expression: the text as written, any
     text for each {field}."""
     parts = []
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, _, _ in string.Formatter().parse(str(template)):
         parts.append(re.escape(literal))
         if name is not None:
             parts.append(".+?")

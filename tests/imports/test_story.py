@@ -11,9 +11,9 @@ import openpyxl
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
 from irls.models import Lab
+from ledger.imports.problems import when_text
 from ledger.models import ImportBatch, JournalEntry
 from ledger.selectors import ledger_verify
 from tests.books import close_months
@@ -110,7 +110,7 @@ def test_the_accountant_imports_ten_entries(
     )
 
     again = preview(client, books, "march-invoices.xlsx", fixed)
-    when = timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M")
+    when = when_text(batch.created_at)
     assert [p.message for p in again.context["outcome"].problems] == [
         f"This file was already imported into CINTRA on {when} by cintra_accountant "
         f"(march-invoices.xlsx, batch {batch.pk})"

@@ -105,7 +105,8 @@ def test_the_office_head_creates_an_accountant_of_cintra_who_sets_a_password_by_
     assert logs_in("mei")
     browser = Client()
     browser.post("/login/", {"username": "mei", "password": PASSWORD})
-    assert browser.get("/")["Location"] == "/labs/CINTRA/"
+    # An accountant of CINTRA: the home page is CINTRA's work queue.
+    assert 'id="queue-CINTRA"' in browser.get("/").content.decode()
     # The link works once.
     assert Client().get(link.group()).status_code == 200  # "This link does not work"
 

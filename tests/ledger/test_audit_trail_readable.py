@@ -72,9 +72,7 @@ def test_a_posted_entry_shows_its_number_and_hash_in_a_table(accountant, auditor
     assert '<th scope="row">Hash</th>' in table and entry.hash in table
     assert '{"number"' not in html  # no raw JSON
     # The entry in words, linked to its page.
-    link = (
-        f'<a href="/admin/ledger/journalentry/{entry.pk}/change/">Journal entry {entry.number}</a>'
-    )
+    link = f'<a href="/labs/{entry.lab.code}/entries/{entry.pk}/">Journal entry {entry.number}</a>'
     assert link in html
 
 
@@ -157,7 +155,7 @@ def test_an_import_event_reads_the_same_as_one_written_by_audit_record(accountan
     assert [c.after.text for c in read_bulk.changes] == [by_import.number, by_import.hash]
     assert (read_bulk.action, read_bulk.url) == (
         "Entry posted",
-        f"/admin/ledger/journalentry/{by_import.pk}/change/",
+        f"/labs/{by_import.lab.code}/entries/{by_import.pk}/",
     )
 
 

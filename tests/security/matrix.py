@@ -66,11 +66,21 @@ NOT_ALLOWED = "302 302 405 405 405 405 405 405 405 405 405"
 # lab's people 404; reopening is the office head's alone.
 CLOSING_FORM = "302 302 400 400 404 403 404 403 403 404 400"
 REOPEN_FORM = "302 302 403 403 404 403 404 403 403 404 400"
+# A supporting document posted without a file: 400 for who may attach, 403 for the lab's
+# readers, another lab's people 404.
+DOCUMENT_UPLOAD = "302 302 400 400 404 403 404 403 403 404 400"
+# Removing a document of the posted invoice: refused, said on the entry page (302).
+DOCUMENT_REMOVE = "302 302 302 302 404 403 404 403 403 404 302"
+# The entry form: for who may record (200), 403 for the lab's readers, 404 elsewhere.
+ENTRY_FORM = "302 302 200 200 404 403 404 403 403 404 200"
+# Changing the posted invoice: sent back to its page (posted entries are never changed).
+ENTRY_EDIT_POSTED = "302 302 302 302 404 403 404 403 403 404 302"
 NOT_FOUND = "302 302 404 404 404 404 404 404 404 404 404"
 REDIRECT = "302 302 302 302 302 302 302 302 302 302 302"
 LOGIN = "200 200 302 302 302 302 302 302 302 302 302"
-# "/": a user of one lab goes straight to it; the others get the list of their labs.
-HOME = "302 302 200 302 302 302 302 200 302 302 200"
+# "/": accountants and the office head get their work queue (the labs they write in);
+# a director or auditor of one lab goes straight to it, the others get their labs' list.
+HOME = "302 302 200 200 200 302 302 200 302 302 200"
 # "/labs/<CODE>/": to the lab's budget year, or 404.
 LAB_INDEX = "302 302 302 302 404 302 404 302 302 404 302"
 # Logging out is a POST only.
@@ -103,12 +113,41 @@ MATRIX: dict[str, dict[str, str]] = {
     "labs/<str:code>/budget/<int:year>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/lines/<int:line_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/source/<path:source>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/entries/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/entries/export.xlsx": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/entries/new/": {"GET": ENTRY_FORM, "POST": CLOSING_FORM},
+    "labs/<str:code>/entries/<int:entry_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/entries/<int:entry_id>/edit/": {
+        "GET": ENTRY_EDIT_POSTED,
+        "POST": ENTRY_EDIT_POSTED,
+    },
+    # Posting, reversing (empty form) and deleting the posted invoice: refused, 400.
+    "labs/<str:code>/entries/<int:entry_id>/post/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/entries/<int:entry_id>/reverse/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/entries/<int:entry_id>/delete/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/entries/<int:entry_id>/documents/": {
+        "GET": NOT_ALLOWED,
+        "POST": DOCUMENT_UPLOAD,
+    },
+    "labs/<str:code>/entries/<int:entry_id>/documents/<int:document_id>/": {
+        "GET": OWN_LAB,
+        "POST": NOT_ALLOWED,
+    },
+    "labs/<str:code>/entries/<int:entry_id>/documents/<int:document_id>/remove/": {
+        "GET": NOT_ALLOWED,
+        "POST": DOCUMENT_REMOVE,
+    },
     "labs/<str:code>/closing/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/closing/month/close/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
     "labs/<str:code>/closing/month/reopen/": {"GET": NOT_ALLOWED, "POST": REOPEN_FORM},
     "labs/<str:code>/closing/year/open/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
     "labs/<str:code>/closing/year/close/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
     "labs/<str:code>/closing/year/reopen/": {"GET": NOT_ALLOWED, "POST": REOPEN_FORM},
+    "labs/<str:code>/imports/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/imports/<int:batch_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    # Withdrawing a batch posted empty (no reason, not confirmed): 400 for who may act,
+    # 403 for the lab's readers, another lab's people 404.
+    "labs/<str:code>/imports/<int:batch_id>/delete/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
     "labs/<str:code>/statements/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/statements/issue/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
     "labs/<str:code>/statements/check/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},

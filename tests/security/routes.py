@@ -84,6 +84,10 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         "<int:year>": str(YEAR),
         "<int:line_id>": str(lab["budgetline"].pk),
         "<int:statement_id>": str(lab["statement"].pk),
+        # Entry pages name the posted invoice; draft-only actions answer it with a refusal.
+        "<int:entry_id>": str(lab["journalentry"].pk),
+        "<int:batch_id>": str(lab["importbatch"].pk),
+        "<int:document_id>": str(lab["supportingdocument"].pk),
         "<id>": str(lab["user"].pk),
         "<str:kind>": "journal",
         "<path:source>": lab["fundingsource"].code,

@@ -28,8 +28,9 @@ from tests.security.world import World, entries_state, rows_count
 
 METHODS = ("GET", "POST")
 LOGOUTS = {"logout/", "admin/logout/"}
-# The only rows the walk may add: downloading a statement is recorded in the trail.
-DOWNLOAD_EVENT = "statement.download"
+# The only rows the walk may add: downloading a statement or a supporting document is
+# recorded in the trail.
+DOWNLOAD_EVENTS = {"statement.download", "document.download"}
 
 
 def test_every_url_pattern_has_a_row_and_every_row_a_pattern():
@@ -171,7 +172,7 @@ def test_the_access_matrix(world: World):
     # Nothing was written, but the downloads recorded in the audit trail.
     rows_after = rows_count()
     added_events = AuditEvent.objects.order_by("id")[events_before:]
-    assert {event.action for event in added_events} <= {DOWNLOAD_EVENT}
+    assert {event.action for event in added_events} <= DOWNLOAD_EVENTS
     rows_after["ledger.AuditEvent"] = rows_before["ledger.AuditEvent"]
     assert rows_after == rows_before
     assert entries_state() == entries_before

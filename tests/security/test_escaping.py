@@ -56,6 +56,8 @@ def test_pages_show_typed_markup_as_text(world: World, typed):
     for url, shown in (
         (f"/labs/CINTRA/budget/2025/lines/{line.pk}/", True),
         (f"/admin/ledger/journalentry/{typed.pk}/change/", True),
+        (f"/labs/{world.a.lab.code}/entries/{typed.pk}/", True),
+        (f"/labs/{world.a.lab.code}/entries/?q=bold", True),
         ("/admin/ledger/journalentry/", True),
         ("/audit/trail/?action=entry.create", True),
         ("/admin/ledger/auditevent/", False),  # events show the entry's number

@@ -26,6 +26,7 @@ from ledger.models import (
     JournalEntry,
     Period,
 )
+from ledger.services.documents import document_attach
 from ledger.services.imports import import_file
 from reports.services import statement_issue
 from tests.books import account, budget_line, draft, funding, journal, lab_with_books
@@ -123,6 +124,13 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
         ],
     )
     invoice = services.entry_post(acting_user=accountant, entry=invoice)
+    # The supplier's PDF, attached once the invoice is posted; its text names the invoice.
+    receipt = document_attach(
+        acting_user=accountant,
+        entry=invoice,
+        name=f"invoice-{tag}-0001.pdf",
+        data=f"%PDF-1.4\n% invoice-{tag}-0001.pdf: INV-{tag}-0001\n%%EOF\n".encode(),
+    )
     pending = draft(
         accountant,
         lab,
@@ -158,6 +166,7 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
             "partnership": Partnership.objects.filter(lab=lab).first(),  # type: ignore[dict-item]
             "importbatch": ImportBatch.objects.get(pk=batch.pk),
             "statement": statement,
+            "supportingdocument": receipt,
             "auditevent": AuditEvent.objects.filter(lab=lab).order_by("-id").first(),  # type: ignore[dict-item]
         }
     )
@@ -175,6 +184,7 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
         batch.sha256,
         statement.sha256,
         statement.file_name,
+        receipt.original_name,
     }
     return world
 

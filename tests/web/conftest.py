@@ -147,3 +147,8 @@ def budget_year_book(user: User, lab: Lab) -> BudgetYear:
 def budget_year(accountant: User, cintra: Lab) -> BudgetYear:
     chancellery_rates((1, "1.4500"), (3, "1.4400"), (12, "1.4250"))
     return budget_year_book(accountant, cintra)
+
+
+# The French site of the browser journeys (tests/web/french_site.py): its books on the live
+# server, a chromium, and the accountant's logged-in French page, for any browser test here.
+from tests.web.french_site import fr_accountant_page, fr_browser, french_site  # noqa: E402, F401

@@ -24,10 +24,14 @@ TEMPLATE_DIR = ROOT / "templates"
 APP_TEMPLATE_DIRS = [ROOT / "reports" / "templates"]
 PYTHON_FILES = [
     ROOT / "reports" / "forms.py",
-    ROOT / "irls" / "views.py",
+    ROOT / "ledger" / "views_home.py",
+    ROOT / "ledger" / "views_imports.py",
+    ROOT / "ledger" / "services" / "import_batches.py",
     ROOT / "irls" / "templatetags" / "shell.py",
     ROOT / "ledger" / "views.py",
     ROOT / "ledger" / "views_closing.py",
+    ROOT / "ledger" / "views_documents.py",
+    ROOT / "ledger" / "services" / "documents.py",
     ROOT / "ledger" / "services" / "years.py",
     ROOT / "ledger" / "templatetags" / "ledger_format.py",
     ROOT / "ledger" / "audit" / "forms.py",

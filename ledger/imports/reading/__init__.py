@@ -20,6 +20,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ledger.imports.columns import KIND_COLUMNS, normalized
 from ledger.imports.problems import (
+    BLANK_ROWS,
     FILE_ALL_HIDDEN,
     FILE_DAMAGED,
     FILE_EMPTY,
@@ -38,6 +39,8 @@ from ledger.imports.problems import (
     OTHER_SHEETS,
     READ_CSV,
     READ_SHEET,
+    count_text,
+    file_kind,
     rows_text,
     shown,
     size_text,
@@ -97,7 +100,7 @@ def read_sheet(file_name: str, data: bytes, kind: str | None = None) -> Sheet:
     if len(data) > limit:
         raise FileRefused(FILE_TOO_LARGE.format(size=size_text(len(data)), limit=size_text(limit)))
     if not data.strip():
-        raise FileRefused(FILE_EMPTY)
+        raise FileRefused(str(FILE_EMPTY))
     suffix = PurePosixPath(file_name.replace("\\", "/")).suffix.lower()
     if suffix in MACRO_SUFFIXES:
         raise FileRefused(FILE_MACROS.format(name=file_name))
@@ -132,7 +135,9 @@ def read_sheet(file_name: str, data: bytes, kind: str | None = None) -> Sheet:
 
 def _not_what_it_says(file_name: str, expected: str, actual: str) -> FileRefused:
     return FileRefused(
-        FILE_NOT_WHAT_IT_SAYS.format(name=file_name, expected=expected, actual=actual)
+        FILE_NOT_WHAT_IT_SAYS.format(
+            name=file_name, expected=file_kind(expected), actual=file_kind(actual)
+        )
     )
 
 
@@ -260,9 +265,9 @@ def check_extent(scan: Scan, sheet_name: str) -> None:
         raise FileRefused(
             FILE_TOO_FAR.format(
                 cell=cell,
-                columns=f"{columns:,}",
-                rows=f"{rows:,}",
-                limit=f"{MAX_CELLS:,}",
+                columns=count_text(columns),
+                rows=count_text(rows),
+                limit=count_text(MAX_CELLS),
             )
         )
 
@@ -301,7 +306,7 @@ def _with_header(sheet: Sheet, kind: str | None) -> Sheet:
     skipped = [number for number, _ in seen]
     if header is None:
         if not seen:
-            raise FileRefused(FILE_NO_HEADER)
+            raise FileRefused(str(FILE_NO_HEADER))
         # No row names the columns: the first one is the header, and its problems say why.
         header, skipped = seen[0], []
         rows = _chain(seen[1:], rows)
@@ -311,7 +316,7 @@ def _with_header(sheet: Sheet, kind: str | None) -> Sheet:
     sheet.rows = rows
     if number > 1:
         sheet.notes.append(
-            HEADER_BELOW.format(row=number, skipped=rows_text(skipped) if skipped else "blank rows")
+            HEADER_BELOW.format(row=number, skipped=rows_text(skipped) if skipped else BLANK_ROWS)
         )
     return sheet
 

@@ -14,6 +14,7 @@ from ledger.imports.problems import (
     FILE_TOO_MANY_ROWS,
     FILE_ZIP_BOMB,
     column_letter,
+    file_kind,
     size_text,
 )
 from ledger.imports.reading.base import MAX_FORMULAS, FileRefused, Formula, max_rows
@@ -50,8 +51,8 @@ def scan_workbook(file_name: str, data: bytes) -> WorkbookScan:
         raise FileRefused(
             FILE_NOT_WHAT_IT_SAYS.format(
                 name=file_name,
-                expected="an .ods spreadsheet",
-                actual="an OpenDocument file of another kind",
+                expected=file_kind("an .ods spreadsheet"),
+                actual=file_kind("an OpenDocument file of another kind"),
             )
         )
     if "META-INF/manifest.xml" in archive.NameToInfo and (

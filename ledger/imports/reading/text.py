@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledger.imports.problems import (
+    DAMAGED_CSV_ROW,
     FILE_BINARY,
     FILE_CSV_DAMAGED,
     FILE_LINE_TOO_LONG,
     FILE_NOT_UTF8,
     READ_CP1252,
+    count_text,
 )
 from ledger.imports.reading.base import FileRefused, Sheet
 
@@ -32,7 +34,7 @@ def read_text(data: bytes) -> tuple[Sheet, str, str]:
     found by the caller."""
     content, encoding = _decode(data)
     if "\x00" in content:
-        raise FileRefused(FILE_BINARY)
+        raise FileRefused(str(FILE_BINARY))
     _check_lines(content)
     lines = content.splitlines()
     first = lines[0] if lines else ""
@@ -46,7 +48,7 @@ def read_text(data: bytes) -> tuple[Sheet, str, str]:
     rows = _rows(reader, skip)
     notes = []
     if encoding == "Windows-1252":
-        notes.append(READ_CP1252)
+        notes.append(str(READ_CP1252))
     # French Excel separates with semicolons because its decimal mark is the comma.
     hint_mark = {";": ",", ",": "."}.get(separator)
     sheet = Sheet(0, [], rows, 0, content.count("\n"), notes=notes, decimal_hint=hint_mark)
@@ -60,7 +62,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             raise FileRefused(FILE_NOT_UTF8.format(offset=error.start + 1)) from None
     if b"\x00" in data:
-        raise FileRefused(FILE_BINARY)
+        raise FileRefused(str(FILE_BINARY))
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -83,7 +85,7 @@ def _check_lines(content: str) -> None:
         if end - start > MAX_LINE:
             raise FileRefused(
                 FILE_LINE_TOO_LONG.format(
-                    line=line, length=f"{end - start:,}", limit=f"{MAX_LINE:,}"
+                    line=line, length=count_text(end - start), limit=count_text(MAX_LINE)
                 )
             )
         start = end + 1
@@ -107,4 +109,6 @@ def _rows(reader: Any, skip: int) -> Iterator[tuple[int, list[Any]]]:
             if any(cell.strip() for cell in cells):
                 yield number - skip, cells
     except csv.Error as error:
-        raise FileRefused(FILE_CSV_DAMAGED.format(detail=f"row {number + 1}: {error}")) from None
+        raise FileRefused(
+            FILE_CSV_DAMAGED.format(detail=DAMAGED_CSV_ROW.format(row=number + 1, error=error))
+        ) from None

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 import olefile
 
-from ledger.imports.problems import FILE_DAMAGED, FILE_MACROS, FILE_PASSWORD, column_letter
+from ledger.imports.problems import (
+    DAMAGED_NO_STREAM,
+    FILE_DAMAGED,
+    FILE_MACROS,
+    FILE_PASSWORD,
+    column_letter,
+)
 from ledger.imports.reading.base import MAX_FORMULAS, FileRefused, Formula
 from ledger.imports.reading.ods import WorkbookScan
 from ledger.imports.reading.xlsx import Scan, SheetEntry
@@ -39,7 +45,7 @@ def scan_workbook(data: bytes, file_name: str = "") -> WorkbookScan:
             raise FileRefused(FILE_MACROS.format(name=file_name))
         stream = "Workbook" if ole.exists("Workbook") else "Book"
         if not ole.exists(stream):
-            raise FileRefused(FILE_DAMAGED.format(detail="no workbook stream"))
+            raise FileRefused(FILE_DAMAGED.format(detail=DAMAGED_NO_STREAM))
         book = ole.openstream(stream).read()
     except FileRefused:
         raise

@@ -21,6 +21,9 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ledger.imports.problems import (
+    DAMAGED_NOT_UTF8_XML,
+    DAMAGED_NOT_ZIP,
+    DAMAGED_TOO_LARGE,
     FILE_DAMAGED,
     FILE_ENCRYPTED,
     FILE_MACROS,
@@ -31,6 +34,9 @@ from ledger.imports.problems import (
     FILE_TOO_MANY_ROWS,
     FILE_XML_ENTITIES,
     FILE_ZIP_BOMB,
+    SIZE_MORE_THAN,
+    count_text,
+    file_kind,
     size_text,
 )
 from ledger.imports.reading.base import (
@@ -104,7 +110,7 @@ def open_archive(
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FileRefused(FILE_DAMAGED.format(detail=str(error) or "not a zip archive")) from None
+        raise FileRefused(FILE_DAMAGED.format(detail=str(error) or DAMAGED_NOT_ZIP)) from None
     _check_what_zip(file_name, {info.filename for info in parts}, expected)
     if len(parts) > MAX_PARTS:
         raise FileRefused(FILE_TOO_MANY_PARTS.format(count=len(parts), limit=MAX_PARTS))
@@ -140,7 +146,7 @@ def workbook_sheets(file_name: str, archive: zipfile.ZipFile) -> tuple[list[Shee
         for element in workbook.iter(f"{NS_MAIN}sheet")
     ]
     if not sheets:
-        raise FileRefused(FILE_NO_SHEET)
+        raise FileRefused(str(FILE_NO_SHEET))
     view = next(iter(workbook.iter(f"{NS_MAIN}workbookView")), None)
     active = view.get("activeTab") if view is not None else None
     return sheets, int(active) if active and active.isdigit() else 0
@@ -164,7 +170,8 @@ def scan_parts(
                     if total > limit:
                         raise FileRefused(
                             FILE_ZIP_BOMB.format(
-                                size=f"more than {size_text(limit)}", limit=size_text(limit)
+                                size=SIZE_MORE_THAN.format(size=size_text(limit)),
+                                limit=size_text(limit),
                             )
                         )
                     if is_xml:
@@ -209,8 +216,8 @@ def _check_what_zip(file_name: str, names: set[str], expected: str) -> None:
         raise FileRefused(
             FILE_NOT_WHAT_IT_SAYS.format(
                 name=file_name,
-                expected=EXPECTED[expected],
-                actual=EXPECTED.get(actual, actual),
+                expected=file_kind(EXPECTED[expected]),
+                actual=file_kind(EXPECTED.get(actual, actual)),
             )
         )
 
@@ -219,7 +226,7 @@ def _parse_small_xml(archive: zipfile.ZipFile, name: str) -> Any:
     """Parse one of the workbook's small index parts with defusedxml (no DTD, no entities)."""
     info = archive.getinfo(name)
     if info.file_size > 5_000_000:
-        raise FileRefused(FILE_DAMAGED.format(detail=f"{name} is too large"))
+        raise FileRefused(FILE_DAMAGED.format(detail=DAMAGED_TOO_LARGE.format(name=name)))
     try:
         return SafeET.fromstring(archive.read(name), forbid_dtd=True)
     except DefusedXmlException:
@@ -276,7 +283,7 @@ class _XmlScan:
                     self.rows += 1
             if self.row_tags > self.max_row_tags:
                 # Rows formatted far below the table cost the reader as much as real ones.
-                raise FileRefused(FILE_ROWS_FORMATTED.format(limit=f"{self.max_row_tags:,}"))
+                raise FileRefused(FILE_ROWS_FORMATTED.format(limit=count_text(self.max_row_tags)))
             if self.rows > self.max_rows:
                 raise FileRefused(FILE_TOO_MANY_ROWS.format(limit=self.max_rows - 1))
             self._extent(window, begin, end)
@@ -372,7 +379,7 @@ def _holds_value(window: bytes, after: int, row: bool) -> bool | None:
 def _check_xml_encoding(name: str, chunk: bytes) -> None:
     # Excel writes UTF-8; a UTF-16 part could hide markup from the byte scans.
     if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in chunk[:512]:
-        raise FileRefused(FILE_DAMAGED.format(detail=f"{name} is not UTF-8 XML"))
+        raise FileRefused(FILE_DAMAGED.format(detail=DAMAGED_NOT_UTF8_XML.format(name=name)))
 
 
 def _tags(

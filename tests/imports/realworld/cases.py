@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ledger.imports.problems import (
     AMOUNT_AMBIGUOUS,
@@ -75,6 +75,9 @@ from tests.imports.realworld.make_realworld import (
 )
 from tests.imports.sheets import JOURNAL_HEADER
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 LAB = "CINTRA"
 
 # -- what must land --------------------------------------------------------------------------
@@ -119,8 +122,8 @@ class Says:
     """A message of ledger.imports.problems with the parameters the file determines; the
     parameters left out (an example the code chooses, a hint) may be any text."""
 
-    def __init__(self, template: str, **params: Any) -> None:
-        self.template = template
+    def __init__(self, template: StrOrPromise, **params: Any) -> None:
+        self.template = template = str(template)  # a lazy (translated) constant: its English
         self.params = params
         parts = []
         for literal, name, spec, _ in string.Formatter().parse(template):
@@ -148,7 +151,8 @@ class Says:
         return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
 
 
-Expected = str | Says
+# A message as written, or a translated constant (compared in the active language).
+Expected: TypeAlias = "StrOrPromise | Says"
 
 
 def matches(expected: Expected, message: str) -> bool:
