@@ -1120,7 +1120,9 @@ class YearsMachine(RuleBasedStateMachine):
             start = max(original.date, date(year, 1, 1))
             on = data.draw(st.dates(start, date(year, 12, 31)), label="reversal date")
         else:
-            on = data.draw(st.dates(original.date, date(LAST, 12, 31)), label="reversal date")
+            # An entry of a year opened past LAST is reversed in its own year at the latest.
+            last = max(date(LAST, 12, 31), date(original.date.year, 12, 31))
+            on = data.draw(st.dates(original.date, last), label="reversal date")
         year = on.year
         if make_lines and model.years.get(year) == "open":
             for line in original.lines:
