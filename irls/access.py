@@ -7,6 +7,7 @@ Every lookup happens inside the labs a user may see, so "does not exist" and
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -72,3 +73,14 @@ def lab_for_user_or_404(user: UserLike | None, code: str, roles: Iterable[str] =
         return labs_for_user(user, roles).get(code=code)
     except Lab.DoesNotExist:
         raise Http404("No such lab") from None
+
+
+def lab_to_act_in_or_404(
+    user: UserLike | None, code: str, roles: Iterable[str] = WRITE_ROLES
+) -> Lab:
+    """The lab `code` for a page's form: Http404 if `user` may not read it,
+    PermissionDenied (403) if they read it without one of `roles`."""
+    lab = lab_for_user_or_404(user, code)
+    if not has_role(user, lab, roles):
+        raise PermissionDenied
+    return lab

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404
+from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_in_or_404
 from irls.models import Lab, Role
 from ledger.exceptions import LedgerError
 from ledger.models import FiscalYear, Period
@@ -62,10 +62,7 @@ def _user(request: HttpRequest) -> User:
 
 def _lab_to_act_in(request: HttpRequest, code: str, roles: frozenset[str]) -> Lab:
     """The lab, if the user may read it (404 otherwise) and holds one of `roles` (403)."""
-    lab = lab_for_user_or_404(request.user, code)
-    if not has_role(request.user, lab, roles):
-        raise PermissionDenied
-    return lab
+    return lab_to_act_in_or_404(request.user, code, roles)
 
 
 def _page(request: HttpRequest, lab: Lab, *, status: int = 200) -> HttpResponse:

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404
+from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_in_or_404
 from irls.models import Lab
 from ledger.audit.readable import readable_events
 from ledger.exceptions import LedgerError
@@ -76,10 +75,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _writer_lab(request: HttpRequest, code: str) -> Lab:
-    lab = lab_for_user_or_404(request.user, code)
-    if not has_role(request.user, lab, WRITE_ROLES):
-        raise PermissionDenied
-    return lab
+    return lab_to_act_in_or_404(request.user, code)
 
 
 def _entry_or_404(lab: Lab, entry_id: int) -> JournalEntry:
