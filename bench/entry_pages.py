@@ -284,7 +284,9 @@ class EntryPages:
             return reverse("ledger:entry_post", args=[code, books.drafts.pop().pk])
 
         pattern = new.removesuffix("new/") + "<id>/"
+        home = reverse("ledger:home")
         self.pages: dict[str, Page] = {
+            "home": Page(f"GET {home}", lambda: (home, None), 200, PAGE_TARGET_MS),
             "form": Page(f"GET {new}", lambda: (new, None), 200, PAGE_TARGET_MS),
             "entry, posted": Page(f"GET {pattern}", lambda: (entry, None), 200, PAGE_TARGET_MS),
             "entry, draft": Page(f"GET {pattern}", lambda: (draft, None), 200, PAGE_TARGET_MS),
@@ -329,6 +331,7 @@ class EntryPages:
             if data is None:
                 html = response.content.decode()
                 expected = {
+                    "home": f'id="queue-{self.books.lab.code}"',
                     "form": 'id="entry-form"',
                     "entry, posted": str(self.books.posted.number),
                     "entry, draft": f"#{self.books.draft.pk}",

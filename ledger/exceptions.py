@@ -318,6 +318,11 @@ DOCUMENT_OF_POSTED = _(
 )
 
 
+class ImportWithdrawError(LedgerError):
+    """A batch that cannot be withdrawn: not drafts of a journal, already withdrawn, or
+    holding supporting documents (posted entries raise EntryFrozenError)."""
+
+
 class DocumentError(LedgerError):
     """A supporting document is refused: empty, too large, not a PDF, JPEG or PNG by its
     content, named for another type, or already attached to the entry."""

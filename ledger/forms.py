@@ -78,15 +78,23 @@ class JournalChoiceField(forms.ModelChoiceField):
         return f"{obj.code} · {obj.name_fr if reads_french() else obj.name_en}"
 
 
+def budget_line_label(code: str, label: str, year: int) -> str:
+    return f"{code} · {label} ({year})"
+
+
+def commitment_label(reference: str, label: str) -> str:
+    return f"{reference} · {label}"
+
+
 class BudgetLineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: BudgetLine) -> str:
         label = obj.label_fr if reads_french() else obj.label_en
-        return f"{obj.code} · {label} ({obj.fiscal_year.year})"
+        return budget_line_label(obj.code, label, obj.fiscal_year.year)
 
 
 class CommitmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Commitment) -> str:
-        return f"{obj.reference} · {obj.label}"
+        return commitment_label(obj.reference, obj.label)
 
 
 class EntryHeaderForm(forms.Form):
@@ -216,19 +224,41 @@ class LineChoices:
         self.currencies = currencies(lab)
         self.budget_lines = open_budget_lines(lab)
         self.commitments = open_commitments(lab)
+        self._budget_line_values: list[dict[str, Any]] | None = None
+
+    def budget_line_values(self) -> list[dict[str, Any]]:
+        """The offered budget lines as plain values (id, code, labels, year, policy),
+        read once a request: the options and the script's data come from them."""
+        if self._budget_line_values is None:
+            self._budget_line_values = [
+                dict(row)
+                for row in self.budget_lines.values(
+                    "id", "code", "label_fr", "label_en", "policy", "fiscal_year__year"
+                )
+            ]
+        return self._budget_line_values
 
     def select_options(self) -> dict[str, str]:
         """The HTML of the currency, budget line and commitment options, once for every
-        line (ledger.templatetags.entry_form)."""
-        budget = BudgetLineChoiceField(queryset=self.budget_lines)
-        commitment = CommitmentChoiceField(queryset=self.commitments)
+        line (ledger.templatetags.entry_form); labels as the fields' own
+        `label_from_instance` write them, from plain values (no model instances)."""
+        french = reads_french()
         return {
             "currency_options": options_html(((c, c) for c in self.currencies), blank=None),
             "budget_line_options": options_html(
-                (line.pk, budget.label_from_instance(line)) for line in self.budget_lines
+                (
+                    line["id"],
+                    budget_line_label(
+                        line["code"],
+                        line["label_fr"] if french else line["label_en"],
+                        line["fiscal_year__year"],
+                    ),
+                )
+                for line in self.budget_line_values()
             ),
             "commitment_options": options_html(
-                (c.pk, commitment.label_from_instance(c)) for c in self.commitments
+                (pk, commitment_label(reference, label))
+                for pk, reference, label in self.commitments.values_list("id", "reference", "label")
             ),
         }
 

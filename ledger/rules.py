@@ -79,8 +79,22 @@ class Books:
         return next((pk for pk, y in self.years.items() if y.start <= on <= y.end), None)
 
 
-def books_read(lab: Lab) -> Books:
-    """The lab's journals, fiscal years and months, accounts and budget lines."""
+def books_read(
+    lab: Lab,
+    *,
+    account_ids: Iterable[int] | None = None,
+    budget_line_ids: Iterable[int] | None = None,
+) -> Books:
+    """The lab's journals, fiscal years and months, accounts and budget lines. Posting
+    known entries names the accounts and budget lines their lines use (`account_ids`,
+    `budget_line_ids`): only those of the lab are read, and an id the lab does not hold
+    is missing from the books exactly as when everything is read."""
+    accounts = Account.objects.filter(lab=lab)
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=list(account_ids))
+    budget_lines = BudgetLine.objects.filter(lab=lab)
+    if budget_line_ids is not None:
+        budget_lines = budget_lines.filter(pk__in=list(budget_line_ids))
     rows = list(
         FiscalYear.objects.filter(lab=lab)
         .order_by("year")
@@ -110,15 +124,11 @@ def books_read(lab: Lab) -> Books:
         years=years,
         accounts={
             pk: (code, needs)
-            for pk, code, needs in Account.objects.filter(lab=lab).values_list(
-                "id", "code", "needs_budget_line"
-            )
+            for pk, code, needs in accounts.values_list("id", "code", "needs_budget_line")
         },
         budget_lines={
             pk: (code, year)
-            for pk, code, year in BudgetLine.objects.filter(lab=lab).values_list(
-                "id", "code", "fiscal_year_id"
-            )
+            for pk, code, year in budget_lines.values_list("id", "code", "fiscal_year_id")
         },
         months={
             (year_id, start.year, start.month): status

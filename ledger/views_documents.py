@@ -14,7 +14,6 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404
+from irls.access import lab_for_user_or_404, lab_to_act_in_or_404
 from irls.models import Lab
 from ledger.exceptions import LedgerError
 from ledger.models import JournalEntry, SupportingDocument
@@ -98,10 +97,8 @@ def _content_length(request: HttpRequest) -> int | None:
 @require_POST
 def entry_document_add(request: HttpRequest, code: str, entry_id: int) -> HttpResponse:
     """Attach the uploaded file (field `file`) to the entry, draft or posted."""
-    lab = lab_for_user_or_404(request.user, code)
+    lab = lab_to_act_in_or_404(request.user, code)
     entry = _entry_or_404(lab, entry_id)
-    if not has_role(request.user, lab, WRITE_ROLES):
-        raise PermissionDenied
     length = _content_length(request)
     if length is None:
         return _refused(request, lab, entry, str(BAD_LENGTH), 400)
@@ -163,10 +160,8 @@ def entry_document_remove(
     request: HttpRequest, code: str, entry_id: int, document_id: int
 ) -> HttpResponse:
     """Remove a draft's document (a posted entry's documents stay: refused, said so)."""
-    lab = lab_for_user_or_404(request.user, code)
+    lab = lab_to_act_in_or_404(request.user, code)
     document = _document_or_404(lab, entry_id, document_id)
-    if not has_role(request.user, lab, WRITE_ROLES):
-        raise PermissionDenied
     try:
         document_remove(acting_user=_user(request), document=document)
     except LedgerError as error:

@@ -108,7 +108,7 @@ def _form_page(
         "lines": lines,
         "account_options": choices.account_options(),
         **choices.select_options(),
-        "form_data": form_data(lab, list(choices.budget_lines)),
+        "form_data": form_data(lab, choices.budget_line_values()),
         "today": timezone.localdate(),
     }
     return render(request, "ledger/entries/form.html", context, status=status)
@@ -283,12 +283,15 @@ def entry(request: HttpRequest, code: str, entry_id: int) -> HttpResponse:
 def entry_post_view(request: HttpRequest, code: str, entry_id: int) -> HttpResponse:
     """Post a draft from its page (its overspending was shown on the page)."""
     lab = _writer_lab(request, code)
-    entry = _entry_or_404(lab, entry_id)
+    # The service reads and locks the entry itself: here only whether it is the lab's.
+    entry = JournalEntry.objects.filter(lab=lab, pk=entry_id).only("pk").first()
+    if entry is None:
+        raise Http404("No such entry")
     try:
         posted = entry_post(acting_user=_user(request), entry=entry)
     except LedgerError as error:
         messages.error(request, str(error))
-        return _page(request, lab, entry, status=400)
+        return _page(request, lab, _entry_or_404(lab, entry_id), status=400)
     messages.success(request, _("Entry %(number)s posted.") % {"number": posted.number})
     return redirect(_entry_url(posted))
 

@@ -14,14 +14,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404
+from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_in_or_404
 from irls.models import Lab
 from ledger.exceptions import LedgerError
 from ledger.models import ImportBatch
@@ -140,10 +139,8 @@ def import_batch(request: HttpRequest, code: str, batch_id: int) -> HttpResponse
 def import_batch_delete(request: HttpRequest, code: str, batch_id: int) -> HttpResponse:
     """Withdraw a batch imported as drafts: its drafts deleted, the batch kept and marked
     withdrawn; refused (nothing deleted) when one of its entries is posted."""
-    lab = lab_for_user_or_404(request.user, code)
+    lab = lab_to_act_in_or_404(request.user, code)
     batch = _batch_or_404(lab, batch_id)
-    if not has_role(request.user, lab, WRITE_ROLES):
-        raise PermissionDenied
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

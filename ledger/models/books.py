@@ -411,6 +411,10 @@ class JournalLine(models.Model):
             models.Index(
                 fields=["lab", "account", "entry_date", "debit", "credit"], name="line_balance_idx"
             ),
+            # A line's amount (one side is zero): the entries list searches an amount by
+            # it. Not led by the lab, which would compete with line_balance_idx for every
+            # sum over a lab's lines (bench/entry_list.py).
+            models.Index(F("debit") + F("credit"), name="line_amount_idx"),
         ]
         verbose_name = _("journal line")
         verbose_name_plural = _("journal lines")

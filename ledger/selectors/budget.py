@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import F, QuerySet, Sum
 
@@ -451,10 +451,11 @@ def _grouped(
     )
 
 
-def budget_availability(*, budget_line_ids: Iterable[int]) -> dict[int, Decimal]:
+def budget_availability(*, budget_line_ids: Iterable[int] | QuerySet[Any]) -> dict[int, Decimal]:
     """Available amount (book currency) of each budget line: allocated + amendments - spent
-    - open commitments. Four queries whatever the number of lines."""
-    ids = list(budget_line_ids)
+    - open commitments. Four queries whatever the number of lines; `budget_line_ids` may
+    be a query of ids (`.values("id")`), sent as a subquery rather than a list."""
+    ids = budget_line_ids if isinstance(budget_line_ids, QuerySet) else list(budget_line_ids)
     available = dict(BudgetLine.objects.filter(id__in=ids).values_list("id", "allocated"))
     for model, value, extra in (
         (BudgetAmendment, Sum("delta"), {}),

@@ -82,11 +82,12 @@ def currencies(lab: Lab) -> list[str]:
     return [lab.book_currency, *sorted(held)]
 
 
-def form_data(lab: Lab, budget_lines: list[BudgetLine]) -> dict[str, Any]:
+def form_data(lab: Lab, budget_lines: list[dict[str, Any]]) -> dict[str, Any]:
     """What the form's script needs to convert, total and warn while the accountant
     types: accounts (for the budget-line rule), chancellery rates per EUR by date,
-    budget lines with their available amount and policy."""
-    available = budget_availability(budget_line_ids=[line.pk for line in budget_lines])
+    budget lines (values of `open_budget_lines`: id, code, policy, fiscal_year__year)
+    with their available amount and policy."""
+    available = budget_availability(budget_line_ids=open_budget_lines(lab).values("id"))
     rates: dict[str, list[tuple[str, str]]] = {}
     for currency, valid_from, units in (
         ExchangeRate.objects.filter(source=ExchangeRate.Source.CHANCELLERY)
@@ -102,11 +103,11 @@ def form_data(lab: Lab, budget_lines: list[BudgetLine]) -> dict[str, Any]:
         },
         "rates": rates,
         "budget_lines": {
-            str(line.pk): {
-                "available": str(available.get(line.pk, ZERO)),
-                "policy": line.policy,
-                "code": line.code,
-                "year": line.fiscal_year.year,
+            str(line["id"]): {
+                "available": str(available.get(line["id"], ZERO)),
+                "policy": line["policy"],
+                "code": line["code"],
+                "year": line["fiscal_year__year"],
             }
             for line in budget_lines
         },

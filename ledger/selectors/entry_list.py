@@ -7,10 +7,16 @@ sort of the whole lab. The page's entries get their line sums and third parties 
 one GROUP BY on their lines. The totals of the filtered list are a COUNT of the entries
 and a SUM of their lines (of the lab's lines alone when nothing is filtered; of the
 lines' own dates when only the month or status is); a first page that holds the whole
-list takes its totals from its rows. Filters on lines (account, third party, budget
-line, an amount searched) keep the entries that have such a line.
+list takes its totals from its rows. The posted entries' part of the totals is kept in
+Django's cache with the head of the lab's hash chain: paging and coming back cost
+nothing, and after new postings only the entries posted since are read (posted entries
+are frozen and only ever added at the end of the chain); the drafts' part is always
+computed. Filters on lines
+(account, third party, budget line, an amount searched) keep the entries that have such
+a line; an amount is searched through the lines' (debit + credit) index.
 """
 
+import hashlib
 import heapq
 import re
 from collections.abc import Iterator
@@ -19,6 +25,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -44,6 +51,7 @@ PER_PAGE = 50
 THIRD_PARTIES_SHOWN = 3
 STATUSES = (JournalEntry.Status.POSTED, JournalEntry.Status.DRAFT)
 ZERO = Decimal("0.00")
+TOTALS_KEPT_S = 7 * 24 * 3600  # how long a filter's posted totals stay in the cache
 
 # What a typed amount may hold: digits, one decimal mark, grouping spaces or marks.
 _AMOUNT_TEXT = re.compile(r"[+-]?[0-9][0-9 \u00a0\u202f\u2009'’.,]*")
@@ -146,6 +154,11 @@ class EntryTotals:
     @property
     def difference(self) -> Decimal:
         return self.debit - self.credit
+
+    def __add__(self, other: "EntryTotals") -> "EntryTotals":
+        return EntryTotals(
+            self.entries + other.entries, self.debit + other.debit, self.credit + other.credit
+        )
 
 
 @dataclass(frozen=True)
@@ -309,10 +322,14 @@ def _line_sums(lab: Lab, filters: EntryFilters) -> tuple[Decimal, Decimal]:
     are its debits, which the database enforces), and only the drafts are joined to
     their entries."""
     lines = _lines(lab)
+    # The drafts are few: each is asked whether it has a matching line (EXISTS), rather
+    # than every matching line of the lab read to find them (IN).
+    drafts_only = filters.status == JournalEntry.Status.DRAFT
     if filters != EntryFilters(
         month=filters.month, status=filters.status, language=filters.language
     ):
-        return _sums(lines.filter(entry_id__in=filtered_entries(lab, filters).values("pk")))
+        kept = filtered_entries(lab, filters, correlated=drafts_only)
+        return _sums(lines.filter(entry_id__in=kept.values("pk")))
     debit, credit = ZERO, ZERO
     if filters.status != JournalEntry.Status.DRAFT:
         # Every account of the lab, named: PostgreSQL then reads a month from the index
@@ -324,18 +341,89 @@ def _line_sums(lab: Lab, filters: EntryFilters) -> tuple[Decimal, Decimal]:
             posted = posted.filter(entry_date__gte=start, entry_date__lt=end)
         debit = credit = posted.aggregate(debit=Sum("debit"))["debit"] or ZERO
     if filters.status != JournalEntry.Status.POSTED:
-        drafts = filtered_entries(lab, replace(filters, status=JournalEntry.Status.DRAFT))
+        drafts = filtered_entries(
+            lab, replace(filters, status=JournalEntry.Status.DRAFT), correlated=True
+        )
         more = _sums(lines.filter(entry_id__in=drafts.values("pk")))
         debit, credit = debit + more[0], credit + more[1]
     return debit, credit
 
 
-def entry_totals(lab: Lab, filters: EntryFilters) -> EntryTotals:
-    """The number of entries the filters keep and the sums of their lines (a COUNT and
-    one or two SUMs, all in the database)."""
-    count = filtered_entries(lab, filters).count()
+def _computed_totals(lab: Lab, filters: EntryFilters) -> EntryTotals:
+    """A COUNT and one or two SUMs, all in the database."""
+    drafts_only = filters.status == JournalEntry.Status.DRAFT
+    count = filtered_entries(lab, filters, correlated=drafts_only).count()
     debit, credit = _line_sums(lab, filters)
     return EntryTotals(count, debit, credit)
+
+
+def _chain_head(lab: Lab) -> tuple[int, str]:
+    """The place and hash of the lab's last posted entry; (0, "") before any posting."""
+    head = (
+        JournalEntry.objects.filter(lab=lab, chain_index__isnull=False)
+        .order_by("-chain_index")
+        .values_list("chain_index", "hash")
+        .first()
+    )
+    return (head[0] or 0, head[1]) if head else (0, "")
+
+
+def _posted_since(lab: Lab, filters: EntryFilters, after: int, upto: int) -> EntryTotals:
+    """The totals of the posted entries the filters keep among the chain's places
+    `after` (excluded) to `upto`: read from the (lab, chain place) index, each entry
+    asked for its matching lines."""
+    entries = filtered_entries(lab, filters, correlated=True).filter(
+        chain_index__gt=after, chain_index__lte=upto
+    )
+    debit, credit = _sums(_lines(lab).filter(entry_id__in=entries.values("pk")))
+    return EntryTotals(entries.count(), debit, credit)
+
+
+def _posted_totals(lab: Lab, filters: EntryFilters) -> EntryTotals:
+    """The totals of the posted entries the filters keep, kept in Django's cache with
+    the head of the lab's hash chain they were computed at. The database keeps every
+    posted entry frozen and takes a new one only at the end of the chain (invariants 3
+    and 8), whatever wrote it, and a filter keeps an entry or not by what the entry and
+    its lines hold: the totals at a later head are those kept plus those of the entries
+    posted since (read by their place in the chain), once the entry at the kept head is
+    found with the kept hash. A total is kept only when the head did not move while it
+    was computed."""
+    length, head = _chain_head(lab)
+    wanted = hashlib.sha256(repr(filters).encode()).hexdigest()
+    key = f"irl-ledger:entry-totals:{lab.pk}:{wanted}"
+    kept = cache.get(key)
+    totals: EntryTotals | None = None
+    if kept is not None:
+        kept_length, kept_head, *figures = kept
+        if (kept_length, kept_head) == (length, head):
+            return EntryTotals(*figures)
+        same_chain = kept_length == 0 or (
+            kept_length < length
+            and JournalEntry.objects.filter(
+                lab=lab, chain_index=kept_length, hash=kept_head
+            ).exists()
+        )
+        if same_chain:
+            since = _posted_since(lab, filters, kept_length, length)
+            totals = EntryTotals(*figures) + since
+    if totals is None:
+        totals = _computed_totals(lab, filters)
+        if _chain_head(lab) != (length, head):
+            return totals  # a posting came in meanwhile: counted, but not kept
+    cache.set(key, (length, head, totals.entries, totals.debit, totals.credit), TOTALS_KEPT_S)
+    return totals
+
+
+def entry_totals(lab: Lab, filters: EntryFilters) -> EntryTotals:
+    """The number of entries the filters keep and the sums of their lines: the posted
+    entries' from the cache while nothing new is posted (`_posted_totals`), the drafts'
+    always computed (they change, and are few)."""
+    if filters.status == JournalEntry.Status.DRAFT:
+        return _computed_totals(lab, filters)
+    posted = _posted_totals(lab, replace(filters, status=JournalEntry.Status.POSTED))
+    if filters.status == JournalEntry.Status.POSTED:
+        return posted
+    return posted + _computed_totals(lab, replace(filters, status=JournalEntry.Status.DRAFT))
 
 
 # One page ------------------------------------------------------------------------------

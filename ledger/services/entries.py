@@ -538,7 +538,16 @@ def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
                 line["budget_line_id"],
             )
         )
-    books = {lab: rules.books_read(lab) for lab in {d.lab for d in drafts}}
+    # Only the accounts and budget lines these lines name are read (a few rows, not the
+    # lab's whole chart and budget); one of another lab is then missing, as it would be.
+    books = {
+        lab: rules.books_read(
+            lab,
+            account_ids={line["account_id"] for line in lines},
+            budget_line_ids={line["budget_line_id"] for line in lines if line["budget_line_id"]},
+        )
+        for lab in {d.lab for d in drafts}
+    }
     for draft in drafts:
         posting = _Posting(
             draft.journal_id, draft.fiscal_year_id, draft.date, draft.year_end, by_entry[draft.pk]
@@ -688,7 +697,7 @@ def _reversal_journal(original: JournalEntry, fiscal_year: FiscalYear) -> Journa
     """The reversal's journal: the original's, except for opening balances typed into a
     lab's first year and corrected in a later one, where opening balances come only from
     a closing (the rulebook): they are corrected in the miscellaneous journal (OD)."""
-    books = rules.books_read(original.lab)
+    books = rules.books_read(original.lab, account_ids=(), budget_line_ids=())
     if rules.opening_allowed(books, original.journal_id, fiscal_year.pk, ""):
         return original.journal
     misc = Journal.objects.filter(lab=original.lab, kind=Journal.Kind.MISC).order_by("code").first()

@@ -18,7 +18,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.exceptions import EntryFrozenError, LedgerError
+from ledger.exceptions import EntryFrozenError, ImportWithdrawError
 from ledger.models import ImportBatch, JournalEntry, JournalLine, SupportingDocument
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record
@@ -41,11 +41,6 @@ HAS_DOCUMENTS = _(
 )
 REASON_MISSING = _("Say why the batch is withdrawn: the reason is kept in the audit trail")
 MORE = _("and {count} more")
-
-
-class ImportWithdrawError(LedgerError):
-    """A batch that cannot be withdrawn: not drafts of a journal, already withdrawn, or
-    holding supporting documents (posted entries raise EntryFrozenError)."""
 
 
 def _named(refs: list[str], total: int) -> str:

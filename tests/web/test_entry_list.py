@@ -11,13 +11,14 @@ cannot be posted (one unbalanced by 3.00, one with a single line). MAJULAB has i
 """
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -483,11 +484,38 @@ def test_the_page_takes_a_fixed_number_of_queries_whatever_the_entries(office, b
         posted(accountant, book.lab, "1.00", label=f"More {n}")
     assert queries() == few
     # Session and user, the lab and roles, the four lists of choices, the page (a query a
-    # status), its rows (entries, reversals, lines), the totals (a count, the sums of the
-    # posted lines and of the drafts'), the shell; a page that holds the whole list takes
-    # its totals from its rows.
-    assert few <= 21
+    # status), its rows (entries, reversals, lines), the totals (the chain's head; the
+    # posted entries' count and sums and the head again, or the kept head checked and the
+    # count and sums of the entries posted since; the drafts' count and sums), the shell;
+    # a page that holds the whole list takes its totals from its rows.
+    assert few <= 24
+    # Nothing posted since: the posted entries' totals come from the cache.
+    assert queries() == few - 3
     assert queries(f"?account={account(book.lab, '401').pk}&q=1000") <= few - 2
+
+
+def test_the_totals_follow_every_posting_and_every_change_to_a_draft(book, accountant):
+    """The posted entries' totals are kept under the head of the lab's hash chain: a
+    posting (here, through the service and as a reversal) moves the head; drafts are
+    always counted afresh."""
+    lab = book.lab
+    filters = [EntryFilters(), EntryFilters(account_id=account(lab, "401").pk)]
+    before = [entry_totals(lab, f) for f in filters]
+    assert [entry_totals(lab, f) for f in filters] == before  # kept: the same
+    entry = posted(accountant, lab, "123.45", label="After the totals were kept")
+    after = [entry_totals(lab, f) for f in filters]
+    assert after[0].entries == before[0].entries + 1
+    assert after[0].debit == before[0].debit + D("123.45")
+    services.entry_reverse(acting_user=accountant, entry=entry, date=entry.date, reason="test")
+    assert entry_totals(lab, filters[0]).entries == before[0].entries + 2
+    new = draft(accountant, lab, [("6064", "7.00", "0"), ("401", "0", "7.00")], label="Draft")
+    assert entry_totals(lab, filters[0]).debit == before[0].debit + D("123.45") * 2 + D("7.00")
+    services.entry_delete_draft(acting_user=accountant, entry=new)
+    assert entry_totals(lab, filters[0]).entries == before[0].entries + 2
+    for f in filters:  # what the database says, read without the cache
+        fresh = entry_totals(lab, replace(f, status="posted"))
+        cache.clear()
+        assert entry_totals(lab, replace(f, status="posted")) == fresh
 
 
 # Export ---------------------------------------------------------------------------------

@@ -16,12 +16,10 @@ from django.test import Client
 
 from irls.models import Lab
 from ledger import services
+from ledger.exceptions import ImportWithdrawError
 from ledger.imports.problems import FILE_ALREADY_IMPORTED
 from ledger.models import AuditEvent, ImportBatch, JournalEntry, JournalLine
-from ledger.services.import_batches import (
-    ImportWithdrawError,
-    import_batch_delete_drafts,
-)
+from ledger.services.import_batches import import_batch_delete_drafts
 from ledger.services.imports import import_file
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 from tests.web.html import table_rows
