@@ -21,7 +21,7 @@ and p90 in ms, and the CPU time of this process (on SQLite the queries run in-pr
 Each page is also requested once under CaptureQueriesContext (the number of queries and
 their SQL), once with the time split between the view's phases (the selector
 `budget_execution`, the template, the rest; and the SQL run in each) and once under
-cProfile (the top functions). `--proposal` also measures bench/budget_proposals.py.
+cProfile (the top functions).
 
 Prints a table and writes bench/out/budget-page-<database>-<lines>.json. Figures are
 reported, never asserted: see bench/README.md. `--keep` keeps the database (SQLite:
@@ -35,7 +35,6 @@ import json
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -63,9 +62,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=15, help="measured runs (median reported)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured runs first")
     parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument(
-        "--proposal", action="store_true", help="also measure bench/budget_proposals.py"
-    )
     parser.add_argument("--keep", action="store_true", help="keep the database after the run")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database a --keep run left"
@@ -78,24 +74,9 @@ def main() -> None:
     if args.database != "both":
         _report([run(args.database, args)])
         return
-    results = []
-    for database in ("sqlite", "postgres"):
-        # One process a database: Django's settings hold one default database.
-        subprocess.run([sys.executable, __file__, *_argv(args, database)], check=True)
-        results.append(json.loads(_json_path(database, args.lines).read_text()))
+    results = env.each_database(__file__, args, lambda db: _json_path(db, args.lines))
     print("\n== Both databases ==")
     _summary(results)
-
-
-def _argv(args: argparse.Namespace, database: str) -> list[str]:
-    argv = ["--database", database]
-    for name, value in vars(args).items():
-        option = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            argv += [option] if value else []
-        elif name != "database":
-            argv += [option, str(value)]
-    return argv
 
 
 def _json_path(database: str, lines: int) -> Path:
@@ -105,45 +86,23 @@ def _json_path(database: str, lines: int) -> Path:
 def run(database: str, args: argparse.Namespace) -> dict[str, Any]:
     """The benchmark on one database (fresh unless --reuse); returns and writes results."""
     sqlite_file = env.OUT / f"budget-{args.lines}.sqlite3"
-    if args.reuse:
-        url = f"sqlite:///{sqlite_file}" if database == "sqlite" else f"{env.PG_SERVER}/"
-        url += "" if database == "sqlite" else PG_DATABASE
-    elif database == "sqlite":
-        url = env.sqlite_fresh(sqlite_file)
-    else:
-        url = env.postgres_fresh(PG_DATABASE)
-    env.django_setup(url)
-    try:
+    with env.database(
+        database, sqlite_file=sqlite_file, pg_name=PG_DATABASE, reuse=args.reuse, keep=args.keep
+    ):
         result = _measure(database, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            if database == "sqlite":
-                env.sqlite_remove(sqlite_file)
-            else:
-                env.postgres_drop(PG_DATABASE)
     _json_path(database, args.lines).write_text(json.dumps(result, indent=2, default=str))
     return result
 
 
 def _measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench.core import load
     from bench.generate import LedgerSpec, analyze, generate
 
     spec = LedgerSpec(lines=args.lines, seed=args.seed, budget_lines=args.budget_lines)
     result: dict[str, Any] = {"database": database, "spec": spec.__dict__}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sqlite_version()" if database == "sqlite" else "SHOW server_version")
-        result["server_version"] = cursor.fetchone()[0]
+    result["server_version"] = env.server_version()
     if not args.reuse:
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        result["migrate_s"] = time.perf_counter() - started
+        result["migrate_s"] = env.migrate()
         print(f"[{database}] generating {args.lines:,} lines ...", flush=True)
         generated = generate(spec, log=lambda text: print(f"[{database}] {text}", flush=True))
         result["generated"] = generated.__dict__
@@ -154,10 +113,6 @@ def _measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
     result["load_before"] = load()
     result["cpu_pressure_before"] = cpu_pressure()
     result["pages"] = page.measure(args.runs, args.warmup)
-    if args.proposal:
-        from bench import budget_proposals
-
-        result["proposal"] = budget_proposals.measure(page, args.runs, args.warmup)
     result["load_after"] = load()
     result["cpu_pressure_after"] = cpu_pressure()
     return result
@@ -438,9 +393,6 @@ def _report(results: list[dict[str, Any]]) -> None:
         )
         print(f"CPU pressure: {result['cpu_pressure_before']} -> {result['cpu_pressure_after']}")
         _table(result["pages"])
-        if "proposal" in result:
-            print("proposal (bench/budget_proposals.py):")
-            _table(result["proposal"]["pages"])
         print(f"written: {_json_path(result['database'], result['spec']['lines'])}")
     print()
     _summary(results)
@@ -464,26 +416,18 @@ def _table(pages: dict[str, Any]) -> None:
 
 def _summary(results: list[dict[str, Any]]) -> None:
     """One line a database and page: median / p90 / CPU ms and queries (target: median
-    under 150 ms); with --proposal, the proposed page's median and CPU ms alongside
-    (measured in the same rounds as the current one, with the proposed index)."""
+    under 150 ms)."""
     print(
         f"{'database':<10} {'page':<16} {'median ms':>9} {'p90 ms':>7} {'cpu ms':>7}"
-        f" {'queries':>7}  {'target':<6} {'proposed median / cpu ms':>25}"
+        f" {'queries':>7}  {'target':<6}"
     )
     for result in results:
-        proposal = result.get("proposal", {}).get("pages", {})
         for name, page in result["pages"].items():
             state = "ok" if page["median_ms"] < TARGET_MS else "OVER"
-            proposed = proposal.get(f"{name} (proposed)")
-            alongside = (
-                f"{proposed['median_ms']:>14.1f} / {proposed['cpu_median_ms']:.1f}"
-                if proposed
-                else ""
-            )
             print(
                 f"{result['database']:<10} {name:<16} {page['median_ms']:>9.1f}"
                 f" {page['p90_ms']:>7.1f} {page['cpu_median_ms']:>7.1f} {page['queries']:>7}"
-                f"  {state:<6} {alongside}"
+                f"  {state}"
             )
 
 

@@ -136,24 +136,9 @@ def main() -> None:
     if args.database != "both":
         _report([run(args.database, args)])
         return
-    results = []
-    for database in ("sqlite", "postgres"):
-        # One process a database: Django's settings hold one default database.
-        subprocess.run([sys.executable, __file__, *_argv(args, database)], check=True)
-        results.append(json.loads(_json_path(database, args.lines).read_text()))
+    results = env.each_database(__file__, args, lambda db: _json_path(db, args.lines))
     print("\n== Both databases ==")
     _summary(results)
-
-
-def _argv(args: argparse.Namespace, database: str) -> list[str]:
-    argv = ["--database", database]
-    for name, value in vars(args).items():
-        option = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            argv += [option] if value else []
-        elif name != "database":
-            argv += [option, str(value)]
-    return argv
 
 
 def _json_path(database: str, lines: int) -> Path:
@@ -163,19 +148,8 @@ def _json_path(database: str, lines: int) -> Path:
 def run(database: str, args: argparse.Namespace) -> dict[str, Any]:
     """The whole benchmark on one fresh database; returns (and writes) its results."""
     sqlite_file = env.OUT / f"close-year-{args.lines}.sqlite3"
-    url = env.sqlite_fresh(sqlite_file) if database == "sqlite" else env.postgres_fresh(PG_DATABASE)
-    env.django_setup(url)
-    try:
+    with env.database(database, sqlite_file=sqlite_file, pg_name=PG_DATABASE, keep=args.keep):
         result = _measure(database, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            if database == "sqlite":
-                env.sqlite_remove(sqlite_file)
-            else:
-                env.postgres_drop(PG_DATABASE)
     _json_path(database, args.lines).write_text(json.dumps(result, indent=2, default=str))
     return result
 
@@ -192,21 +166,14 @@ def machine_load() -> dict[str, str]:
 
 
 def _measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench.generate import LedgerSpec, analyze, bench_user, generate
     from irls.models import Lab
     from ledger.models import FiscalYear
 
     spec = LedgerSpec(lines=args.lines, seed=args.seed, budget_lines=args.budget_lines)
     result: dict[str, Any] = {"database": database, "spec": spec.__dict__}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sqlite_version()" if database == "sqlite" else "SHOW server_version")
-        result["server_version"] = cursor.fetchone()[0]
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    result["migrate_s"] = time.perf_counter() - started
+    result["server_version"] = env.server_version()
+    result["migrate_s"] = env.migrate()
     print(f"[{database}] generating {args.lines:,} lines ...", flush=True)
     generated = generate(spec, log=lambda text: print(f"[{database}] {text}", flush=True))
     result["generated"] = generated.__dict__

@@ -130,16 +130,12 @@ def main() -> None:
 
 def _setup() -> None:
     """Migrate the template database and give it the lab and the accountant."""
-    env.django_setup(env.sqlite_fresh(TEMPLATE))
-    from django.core.management import call_command
-    from django.db import connections
+    with env.database("sqlite", sqlite_file=TEMPLATE, keep=True):
+        from bench.import_journal import _books
 
-    from bench.import_journal import _books
-
-    call_command("migrate", verbosity=0)
-    lab, user = _books()
-    assert lab.code == LAB and user.username == USER
-    connections.close_all()
+        env.migrate()
+        lab, user = _books()
+        assert lab.code == LAB and user.username == USER
 
 
 def _limits(address_space: int) -> None:

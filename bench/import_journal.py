@@ -232,16 +232,12 @@ def generate_file(path: Path, entries: int) -> None:
 
 
 def _part(args: argparse.Namespace) -> dict[str, Any]:
-    path = env.OUT / f"import-{args.part}.sqlite3"
-    url = env.sqlite_fresh(path) if args.database == "sqlite" else env.postgres_fresh()
-    env.django_setup(url)
-    from django.core.management import call_command
-    from django.db import connection, connections
+    with env.database(args.database, sqlite_file=env.OUT / f"import-{args.part}.sqlite3"):
+        from django.db import connection
 
-    if args.database == "sqlite" and args.temp_store == "memory":
-        connection.cursor().execute("PRAGMA temp_store=MEMORY")
-    call_command("migrate", verbosity=0)
-    try:
+        if args.database == "sqlite" and args.temp_store == "memory":
+            connection.cursor().execute("PRAGMA temp_store=MEMORY")
+        env.migrate()
         lab, user = _books()
         data = FILE.read_bytes()
         if args.part == "default":
@@ -249,12 +245,6 @@ def _part(args: argparse.Namespace) -> dict[str, Any]:
         if args.part == "service":
             return _service(lab, user, data)
         return _phases(lab, user, data, guards=args.part == "phases")
-    finally:
-        connections.close_all()
-        if args.database == "sqlite":
-            env.sqlite_remove(path)
-        else:
-            env.postgres_drop()
 
 
 def _books() -> tuple[Any, Any]:

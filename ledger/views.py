@@ -21,10 +21,9 @@ from ledger.models import BudgetLine, FiscalYear
 from ledger.selectors import (
     budget_execution,
     budget_line_commitments,
-    budget_line_postings,
     funding_source_execution,
 )
-from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow
+from ledger.selectors.budget import BudgetExecution, BudgetGroup, PostingsByDate
 
 POSTINGS_PER_PAGE = 50
 EUR = "EUR"
@@ -90,7 +89,8 @@ def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
     lab = lab_for_user_or_404(request.user, code)
     years = _fiscal_years(lab)
     fiscal_year = _fiscal_year_or_404(years, year)
-    execution = budget_execution(lab=lab, fiscal_year=fiscal_year)
+    eur = _currency(request, lab) == EUR
+    execution = budget_execution(lab=lab, fiscal_year=fiscal_year, eur=eur)
     return _execution_page(request, lab, years, execution, fiscal_year=fiscal_year)
 
 
@@ -101,7 +101,8 @@ def budget_source(request: HttpRequest, code: str, source: str) -> HttpResponse:
     fiscal year since its start, summed by code."""
     lab = lab_for_user_or_404(request.user, code)
     funding_source = get_object_or_404(FundingSource, lab=lab, code=source)
-    execution = funding_source_execution(funding_source=funding_source)
+    eur = _currency(request, lab) == EUR
+    execution = funding_source_execution(funding_source=funding_source, eur=eur)
     return _execution_page(
         request, lab, _fiscal_years(lab), execution, funding_source=funding_source
     )
@@ -145,18 +146,20 @@ def budget_line_detail(request: HttpRequest, code: str, year: int, line_id: int)
         lab=lab,
         fiscal_year__year=year,
     )
-    execution = budget_execution(lab=lab, fiscal_year=line.fiscal_year)
-    row: BudgetLineRow = next(r for r in execution.lines if r.id == line.pk)
-    postings = Paginator(budget_line_postings(budget_line=line), POSTINGS_PER_PAGE)
+    currency = _currency(request, lab)
+    execution = budget_execution(
+        lab=lab, fiscal_year=line.fiscal_year, line_ids=[line.pk], eur=currency == EUR
+    )
+    postings = Paginator(PostingsByDate(line), POSTINGS_PER_PAGE)
     return render(
         request,
         "ledger/budget/line.html",
         {
             "lab": lab,
             "line": line,
-            "row": row,
+            "row": execution.lines[0],
             "execution": execution,
-            "currency": _currency(request, lab),
+            "currency": currency,
             "postings": postings.get_page(request.GET.get("page")),
             "commitments": list(budget_line_commitments(budget_line=line)),
         },

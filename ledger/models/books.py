@@ -364,8 +364,14 @@ class JournalLine(models.Model):
         _("rate source"), max_length=20, blank=True, choices=ExchangeRate.Source.choices
     )
     third_party = models.CharField(_("third party"), max_length=40, blank=True)
+    # Indexed with the date in line_budget_date_idx (which also serves the foreign key).
     budget_line = models.ForeignKey(
-        "ledger.BudgetLine", on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+        "ledger.BudgetLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        db_index=False,
     )
     commitment = models.ForeignKey(
         "ledger.Commitment",
@@ -415,6 +421,9 @@ class JournalLine(models.Model):
             # it. Not led by the lab, which would compete with line_balance_idx for every
             # sum over a lab's lines (bench/entry_list.py).
             models.Index(F("debit") + F("credit"), name="line_amount_idx"),
+            # A budget line's postings in date order: the budget line page reads a page of
+            # them by the dates that bound it (PostingsByDate), from this index alone.
+            models.Index(fields=["budget_line", "entry_date"], name="line_budget_date_idx"),
         ]
         verbose_name = _("journal line")
         verbose_name_plural = _("journal lines")

@@ -6,12 +6,13 @@ in Python.
 """
 
 import bisect
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from django.db.models import F, QuerySet, Sum
 
@@ -39,7 +40,9 @@ CARRY_KINDS = (BudgetAmendment.Kind.CARRY_IN, BudgetAmendment.Kind.CARRY_OUT)
 
 @dataclass(frozen=True)
 class BudgetFigures:
-    """One set of figures, in one currency."""
+    """One set of figures, in one currency. The derived figures are computed once (a page
+    shows each several times): `cached_property` stores them in the instance's __dict__,
+    which a frozen dataclass allows."""
 
     allocated: Decimal = ZERO
     amendments: Decimal = ZERO
@@ -47,29 +50,29 @@ class BudgetFigures:
     spent: Decimal = ZERO
     spent_this_month: Decimal = ZERO
 
-    @property
+    @functools.cached_property
     def budget(self) -> Decimal:
         return self.allocated + self.amendments
 
-    @property
+    @functools.cached_property
     def available(self) -> Decimal:
         return self.budget - self.spent - self.committed
 
-    @property
+    @functools.cached_property
     def consumed(self) -> Decimal:
         return self.spent + self.committed
 
-    @property
+    @functools.cached_property
     def percent(self) -> Decimal | None:
         """Spent and committed as a percentage of the budget (None for an empty budget):
         `consumed_percent`, the one rule of pages and statements."""
         return consumed_percent(self)
 
-    @property
+    @functools.cached_property
     def spent_percent(self) -> Decimal:
         return self._share(self.spent)
 
-    @property
+    @functools.cached_property
     def committed_percent(self) -> Decimal:
         return self._share(self.committed)
 
@@ -77,11 +80,11 @@ class BudgetFigures:
         base = max(self.budget, self.consumed)
         return (amount * 100 / base).quantize(Decimal("0.1")) if base > 0 else Decimal(0)
 
-    @property
+    @functools.cached_property
     def overspent(self) -> bool:
         return self.available < 0
 
-    @property
+    @functools.cached_property
     def watch(self) -> bool:
         """Over 90 % consumed but not yet overspent."""
         return not self.overspent and self.percent is not None and self.percent > WATCH_PERCENT
@@ -224,19 +227,81 @@ def _month_of(on: date) -> date:
     return on.replace(day=1)
 
 
+class _Line(NamedTuple):
+    """What the figures need of a budget line, read as values (not model instances)."""
+
+    id: int
+    code: str
+    label_fr: str
+    label_en: str
+    envelope: str
+    nature: str
+    funder_category: str
+    policy: str
+    allocated: Decimal
+    allocated_on: date
+    notified_currency: str
+    notified_amount: Decimal | None
+    funding_source: str
+    funding_source_name: str
+    year: int
+    year_start: date
+    year_end: date
+
+    @property
+    def notified_in_eur(self) -> bool:
+        """As `BudgetLine.notified_in_eur`."""
+        return self.notified_currency == "EUR" and self.notified_amount is not None
+
+
+# The columns of `_Line`, in the order of its fields.
+_LINE_COLUMNS = (
+    "id",
+    "code",
+    "label_fr",
+    "label_en",
+    "envelope",
+    "nature",
+    "funder_category",
+    "policy",
+    "allocated",
+    "allocated_on",
+    "notified_currency",
+    "notified_amount",
+    "funding_source__code",
+    "funding_source__name",
+    "fiscal_year__year",
+    "fiscal_year__start_date",
+    "fiscal_year__end_date",
+)
+
+
+def _lines(found: "QuerySet[BudgetLine]") -> list[_Line]:
+    return [_Line(*row) for row in found.values_list(*_LINE_COLUMNS)]
+
+
 def budget_execution(
-    *, lab: Lab, fiscal_year: FiscalYear, on: date | None = None
+    *,
+    lab: Lab,
+    fiscal_year: FiscalYear,
+    on: date | None = None,
+    line_ids: Iterable[int] | None = None,
+    eur: bool = True,
 ) -> BudgetExecution:
     """Figures of every budget line of the lab's year, grouped by funding source and envelope,
     in book currency and in EUR at the chancellery rate of each amount's month (a line
-    notified in EUR shows its notified amount)."""
+    notified in EUR shows its notified amount).
+
+    `line_ids`: the figures of those lines only (of the lab's year), the groups and totals
+    over them. `eur=False`: no conversion and no rate read; every EUR figure is None."""
     on = min(max(on or date.today(), fiscal_year.start_date), fiscal_year.end_date)
-    lines = list(
-        BudgetLine.objects.filter(lab=lab, fiscal_year=fiscal_year)
-        .select_related("funding_source", "fiscal_year")
-        .order_by("funding_source__code", "envelope", "code")
-    )
+    found = BudgetLine.objects.filter(lab=lab, fiscal_year=fiscal_year)
     scope: dict[str, object] = {"budget_line__lab": lab, "budget_line__fiscal_year": fiscal_year}
+    if line_ids is not None:
+        found = found.filter(id__in=list(line_ids))
+    lines = _lines(found.order_by("funding_source__code", "envelope", "code"))
+    if line_ids is not None:
+        scope = {"budget_line_id__in": [line.id for line in lines]}
     return _execution(
         lab,
         lines,
@@ -245,28 +310,32 @@ def budget_execution(
         until=fiscal_year.end_date,
         year=fiscal_year.year,
         amendments=BudgetAmendment.objects.filter(**scope),
+        eur=eur,
     )
 
 
 def funding_source_execution(
-    *, funding_source: FundingSource, until_year: int | None = None, on: date | None = None
+    *,
+    funding_source: FundingSource,
+    until_year: int | None = None,
+    on: date | None = None,
+    eur: bool = True,
 ) -> BudgetExecution:
     """Figures of a funding source over its whole life: the lines of every fiscal year
     (up to `until_year` if given) summed by budget line code, since the source's start.
     Carry-overs between years are left out: they move the source's own unspent money
-    from one year's line to the next and cancel out over its life."""
+    from one year's line to the next and cancel out over its life. `eur` as for
+    `budget_execution`."""
     lab = funding_source.lab
     found = BudgetLine.objects.filter(funding_source=funding_source)
     if until_year is not None:
         found = found.filter(fiscal_year__year__lte=until_year)
-    lines = list(
-        found.select_related("funding_source", "fiscal_year").order_by("fiscal_year__year", "code")
+    lines = _lines(found.order_by("fiscal_year__year", "code"))
+    years = tuple(sorted({line.year for line in lines}))
+    period_to = (
+        lines[-1].year_end if lines else funding_source.end_date or funding_source.start_date
     )
-    years = tuple(sorted({line.fiscal_year.year for line in lines}))
-    fiscal_years = {line.fiscal_year.year: line.fiscal_year for line in lines}
-    last = fiscal_years[years[-1]] if years else None
-    period_to = last.end_date if last else funding_source.end_date or funding_source.start_date
-    first_day = min([funding_source.start_date, *(fy.start_date for fy in fiscal_years.values())])
+    first_day = min([funding_source.start_date, *(line.year_start for line in lines)])
     on = min(max(on or date.today(), first_day), period_to)
     scope: dict[str, object] = {"budget_line__funding_source": funding_source}
     if until_year is not None:
@@ -280,6 +349,7 @@ def funding_source_execution(
         year=years[-1] if years else on.year,
         amendments=BudgetAmendment.objects.filter(**scope).exclude(kind__in=CARRY_KINDS),
         merge=True,
+        eur=eur,
     )
     return replace(
         execution,
@@ -297,7 +367,7 @@ _Dated = tuple[str, date, Decimal, Decimal | None]
 
 def _execution(
     lab: Lab,
-    lines: list[BudgetLine],
+    lines: list[_Line],
     scope: dict[str, object],
     *,
     on: date,
@@ -305,9 +375,11 @@ def _execution(
     year: int,
     amendments: "QuerySet[BudgetAmendment]",
     merge: bool = False,
+    eur: bool = True,
 ) -> BudgetExecution:
     """The figures of `lines` (those that `scope` selects among amendments, spending and
-    commitments), one row a line, or one row a code when `merge` (several years)."""
+    commitments), one row a line, or one row a code when `merge` (several years); in EUR
+    too when `eur`."""
     month = _month_of(on)
     amended = amendments.values("budget_line_id", "date").annotate(total=Sum("delta")).order_by()
     spending = BudgetSpending.objects.filter(**scope).values_list(
@@ -319,16 +391,16 @@ def _execution(
         .annotate(open=Sum(F("amount") - F("settled"), output_field=CentsField()))
         .order_by()
     )
-    rates = _Rates(lab.book_currency, until)
+    rates = _Rates(lab.book_currency, until) if eur else None
 
     # Per row, amounts by date: (allocated, amendments, committed, spent) in book currency.
-    key_of = {line.pk: (line.code if merge else line.pk) for line in lines}
-    members: dict[object, list[BudgetLine]] = defaultdict(list)
+    key_of = {line.id: (line.code if merge else line.id) for line in lines}
+    members: dict[object, list[_Line]] = defaultdict(list)
     dated: dict[object, list[_Dated]] = defaultdict(list)
     for line in lines:
-        members[key_of[line.pk]].append(line)
-        eur = line.notified_amount if line.notified_in_eur else None
-        dated[key_of[line.pk]].append(("allocated", line.allocated_on, line.allocated, eur))
+        members[key_of[line.id]].append(line)
+        notified = line.notified_amount if line.notified_in_eur else None
+        dated[key_of[line.id]].append(("allocated", line.allocated_on, line.allocated, notified))
     for row in amended:
         dated[key_of[row["budget_line_id"]]].append(("amendments", row["date"], row["total"], None))
     for line_id, spent_month, amount in spending:
@@ -358,12 +430,12 @@ def _execution(
         by_envelope=_grouped(rows, lambda r: (r.envelope,), lambda r: r.envelope),
         total_book=sum((r.book for r in rows), BudgetFigures()),
         total_eur=_sum_eur(rows),
-        rates=tuple(rates.used[month] for month in sorted(rates.used)),
-        months_without_rate=tuple(sorted(rates.missing)),
+        rates=tuple(rates.used[month] for month in sorted(rates.used)) if rates else (),
+        months_without_rate=tuple(sorted(rates.missing)) if rates else (),
     )
 
 
-def _notified(lines: list[BudgetLine]) -> tuple[str, Decimal | None]:
+def _notified(lines: list[_Line]) -> tuple[str, Decimal | None]:
     """The notified currency and amount of lines all notified in the same currency."""
     currencies = {line.notified_currency for line in lines}
     if len(currencies) != 1 or "" in currencies:
@@ -372,40 +444,44 @@ def _notified(lines: list[BudgetLine]) -> tuple[str, Decimal | None]:
 
 
 def _line_row(
-    lines: list[BudgetLine], amounts: list[_Dated], month: date, rates: _Rates
+    lines: list[_Line], amounts: list[_Dated], month: date, rates: _Rates | None
 ) -> BudgetLineRow:
     """One row: a line, or the lines of one code over several years (the latest one
-    names it)."""
+    names it); no EUR figures without `rates`."""
     line = lines[-1]
     book: dict[str, Decimal] = defaultdict(lambda: ZERO)
     eur: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    convertible = True
+    convertible = rates is not None
     for kind, on, amount, known_eur in amounts:
+        this_month = kind == "spent" and _month_of(on) == month
         book[kind] += amount
+        if this_month:
+            book["spent_this_month"] += amount
+        if rates is None:
+            continue
         converted = known_eur if known_eur is not None else rates.to_eur(amount, on)
         if converted is None:
             convertible = False
         else:
             eur[kind] += converted
-        if kind == "spent" and _month_of(on) == month:
-            book["spent_this_month"] += amount
+        if this_month:
             eur["spent_this_month"] += converted or ZERO
     notified_currency, notified_amount = _notified(lines)
     return BudgetLineRow(
-        id=line.pk,
+        id=line.id,
         code=line.code,
         label_fr=line.label_fr,
         label_en=line.label_en,
-        funding_source=line.funding_source.code,
-        funding_source_name=line.funding_source.name,
+        funding_source=line.funding_source,
+        funding_source_name=line.funding_source_name,
         envelope=line.envelope,
         nature=line.nature,
         funder_category=line.funder_category,
         policy=line.policy,
         book=_figures(book),
         eur=_figures(eur, rounded=True) if convertible else None,
-        year=line.fiscal_year.year,
-        years=tuple(sorted({member.fiscal_year.year for member in lines})),
+        year=line.year,
+        years=tuple(sorted({member.year for member in lines})),
         notified_currency=notified_currency,
         notified_amount=notified_amount,
         notified_in_eur=any(member.notified_in_eur for member in lines),
@@ -490,6 +566,56 @@ def budget_line_postings(*, budget_line: BudgetLine) -> QuerySet[JournalLine]:
         .select_related("entry", "account", "commitment")
         .order_by("entry_date", "entry__number", "id")
     )
+
+
+class PostingsByDate:
+    """`budget_line_postings` for a Paginator: the same lines in the same order (date,
+    entry number, id), a page read by the dates that bound it rather than by OFFSET.
+
+    OFFSET would read, join and sort every posting of the line up to the page (thousands
+    on a busy line). Here the dates of the page's postings, and how many postings come
+    before the first of them, are read from the index (budget_line, entry_date) alone;
+    then only the postings of the page's dates are read, joined and sorted."""
+
+    def __init__(self, budget_line: BudgetLine) -> None:
+        self.posted = JournalLine.objects.filter(budget_line=budget_line, entry_date__isnull=False)
+        self.rows = budget_line_postings(budget_line=budget_line)
+
+    def count(self) -> int:
+        return self.posted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[JournalLine]:
+        return iter(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> JournalLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[JournalLine]: ...
+
+    def __getitem__(self, index: int | slice) -> JournalLine | list[JournalLine]:
+        if isinstance(index, int):
+            found = self[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise ValueError("a page of postings: a slice of non-negative bounds, no step")
+        start = index.start or 0
+        dates = list(
+            self.posted.order_by("entry_date").values_list("entry_date", flat=True)[
+                start : index.stop
+            ]
+        )
+        if not dates:
+            return []
+        first, last = dates[0], dates[-1]
+        skip = start - self.posted.filter(entry_date__lt=first).count()
+        window = self.rows.filter(entry_date__gte=first, entry_date__lte=last)
+        return list(window[skip : skip + len(dates)])
 
 
 def budget_line_commitments(*, budget_line: BudgetLine) -> QuerySet[Commitment]:

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext
+from django.utils.formats import date_format, get_format, number_format
+from django.utils.translation import get_language, gettext
 
 from ledger.models import BudgetLine
 from ledger.selectors import BudgetExecution, BudgetFigures
@@ -32,6 +32,34 @@ def moment(value: datetime | None) -> str:
 
 NOT_AVAILABLE = "—"
 RATE_MIN_PLACES = 4
+# Below these, number_format writes zero (nothing shows in the decimals kept).
+_CUTOFF = {1: Decimal("0.1"), 2: Decimal("0.01")}
+_ZERO = Decimal(0)
+_MAX_DIGITS = 200  # number_format writes longer numbers in scientific notation
+
+
+def grouped(value: Decimal | str, places: int) -> str:
+    """`number_format(value, decimal_pos=places, force_grouping=True)`, the same text,
+    about twice as fast for a Decimal (a budget page writes thousands): Python groups the
+    digits, then the language's separators replace Python's. Decimals are cut, not
+    rounded, as number_format does."""
+    language = get_language()
+    if (
+        type(value) is not Decimal
+        or places not in _CUTOFF
+        or not value.is_finite()
+        or get_format("NUMBER_GROUPING", language) != 3
+    ):
+        return number_format(value, decimal_pos=places, force_grouping=True)
+    if abs(value) < _CUTOFF[places]:
+        value = _ZERO
+    _, digits, exponent = value.as_tuple()
+    if len(digits) + abs(int(exponent)) > _MAX_DIGITS:
+        return number_format(value, decimal_pos=places, force_grouping=True)
+    whole, _, decimals = f"{value:,f}".partition(".")
+    thousands = str(get_format("THOUSAND_SEPARATOR", language))
+    point = str(get_format("DECIMAL_SEPARATOR", language))
+    return whole.replace(",", thousands) + point + decimals[:places].ljust(places, "0")
 
 
 @register.filter
@@ -40,7 +68,7 @@ def amount(value: Decimal | str | None) -> str:
     (None, or the empty string a template gives for figures that do not exist)."""
     if value is None or value == "":
         return NOT_AVAILABLE
-    return number_format(value, decimal_pos=2, force_grouping=True)
+    return grouped(value, 2)
 
 
 @register.filter
@@ -48,8 +76,7 @@ def percent(value: Decimal | None) -> str:
     """A percentage with one decimal; an em dash when there is no budget to measure."""
     if value is None:
         return NOT_AVAILABLE
-    number = number_format(value, decimal_pos=1, force_grouping=True)
-    return gettext("%(number)s%%") % {"number": number}
+    return gettext("%(number)s%%") % {"number": grouped(value, 1)}
 
 
 @register.filter

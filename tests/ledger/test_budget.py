@@ -240,6 +240,36 @@ def test_groups_add_up_by_source_and_envelope(accountant, cintra):
     assert [g.book.allocated for g in execution.by_source] == [D("400.00")]
 
 
+def test_one_lines_figures_and_book_currency_alone(accountant, cintra, majulab):
+    """The line page asks for its line only, a page in SGD for no conversion: the same
+    figures as the whole execution's, without reading a rate."""
+    rates((1, "1.45"), (3, "1.44"))
+    supplies = budget_line(cintra, "OP-SUP", "1000.00")
+    missions = budget_line(cintra, "OP-MIS", "500.00", nature="missions")
+    invoice(accountant, cintra, "200.00", line=supplies, ref="A")
+    invoice(accountant, cintra, "80.00", line=missions, on=date(2025, 3, 20), ref="B")
+    fiscal_year = FiscalYear.objects.get(lab=cintra, year=2025)
+    on = date(2025, 3, 31)
+    whole = budget_execution(lab=cintra, fiscal_year=fiscal_year, on=on)
+
+    one = budget_execution(lab=cintra, fiscal_year=fiscal_year, on=on, line_ids=[missions.pk])
+    assert one.lines == tuple(r for r in whole.lines if r.id == missions.pk)
+    assert one.total_book == one.lines[0].book and one.total_eur == one.lines[0].eur
+
+    with CaptureQueriesContext(connection) as queries:
+        book = budget_execution(lab=cintra, fiscal_year=fiscal_year, on=on, eur=False)
+    assert not any("ledger_exchangerate" in q["sql"] for q in queries.captured_queries)
+    assert [r.book for r in book.lines] == [r.book for r in whole.lines]
+    assert book.lines[0].book.spent_this_month == D("80.00")
+    assert book.total_book == whole.total_book
+    assert book.total_eur is None and all(r.eur is None for r in book.lines)
+    assert book.rates == () and book.months_without_rate == ()
+
+    # Another lab's line is not among the lab's lines.
+    other = budget_line(majulab, "OP-SUP", "10.00")
+    assert budget_execution(lab=cintra, fiscal_year=fiscal_year, line_ids=[other.pk]).lines == ()
+
+
 # Tagging ---------------------------------------------------------------------------------
 
 

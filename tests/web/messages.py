@@ -34,6 +34,7 @@ PYTHON_FILES = [
     ROOT / "ledger" / "services" / "documents.py",
     ROOT / "ledger" / "services" / "years.py",
     ROOT / "ledger" / "templatetags" / "ledger_format.py",
+    ROOT / "ledger" / "templatetags" / "budget_figures.py",
     ROOT / "ledger" / "audit" / "forms.py",
     ROOT / "ledger" / "audit" / "views.py",
     ROOT / "ledger" / "audit" / "export.py",

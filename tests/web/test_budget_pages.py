@@ -11,12 +11,14 @@ from django.utils import translation
 
 from irls import services as irls_services
 from ledger import services, views
-from ledger.selectors import budget_execution
+from ledger.selectors import budget_execution, budget_line_postings
+from ledger.selectors.budget import PostingsByDate
 from ledger.templatetags.ledger_format import amount, percent
-from tests.books import budget_line
+from tests.books import account, budget_line, journal
 from tests.web.conftest import BudgetYear, budget_year_book, chancellery_rates, invoice
 from tests.web.html import row_starting, table_rows
 
+D = Decimal
 NBSP = "\u00a0"
 BUDGET = "/labs/CINTRA/budget/2025/"
 HEAD = ["Allocated", "Amendments", "Committed", "Spent", "Available", "Consumed"]
@@ -261,6 +263,44 @@ def test_line_page_lists_reversals_and_pages_through_postings(
     assert "Page 3 of 3" in last and 'href="?page=2&amp;currency=EUR"' in last
     rows = table_rows(last, "postings")
     assert rows[-1][1][1] == reversal.number and rows[-1][1][6] == "2,500.00"
+
+
+def test_line_page_reads_a_page_of_postings_by_its_dates(accountant, budget_year):
+    """PostingsByDate: the postings of the query cut by OFFSET, in the same order (date,
+    entry number, id), on every page whatever its size, several postings a date."""
+    lab, line = budget_year.lab, budget_year.supplies
+    drafts = [
+        services.entry_create_draft(
+            acting_user=accountant,
+            lab=lab,
+            journal=journal(lab, "ACH"),
+            date=date(2025, 4, day),
+            label=f"Invoice D-{i}",
+            piece_ref=f"D-{i}",
+            piece_date=date(2025, 4, day),
+            lines=[
+                services.LineInput(account=account(lab, "6063"), debit=D(i + 1), budget_line=line),
+                services.LineInput(account=account(lab, "401"), credit=D(i + 1)),
+            ],
+        )
+        for i, day in enumerate((3, 3, 3, 7, 7, 12, 12, 12, 12, 20))
+    ]
+    for draft in reversed(drafts):  # numbers in the reverse order of the lines' ids
+        services.entry_post(acting_user=accountant, entry=draft)
+    services.entry_reverse(
+        acting_user=accountant, entry=budget_year.first_invoice, date=date(2025, 4, 7)
+    )
+    query = list(budget_line_postings(budget_line=line))
+    assert [p.entry.piece_ref for p in query[1:4]] == ["D-2", "D-1", "D-0"]
+    postings = PostingsByDate(line)
+    assert postings.count() == len(postings) == len(query) == 12
+    assert list(postings) == query
+    for size in range(1, 6):
+        for start in range(0, len(query) + 1, size):
+            assert postings[start : start + size] == query[start : start + size], (start, size)
+    assert postings[5] == query[5]
+    with pytest.raises(IndexError):
+        postings[len(query)]
 
 
 def test_line_page_shows_figures_in_eur_on_request(director, budget_year):
