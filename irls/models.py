@@ -143,7 +143,10 @@ class RoleGrant(models.Model):
     """A role given to a user for one lab, or office-wide when `lab` is empty."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     lab = models.ForeignKey(

@@ -171,9 +171,15 @@ def funding_source_create(
     )
 
 
+# The scope of an office-wide grant as its audit events keep it: a fixed word, which the
+# audit trail shows in the reader's language (ledger/audit/readable.py).
+OFFICE_WIDE_SCOPE = "the whole office"
+
+
 def _scope(lab: Lab | None) -> str:
-    """The scope of a grant as the audit trail keeps it (English, like its other values)."""
-    return lab.code if lab else "the whole office"
+    """The scope of a grant as the audit trail keeps it: the lab's code, or
+    OFFICE_WIDE_SCOPE."""
+    return lab.code if lab else OFFICE_WIDE_SCOPE
 
 
 def _role(role: str) -> str:

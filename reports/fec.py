@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from irls.models import Institution, Lab
 from ledger.models import FiscalYear, Journal, JournalEntry, JournalLine
@@ -165,6 +167,68 @@ def _amount(value: Decimal) -> str:
 
 # Checking any FEC file -----------------------------------------------------------------
 
+# The checker's problems: module constants (tests assert the exact text), translated and
+# worded in the language active when the file is checked (the reader's, on the page).
+# The field names (EcritureNum, CompteNum...) are the FEC's own and stay as they are.
+FILE_NAME = _(
+    "The file name {name!r} is not <identifier>FEC<YYYYMMDD>.txt (the fiscal year's closing date)"
+)
+FILE_EMPTY = _("The file is empty: the first line must name the 18 fields")
+NO_SEPARATOR = _("The first line has no separator: fields are separated by a tab or by |")
+MIXED_SEPARATORS = _("The first line mixes tab and | as separators: a FEC uses one of them")
+FIELDS_ORDER = _(
+    "The fields are not in the FEC order: field {index} is {found}, where {expected} is expected"
+)
+FIELDS_WRONG = _("Wrong field names: {details}")
+FIELDS_COUNT = _("the first line has {count} fields, 18 are expected")
+FIELDS_MISSING = _("missing: {names}")
+FIELDS_UNKNOWN = _("unknown: {names}")
+# Between the parts of FIELDS_WRONG's {details} (French puts a space before ";").
+PARTS_SEPARATOR = pgettext_lazy("between the parts of a problem", "; ")
+OTHER_SEPARATOR = _(
+    "Line {line} contains {separator} as well as the file's separator: a FEC uses one "
+    "separator, never inside the data"
+)
+TAB = _("tab")
+LINE_FIELDS = _("Line {line} has {count} fields, 18 are expected")
+ENTRY_AGAIN = _(
+    "Line {line}: entry {entry} of journal {journal} appears again, apart from its other lines"
+)
+ENTRY_TWO_DATES = _("Line {line}: entry {entry} has two dates, {first} and {second}")
+NO_ENTRY = _("The file has no entry: only its first line")
+MANDATORY_EMPTY = _("Line {line}: {name} is empty; it is mandatory")
+CURRENCY_MISSING = _("Line {line}: Montantdevise is given without its Idevise")
+ACCOUNT_NOT_PCG = _(
+    "Line {line}: CompteNum {account!r} does not start with the three digits of the PCG"
+)
+NOT_A_DATE = _("Line {line}: {name} {value!r} is not a date written YYYYMMDD")
+DECIMAL_DOT = _("Line {line}: {name} {value!r} uses a dot; FEC amounts use a decimal comma")
+NOT_AN_AMOUNT = _(
+    "Line {line}: {name} {value!r} is not an amount (digits, a decimal comma, no "
+    "thousands separator)"
+)
+NUMBER_WITHOUT_SEQUENCE = _(
+    "Line {line}: EcritureNum {value!r} does not end with a sequence number"
+)
+JOURNAL_STARTS_LATE = _(
+    "Line {line}: EcritureNum of journal {journal} starts at {value}, not at {first}; "
+    "entries must be numbered without gaps"
+)
+NUMBERING_GAP = _(
+    "Line {line}: EcritureNum goes from {previous} to {value}; entries must be numbered "
+    "without gaps"
+)
+NUMBERING_GAP_IN_JOURNAL = _(
+    "Line {line}: EcritureNum goes from {previous} to {value} in journal {journal}; "
+    "entries must be numbered without gaps"
+)
+UNBALANCED = _(
+    "Entry {entry} of journal {journal} ({lines}) does not balance: debit {debit}, credit {credit}"
+)
+ONE_LINE = _("line {line}")
+LINES_FROM_TO = _("lines {first} to {last}")
+MORE_PROBLEMS = _("... and {count} more problems")
+
 MAX_PROBLEMS = 50
 MANDATORY = (
     "JournalCode",
@@ -215,14 +279,14 @@ class _Numbering:
         if previous is None and self.per_journal and number != 1:
             # A file-wide sequence may go on from the year before; a journal's starts at 1.
             self.gaps.append(
-                f"Line {line}: EcritureNum of journal {journal} starts at {raw}, not at "
-                f"{prefix}1; entries must be numbered without gaps"
+                JOURNAL_STARTS_LATE.format(
+                    line=line, journal=journal, value=raw, first=f"{prefix}1"
+                )
             )
         elif previous is not None and number != previous + 1:
-            where = f" in journal {journal}" if self.per_journal else ""
+            gap = NUMBERING_GAP_IN_JOURNAL if self.per_journal else NUMBERING_GAP
             self.gaps.append(
-                f"Line {line}: EcritureNum goes from {prefix}{previous} to {raw}{where}; "
-                "entries must be numbered without gaps"
+                gap.format(line=line, previous=f"{prefix}{previous}", value=raw, journal=journal)
             )
         self.last[key] = number
 
@@ -232,18 +296,15 @@ def fec_validate(data: bytes, file_name: str | None = None) -> list[str]:
 
     Checks the field names and their order, one separator, dates, amounts, mandatory
     fields, account numbers, entries balanced, contiguous and continuously numbered
-    (and the file name, when given)."""
+    (and the file name, when given). The problems are worded in the active language."""
     problems: list[str] = []
     if file_name is not None and not _FILE_NAME.fullmatch(file_name.rsplit("/", 1)[-1]):
-        problems.append(
-            f"The file name {file_name!r} is not <identifier>FEC<YYYYMMDD>.txt "
-            "(the fiscal year's closing date)"
-        )
+        problems.append(FILE_NAME.format(name=file_name))
     lines = re.split(r"\r\n|\n|\r", _decode(data))
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
-        return [*problems, "The file is empty: the first line must name the 18 fields"]
+        return [*problems, str(FILE_EMPTY)]
     separator = _header(lines[0], problems)
     if separator is None:
         return _capped(problems)
@@ -263,10 +324,10 @@ def _header(header: str, problems: list[str]) -> str | None:
     """The file's separator, after checking the field names and order of the header."""
     present = [s for s in SEPARATORS if s in header]
     if not present:
-        problems.append("The first line has no separator: fields are separated by a tab or by |")
+        problems.append(str(NO_SEPARATOR))
         return None
     if len(present) > 1:
-        problems.append("The first line mixes tab and | as separators: a FEC uses one of them")
+        problems.append(str(MIXED_SEPARATORS))
     separator = max(present, key=header.count)
     names = [name.strip() for name in header.split(separator)]
     if names != list(FIELDS):
@@ -278,23 +339,20 @@ def _header_problem(names: list[str]) -> str:
     if sorted(names) == sorted(FIELDS):
         for i, (found, expected) in enumerate(zip(names, FIELDS, strict=True), start=1):
             if found != expected:
-                return (
-                    f"The fields are not in the FEC order: field {i} is {found}, "
-                    f"where {expected} is expected"
-                )
+                return FIELDS_ORDER.format(index=i, found=found, expected=expected)
     missing = [name for name in FIELDS if name not in names]
     unknown = [name for name in names if name not in FIELDS]
-    parts = [f"the first line has {len(names)} fields, 18 are expected"]
+    parts = [FIELDS_COUNT.format(count=len(names))]
     if missing:
-        parts.append("missing: " + ", ".join(missing))
+        parts.append(FIELDS_MISSING.format(names=", ".join(missing)))
     if unknown:
-        parts.append("unknown: " + ", ".join(unknown))
-    return "Wrong field names: " + "; ".join(parts)
+        parts.append(FIELDS_UNKNOWN.format(names=", ".join(unknown)))
+    return FIELDS_WRONG.format(details=str(PARTS_SEPARATOR).join(parts))
 
 
 def _body(lines: list[str], separator: str, problems: list[str]) -> None:
     other = next(s for s in SEPARATORS if s != separator)
-    other_name = "tab" if other == "\t" else "|"
+    other_name = str(TAB) if other == "\t" else "|"
     numbering = (_Numbering(per_journal=False), _Numbering(per_journal=True))
     seen: set[tuple[str, str]] = set()
     entry: _Entry | None = None
@@ -302,12 +360,9 @@ def _body(lines: list[str], separator: str, problems: list[str]) -> None:
     for number, line in enumerate(lines[1:], start=2):
         cells = line.split(separator)
         if other in line:
-            problems.append(
-                f"Line {number} contains {other_name} as well as the file's separator: "
-                "a FEC uses one separator, never inside the data"
-            )
+            problems.append(OTHER_SEPARATOR.format(line=number, separator=other_name))
         if len(cells) != len(FIELDS):
-            problems.append(f"Line {number} has {len(cells)} fields, 18 are expected")
+            problems.append(LINE_FIELDS.format(line=number, count=len(cells)))
             continue
         record = dict(zip(FIELDS, cells, strict=True))
         debit, credit = _line_problems(record, number, problems)
@@ -316,18 +371,16 @@ def _body(lines: list[str], separator: str, problems: list[str]) -> None:
             if entry is not None:
                 _close(entry, problems)
             if key in seen:
-                problems.append(
-                    f"Line {number}: entry {key[1]} of journal {key[0]} appears again, apart "
-                    "from its other lines"
-                )
+                problems.append(ENTRY_AGAIN.format(line=number, entry=key[1], journal=key[0]))
             seen.add(key)
             entries += 1
             entry = _Entry(key, number, number, record["EcritureDate"])
             _number(record, number, numbering, problems)
         elif record["EcritureDate"] != entry.date:
             problems.append(
-                f"Line {number}: entry {key[1]} has two dates, {entry.date} and "
-                f"{record['EcritureDate']}"
+                ENTRY_TWO_DATES.format(
+                    line=number, entry=key[1], first=entry.date, second=record["EcritureDate"]
+                )
             )
         entry.last_line = number
         if debit is None or credit is None:
@@ -338,7 +391,7 @@ def _body(lines: list[str], separator: str, problems: list[str]) -> None:
     if entry is not None:
         _close(entry, problems)
     if not entries:
-        problems.append("The file has no entry: only its first line")
+        problems.append(str(NO_ENTRY))
     gaps = min((n.gaps for n in numbering), key=len)
     problems.extend(gaps)
 
@@ -348,7 +401,7 @@ def _line_problems(
 ) -> tuple[Decimal | None, Decimal | None]:
     for name in MANDATORY:
         if not record[name].strip():
-            problems.append(f"Line {number}: {name} is empty; it is mandatory")
+            problems.append(MANDATORY_EMPTY.format(line=number, name=name))
     for name in (*DATES, *OPTIONAL_DATES):
         _check_date(record[name], name, number, problems)
     amounts = [_check_amount(record[name], name, number, problems) for name in AMOUNTS]
@@ -356,12 +409,10 @@ def _line_problems(
         if record[name].strip():
             _check_amount(record[name], name, number, problems)
             if not record["Idevise"].strip():
-                problems.append(f"Line {number}: Montantdevise is given without its Idevise")
+                problems.append(CURRENCY_MISSING.format(line=number))
     account = record["CompteNum"]
     if account.strip() and not account[:3].isdigit():
-        problems.append(
-            f"Line {number}: CompteNum {account!r} does not start with the three digits of the PCG"
-        )
+        problems.append(ACCOUNT_NOT_PCG.format(line=number, account=account))
     return amounts[0], amounts[1]
 
 
@@ -373,7 +424,7 @@ def _check_date(value: str, name: str, number: int, problems: list[str]) -> None
             raise ValueError
         datetime.strptime(value, "%Y%m%d")  # a calendar date: no time zone involved
     except ValueError:
-        problems.append(f"Line {number}: {name} {value!r} is not a date written YYYYMMDD")
+        problems.append(NOT_A_DATE.format(line=number, name=name, value=value))
 
 
 def _check_amount(value: str, name: str, number: int, problems: list[str]) -> Decimal | None:
@@ -383,14 +434,9 @@ def _check_amount(value: str, name: str, number: int, problems: list[str]) -> De
         return None
     if not _AMOUNT.fullmatch(text):
         if "." in text and _AMOUNT.fullmatch(text.replace(".", ",", 1)):
-            problems.append(
-                f"Line {number}: {name} {value!r} uses a dot; FEC amounts use a decimal comma"
-            )
+            problems.append(DECIMAL_DOT.format(line=number, name=name, value=value))
         else:
-            problems.append(
-                f"Line {number}: {name} {value!r} is not an amount (digits, a decimal comma, "
-                "no thousands separator)"
-            )
+            problems.append(NOT_AN_AMOUNT.format(line=number, name=name, value=value))
         return None
     try:
         return Decimal(text.replace(",", "."))
@@ -406,7 +452,7 @@ def _number(
         return
     match = _NUMBERED.fullmatch(raw)
     if match is None:
-        problems.append(f"Line {line}: EcritureNum {raw!r} does not end with a sequence number")
+        problems.append(NUMBER_WITHOUT_SEQUENCE.format(line=line, value=raw))
         return
     for convention in numbering:
         convention.follow(record["JournalCode"], match[1], int(match[2]), raw, line)
@@ -415,13 +461,18 @@ def _number(
 def _close(entry: _Entry, problems: list[str]) -> None:
     if not entry.unreadable and entry.debit != entry.credit:
         where = (
-            f"line {entry.first_line}"
+            ONE_LINE.format(line=entry.first_line)
             if entry.first_line == entry.last_line
-            else f"lines {entry.first_line} to {entry.last_line}"
+            else LINES_FROM_TO.format(first=entry.first_line, last=entry.last_line)
         )
         problems.append(
-            f"Entry {entry.key[1]} of journal {entry.key[0]} ({where}) does not balance: "
-            f"debit {_amount(entry.debit)}, credit {_amount(entry.credit)}"
+            UNBALANCED.format(
+                entry=entry.key[1],
+                journal=entry.key[0],
+                lines=where,
+                debit=_amount(entry.debit),
+                credit=_amount(entry.credit),
+            )
         )
 
 
@@ -429,4 +480,4 @@ def _capped(problems: list[str]) -> list[str]:
     if len(problems) <= MAX_PROBLEMS:
         return list(problems)
     more = len(problems) - MAX_PROBLEMS
-    return [*problems[:MAX_PROBLEMS], f"... and {more} more problems"]
+    return [*problems[:MAX_PROBLEMS], MORE_PROBLEMS.format(count=more)]

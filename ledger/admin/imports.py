@@ -320,6 +320,7 @@ class ImportBatchAdmin(LabScopedAdmin):
             "opts": self.model._meta,
             "title": _("Preview of %(file)s") % {"file": outcome.file_name},
             "outcome": outcome,
+            "kind": dict(ImportBatch.Kind.choices).get(outcome.kind, outcome.kind),
             "preview": outcome.preview() if outcome.plan is not None else None,
             "confirmed": not outcome.dry_run,
         }

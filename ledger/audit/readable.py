@@ -9,6 +9,7 @@ object: `decoded` reads both alike. Nothing here writes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,10 +26,22 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from irls.exceptions import WHOLE_OFFICE
+from irls.models import Role
+from irls.services import OFFICE_WIDE_SCOPE
 from ledger.models import AuditEvent
 from ledger.selectors.audit import AuditScope, budget_line_years
 
 NOTHING = "—"
+
+# Object names the models write in English (their __str__, stored as the event's object
+# when it was written), worded again in the reader's language: a draft entry
+# ("draft #8 2026-06-03", JournalEntry.__str__) and a role grant ("accountant accountant
+# (office-wide)", RoleGrant.__str__). Any other name is shown as stored.
+DRAFT_NAME = _("draft #{id} of {date}")
+GRANT_NAME = _("{user}: {role}, {scope}")
+_STORED_DRAFT = re.compile(r"draft #(?P<id>\d+) (?P<date>\d{4}-\d{2}-\d{2})")
+_STORED_GRANT = re.compile(r"(?P<user>\S+) (?P<role>[a-z_]+) (?P<scope>\(office-wide\)|\S+)")
 
 ACTION_WORDS: dict[str, Promise] = {
     "account.create": _("Account created"),
@@ -213,7 +226,26 @@ def object_words(object_type: str, object_repr: str) -> str:
     """The object in words: its kind (the model's verbose name) and how it is called."""
     model = _model(object_type)
     kind = capfirst(str(model._meta.verbose_name)) if model is not None else object_type
-    return " ".join(part for part in (kind, object_repr) if part)
+    return " ".join(part for part in (kind, object_name(object_type, object_repr)) if part)
+
+
+def object_name(object_type: str, object_repr: str) -> str:
+    """How the object is called, in the reader's language where its model named it in
+    English (a draft entry, a role grant); as stored otherwise."""
+    if object_type == "ledger.JournalEntry":
+        draft = _STORED_DRAFT.fullmatch(object_repr)
+        if draft is not None:
+            return DRAFT_NAME.format(id=draft["id"], date=draft["date"])
+    elif object_type == "irls.RoleGrant":
+        grant = _STORED_GRANT.fullmatch(object_repr)
+        if grant is not None and grant["role"] in Role.values:
+            scope = grant["scope"]
+            return GRANT_NAME.format(
+                user=grant["user"],
+                role=Role(grant["role"]).label,
+                scope=WHOLE_OFFICE if scope == "(office-wide)" else scope,
+            )
+    return object_repr
 
 
 def _amount(value: Any) -> str:
@@ -273,6 +305,9 @@ def _shown(object_type: str, key: str, value: Any) -> Shown:
         lines = _lines(value)
         if lines is not None:
             return Shown(lines=lines)
+    if key == "scope" and value == OFFICE_WIDE_SCOPE:
+        # A role grant's scope, kept in English when office-wide (irls.services._scope).
+        return Shown(text=str(WHOLE_OFFICE))
     return Shown(text=_text(_model_field(_model(object_type), key), key, value))
 
 

@@ -10,6 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from ledger.imports.problems import (
     COLUMN_DUPLICATED,
@@ -24,11 +27,14 @@ from ledger.imports.problems import (
     shown,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    description: str
+    description: "StrOrPromise"  # what the column means, in the template's second sheet
     example: object
     required: bool = False
     aliases: tuple[str, ...] = ()
@@ -37,90 +43,102 @@ class Column:
 JOURNAL = (
     Column(
         "entry",
-        "The sheet's own key of the entry: rows with the same key form one entry "
-        "(imported once per lab, journal and piece reference)",
+        _(
+            "The sheet's own key of the entry: rows with the same key form one entry "
+            "(imported once per lab, journal and piece reference)"
+        ),
         "B-17",
         True,
         ("écriture", "ecriture", "n° écriture", "numéro d'écriture", "entry key"),
     ),
     Column(
         "date",
-        "Entry date: an Excel date, YYYY-MM-DD or DD/MM/YYYY (MM/DD/YYYY when the import "
-        "is told so; may be left empty after the entry's first row)",
+        _(
+            "Entry date: an Excel date, YYYY-MM-DD or DD/MM/YYYY (MM/DD/YYYY when the import "
+            "is told so; may be left empty after the entry's first row)"
+        ),
         date(2025, 11, 14),
         True,
         ("date écriture", "date de l'écriture", "date comptable"),
     ),
     Column(
         "journal",
-        "Journal code of the lab (AN, ACH, BQS, BQE, MIS, VT, OD)",
+        _("Journal code of the lab (AN, ACH, BQS, BQE, MIS, VT, OD)"),
         "ACH",
         True,
         ("code journal",),
     ),
     Column(
         "account",
-        "Account number of the lab's chart",
+        _("Account number of the lab's chart"),
         "6064",
         True,
         ("compte", "n° compte", "numéro de compte", "compte général", "compte comptable"),
     ),
     Column(
         "label",
-        "Line label; the entry's label is the label of its first row",
+        _("Line label; the entry's label is the label of its first row"),
         "Lab supplies, invoice 2025-118",
         True,
         ("libellé", "libelle", "libellé écriture", "libellé ligne"),
     ),
     Column(
         "debit",
-        "Debit in book currency (SGD), decimal point or comma (one mark for the whole "
-        "file); leave empty on credit lines",
+        _(
+            "Debit in book currency (SGD), decimal point or comma (one mark for the whole "
+            "file); leave empty on credit lines"
+        ),
         Decimal("1090.00"),
         True,
         ("débit", "montant débit", "debit sgd"),
     ),
     Column(
         "credit",
-        "Credit in book currency (SGD); leave empty on debit lines",
+        _("Credit in book currency (SGD); leave empty on debit lines"),
         None,
         True,
         ("crédit", "montant crédit", "credit sgd"),
     ),
     Column(
         "currency",
-        "Currency of a foreign-currency amount (EUR, USD, ...); empty for SGD",
+        _("Currency of a foreign-currency amount (EUR, USD, ...); empty for SGD"),
         "",
         False,
         ("devise",),
     ),
     Column(
         "amount_currency",
-        "The amount in that currency; with debit and credit empty it is converted at "
-        "the chancellery rate of the entry date",
+        _(
+            "The amount in that currency; with debit and credit empty it is converted at "
+            "the chancellery rate of the entry date"
+        ),
         None,
         False,
         ("montant devise", "montant en devise"),
     ),
     Column(
         "side",
-        "debit or credit (D or C): the side of an amount (column amount), or of an amount "
-        "in currency given without book amounts",
+        _(
+            "debit or credit (D or C): the side of an amount (column amount), or of an amount "
+            "in currency given without book amounts"
+        ),
         "",
         False,
         ("sens", "d/c"),
     ),
     Column(
         "budget_line",
-        "Budget line code of the lab and year; required on accounts that consume a "
-        "budget line (expenses, equipment)",
+        _(
+            "Budget line code of the lab and year; required on accounts that consume a "
+            "budget line (expenses, equipment)"
+        ),
         "CNRS-OP-SUP",
         False,
         ("ligne budgétaire", "ligne budgetaire", "budget"),
     ),
     Column(
         "piece_ref",
-        "Reference of the supporting document (invoice number)",
+        _("Reference of the supporting document (invoice number)"),
         "INV-2025-118",
         False,
         (
@@ -136,21 +154,21 @@ JOURNAL = (
     ),
     Column(
         "piece_date",
-        "Date of the supporting document",
+        _("Date of the supporting document"),
         date(2025, 11, 12),
         False,
         ("date pièce",),
     ),
     Column(
         "third_party",
-        "Supplier, partner or staff code (optional)",
+        _("Supplier, partner or staff code (optional)"),
         "SUP-FISHER",
         False,
         ("tiers", "code tiers"),
     ),
     Column(
         "amount",
-        "Instead of debit and credit: the amount in book currency, its side in column side",
+        _("Instead of debit and credit: the amount in book currency, its side in column side"),
         None,
         False,
         ("montant", "montant sgd", "amount sgd"),
@@ -166,24 +184,28 @@ ALTERNATIVES = {"journal": {"debit": ("amount", "side"), "credit": ("amount", "s
 ACCOUNTS = (
     Column(
         "code",
-        "PCG account number: class 1 to 7, then 2 to 11 digits",
+        _("PCG account number: class 1 to 7, then 2 to 11 digits"),
         "6064",
         True,
         ("compte", "numéro", "n° compte"),
     ),
-    Column("name_fr", "French name", "Fournitures de laboratoire", True, ("intitulé", "libellé")),
+    Column(
+        "name_fr", _("French name"), "Fournitures de laboratoire", True, ("intitulé", "libellé")
+    ),
     Column(
         "name_en",
-        "English name",
+        _("English name"),
         "Lab supplies",
         True,
         ("intitulé anglais", "libellé anglais", "name"),
     ),
     Column(
         "needs_budget_line",
-        "yes when lines on this account must name the budget line they consume; empty: "
-        "yes for expense and equipment accounts (classes 6 and 2) except depreciation "
-        "and provisions, no for the others",
+        _(
+            "yes when lines on this account must name the budget line they consume; empty: "
+            "yes for expense and equipment accounts (classes 6 and 2) except depreciation "
+            "and provisions, no for the others"
+        ),
         "yes",
         False,
         ("ligne budgétaire requise", "budget requis"),
@@ -191,24 +213,24 @@ ACCOUNTS = (
 )
 
 RATES = (
-    Column("currency", "ISO currency code", "SGD", True, ("devise",)),
+    Column("currency", _("ISO currency code"), "SGD", True, ("devise",)),
     Column(
         "valid_from",
-        "First day the rate applies (it holds until the next rate of the same source)",
+        _("First day the rate applies (it holds until the next rate of the same source)"),
         date(2025, 3, 1),
         True,
         ("date", "valable du", "date d'effet"),
     ),
     Column(
         "units_per_eur",
-        "Units of the currency for one euro (up to 8 decimals)",
+        _("Units of the currency for one euro (up to 8 decimals)"),
         Decimal("1.4567"),
         True,
         ("taux", "unités pour 1 eur"),
     ),
     Column(
         "source",
-        "chancellery (default), ecb or bank",
+        _("chancellery (default), ecb or bank"),
         "chancellery",
         False,
         ("origine",),
@@ -216,54 +238,56 @@ RATES = (
 )
 
 BUDGET = (
-    Column("code", "Budget line code, unique in the lab and year", "OP-SUP-2025", True, ()),
-    Column("year", "Fiscal year", 2025, True, ("exercice", "année", "annee")),
+    Column("code", _("Budget line code, unique in the lab and year"), "OP-SUP-2025", True, ()),
+    Column("year", _("Fiscal year"), 2025, True, ("exercice", "année", "annee")),
     Column(
         "funding_source",
-        "Code of the lab's funding source",
+        _("Code of the lab's funding source"),
         "CNRS-DOT",
         True,
         ("origine de crédit", "origine des crédits", "source de financement"),
     ),
-    Column("label_fr", "French label", "Fournitures", True, ("libellé", "libelle")),
-    Column("label_en", "English label", "Supplies", True, ("libellé anglais", "label")),
+    Column("label_fr", _("French label"), "Fournitures", True, ("libellé", "libelle")),
+    Column("label_en", _("English label"), "Supplies", True, ("libellé anglais", "label")),
     Column(
         "envelope",
-        "personnel, operating (fonctionnement) or equipment (investissement)",
+        _("personnel, operating (fonctionnement) or equipment (investissement)"),
         "operating",
         True,
         ("enveloppe",),
     ),
     Column(
         "nature",
-        "missions, supplies, services, equipment, fixed_term_staff, receptions or other",
+        _("missions, supplies, services, equipment, fixed_term_staff, receptions or other"),
         "supplies",
         True,
         (),
     ),
     Column(
         "allocated",
-        "Original allocation in book currency (SGD)",
+        _("Original allocation in book currency (SGD)"),
         Decimal("25000.00"),
         True,
         ("alloué", "montant alloué", "dotation"),
     ),
     Column(
         "allocated_on",
-        "Date the allocation was notified",
+        _("Date the allocation was notified"),
         date(2025, 1, 15),
         True,
         ("date de notification", "notifié le"),
     ),
     Column(
         "funder_category",
-        "Funder's cost category (personnel, travel, equipment, other_goods_services, "
-        "indirect_costs, subcontracting); optional",
+        _(
+            "Funder's cost category (personnel, travel, equipment, other_goods_services, "
+            "indirect_costs, subcontracting); optional"
+        ),
         "",
         False,
         ("catégorie financeur",),
     ),
-    Column("policy", "warn (default) or block overspending", "warn", False, ("politique",)),
+    Column("policy", _("warn (default) or block overspending"), "warn", False, ("politique",)),
 )
 
 KIND_COLUMNS: dict[str, tuple[Column, ...]] = {

@@ -19,15 +19,29 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.formats import number_format
 
 from irls.models import Lab
 from ledger import rules
-from ledger.exceptions import MissingRateError
+from ledger.exceptions import RATE_SOURCES, MissingRateError
 from ledger.fields import round_cents
 from ledger.imports import cells
 from ledger.imports.cells import CellError
 from ledger.imports.conventions import Amounts, Dates, Resolution
-from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
+from ledger.imports.plans import (
+    GROUP_TITLE,
+    RATE_USED,
+    SUMMARY_ENTRIES,
+    SUMMARY_LINES,
+    SUMMARY_TOTAL_CREDIT,
+    SUMMARY_TOTAL_DEBIT,
+    Plan,
+    Preview,
+    PreviewGroup,
+    Progress,
+    RowReader,
+    captions,
+)
 from ledger.imports.problems import (
     AMOUNT_AND_SIDES,
     AMOUNT_WITHOUT_CURRENCY,
@@ -71,6 +85,7 @@ from ledger.imports.problems import (
     UNKNOWN_BUDGET_LINE,
     UNKNOWN_JOURNAL,
     YEAR_CLOSED_ROW,
+    count_text,
     rows_text,
     shown,
     when_text,
@@ -211,22 +226,16 @@ class JournalPlan(Plan):
             if len(groups) < PREVIEW_ENTRIES:
                 groups.append(self._group(planned, debit, credit))
         cents = Decimal("0.01")
+        book = self.book_currency
         summary = [
-            ("Entries", f"{len(self.entries):,}"),
-            ("Lines", f"{self.line_count:,}"),
-            ("Total debit", f"{format_amount(total_debit * cents)} {self.book_currency}"),
-            ("Total credit", f"{format_amount(total_credit * cents)} {self.book_currency}"),
+            (str(SUMMARY_ENTRIES), count_text(len(self.entries))),
+            (str(SUMMARY_LINES), count_text(self.line_count)),
+            (str(SUMMARY_TOTAL_DEBIT), f"{format_amount(total_debit * cents)} {book}"),
+            (str(SUMMARY_TOTAL_CREDIT), f"{format_amount(total_credit * cents)} {book}"),
         ]
-        columns = [
-            "row",
-            "account",
-            "label",
-            "debit",
-            "credit",
-            "currency amount",
-            "rate",
-            "budget line",
-        ]
+        columns = captions(
+            ["row", "account", "label", "debit", "credit", "amount_currency", "rate", "budget_line"]
+        )
         hidden = max(0, len(self.entries) - PREVIEW_ENTRIES)
         return Preview(columns, groups, summary, hidden)
 
@@ -241,7 +250,11 @@ class JournalPlan(Plan):
                 else ""
             )
             rate = (
-                f"{line.fx_rate.normalize()} ({line.fx_rate_source} of {line.fx_rate_date})"
+                RATE_USED.format(
+                    rate=number_format(line.fx_rate.normalize()),
+                    source=RATE_SOURCES.get(line.fx_rate_source, line.fx_rate_source),
+                    date=line.fx_rate_date,
+                )
                 if line.fx_rate is not None
                 else ""
             )
@@ -257,9 +270,12 @@ class JournalPlan(Plan):
                     line.budget_code,
                 ]
             )
-        title = (
-            f"{planned.key} ({rows_text(planned.rows)}): {planned.journal_code} "
-            f"{draft.date:%Y-%m-%d} {draft.label}"
+        title = GROUP_TITLE.format(
+            key=planned.key,
+            rows=rows_text(planned.rows),
+            journal=planned.journal_code,
+            date=f"{draft.date:%Y-%m-%d}",
+            label=draft.label,
         )
         return PreviewGroup(
             title, rows, format_amount(debit * cents), format_amount(credit * cents), True

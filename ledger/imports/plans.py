@@ -5,6 +5,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from ledger.imports.cells import CellError
 from ledger.imports.columns import match_headers, unnamed_problem
 from ledger.imports.conventions import Amounts, Dates, Resolution
@@ -23,6 +26,55 @@ MAX_PROBLEMS = 500
 PROGRESS_EVERY = 5_000
 
 Progress = Callable[[str, int, int], None]
+
+# -- the preview's words: made text when a preview is built, so in the language of whoever
+# reads it (the admin page's, the command's) --------------------------------------------
+SUMMARY_ENTRIES = _("Entries")
+SUMMARY_LINES = _("Lines")
+SUMMARY_TOTAL_DEBIT = _("Total debit")
+SUMMARY_TOTAL_CREDIT = _("Total credit")
+SUMMARY_TOTAL_ALLOCATED = _("Total allocated")
+SUMMARY_ACCOUNTS = _("Accounts")
+SUMMARY_RATES = _("Exchange rates")
+SUMMARY_BUDGET_LINES = _("Budget lines")
+# An entry of a journal sheet: "B-17 (rows 2-3): ACH 2025-03-14 Lab supplies".
+GROUP_TITLE = _("{key} ({rows}): {journal} {date} {label}")
+# "1.3 (chancellery of 2025-03-01)": the rate a foreign amount was converted at.
+RATE_USED = _("{rate} ({source} of {date})")
+NEEDS_BUDGET_LINE_BY_CLASS = _("by its class")
+YES = _("yes")
+NO = _("no")
+# The preview's column captions, by the sheet's column name ("row": the sheet's row).
+CAPTIONS: dict[str, Promise] = {
+    "row": _("row"),
+    "account": _("account"),
+    "label": _("label"),
+    "debit": _("debit"),
+    "credit": _("credit"),
+    "amount_currency": _("amount in currency"),
+    "rate": _("rate used"),
+    "budget_line": _("budget line"),
+    "code": _("code"),
+    "name_fr": _("French name"),
+    "name_en": _("English name"),
+    "needs_budget_line": _("needs a budget line"),
+    "currency": _("currency"),
+    "valid_from": _("valid from"),
+    "units_per_eur": _("units per 1 EUR"),
+    "source": _("source"),
+    "year": _("year"),
+    "funding_source": _("funding source"),
+    "label_en": _("English label"),
+    "envelope": _("envelope"),
+    "nature": _("nature"),
+    "allocated": _("allocated"),
+    "policy": _("overspending policy"),
+}
+
+
+def captions(names: list[str]) -> list[str]:
+    """The preview's column captions for these column names, in the active language."""
+    return [str(CAPTIONS[name]) if name in CAPTIONS else name for name in names]
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,29 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.formats import number_format
 
 from irls.models import FundingSource, Lab
 from ledger.exceptions import RATE_SOURCES
 from ledger.imports import cells
 from ledger.imports.cells import CellError
-from ledger.imports.plans import Plan, Preview, PreviewGroup, Progress, RowReader
+from ledger.imports.plans import (
+    NEEDS_BUDGET_LINE_BY_CLASS,
+    NO,
+    SUMMARY_ACCOUNTS,
+    SUMMARY_BUDGET_LINES,
+    SUMMARY_RATES,
+    SUMMARY_TOTAL_ALLOCATED,
+    YES,
+    Plan,
+    Preview,
+    PreviewGroup,
+    Progress,
+    RowReader,
+    captions,
+)
 from ledger.imports.problems import (
     ACCOUNT_CODE,
     ACCOUNT_EXISTS,
@@ -33,6 +49,7 @@ from ledger.imports.problems import (
     TOO_LONG,
     UNKNOWN_FUNDING,
     UNKNOWN_YEAR,
+    count_text,
     shown,
 )
 from ledger.imports.reading import Sheet
@@ -42,6 +59,9 @@ from ledger.selectors import format_amount
 MAX_ROWS = 20_000
 ACCOUNT_PATTERN = re.compile(r"[1-7][0-9]{2,11}")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class _Rows:
@@ -111,8 +131,10 @@ class _Rows:
             return None
 
 
-def _table(plan: Plan, columns: list[str], rows: list[list[str]], what: str) -> Preview:
-    return Preview(columns, [PreviewGroup(what, rows)], [(what, f"{len(rows):,}")])
+def _table(columns: list[str], rows: list[list[str]], what: "StrOrPromise") -> Preview:
+    """One group of all the rows, titled and counted by `what`, captions in words."""
+    title = str(what)
+    return Preview(captions(columns), [PreviewGroup(title, rows)], [(title, count_text(len(rows)))])
 
 
 # -- chart of accounts ---------------------------------------------------------------------
@@ -137,12 +159,12 @@ class AccountsPlan(Plan):
             for a in self.accounts
         ]
         return _table(
-            self, ["row", "code", "name_fr", "name_en", "needs_budget_line"], rows, "Accounts"
+            ["row", "code", "name_fr", "name_en", "needs_budget_line"], rows, SUMMARY_ACCOUNTS
         )
 
 
 def _yes_no(value: bool | None) -> str:
-    return "by its class" if value is None else ("yes" if value else "no")
+    return str(NEEDS_BUDGET_LINE_BY_CLASS if value is None else (YES if value else NO))
 
 
 def plan_accounts(
@@ -213,11 +235,17 @@ class RatesPlan(Plan):
 
     def preview(self) -> Preview:
         rows = [
-            [str(r.row), r.currency, r.valid_from.isoformat(), str(r.units_per_eur), r.source]
+            [
+                str(r.row),
+                r.currency,
+                r.valid_from.isoformat(),
+                number_format(r.units_per_eur),
+                _label(ExchangeRate.Source, r.source),
+            ]
             for r in self.rates
         ]
         return _table(
-            self, ["row", "currency", "valid_from", "units_per_eur", "source"], rows, "Rates"
+            ["row", "currency", "valid_from", "units_per_eur", "source"], rows, SUMMARY_RATES
         )
 
 
@@ -365,18 +393,25 @@ class BudgetPlan(Plan):
                 str(b.fiscal_year.year),
                 b.funding_source.code,
                 b.label_en,
-                b.envelope,
-                b.nature,
+                _label(BudgetLine.Envelope, b.envelope),
+                _label(BudgetLine.Nature, b.nature),
                 format_amount(b.allocated),
-                b.policy,
+                _label(BudgetLine.Policy, b.policy),
             ]
             for b in self.lines
         ]
         columns = ["row", "code", "year", "funding_source", "label_en", "envelope", "nature"]
-        preview = _table(self, [*columns, "allocated", "policy"], rows, "Budget lines")
+        preview = _table([*columns, "allocated", "policy"], rows, SUMMARY_BUDGET_LINES)
         total = sum((b.allocated for b in self.lines), Decimal(0))
-        preview.summary.append(("Total allocated", f"{format_amount(total)} {self.book_currency}"))
+        preview.summary.append(
+            (str(SUMMARY_TOTAL_ALLOCATED), f"{format_amount(total)} {self.book_currency}")
+        )
         return preview
+
+
+def _label(choices: Any, value: str) -> str:
+    """A choice in words, in the active language (as it is if it is no choice)."""
+    return str(dict(choices.choices).get(value, value))
 
 
 def _year(value: Any) -> int:

@@ -1,5 +1,6 @@
 """Template workbooks: the columns of a kind with one example row, and a second sheet
-that says what each column means (with its French aliases)."""
+that says what each column means (with its French aliases), in the active language (the
+column names themselves are the file's contract and stay as they are)."""
 
 import io
 from dataclasses import replace
@@ -8,16 +9,22 @@ from decimal import Decimal
 
 import openpyxl
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl.styles import Font
 
 from ledger.imports.columns import KIND_COLUMNS, MORE_EXAMPLES
 
 TITLES = {
-    "accounts": "Chart of accounts",
-    "rates": "Exchange rates",
-    "budget": "Budget lines",
-    "journal": "Journal entries",
+    "accounts": _("Chart of accounts"),
+    "rates": _("Exchange rates"),
+    "budget": _("Budget lines"),
+    "journal": _("Journal entries"),
 }
+# The second sheet: its name, its header, and whether a column is required.
+COLUMNS_SHEET = _("Columns")
+COLUMNS_HEADER = (_("column"), _("required"), _("also accepted as"), _("meaning"))
+YES = _("yes")
+NO = _("no")
 
 
 def template_name(kind: str) -> str:
@@ -43,7 +50,7 @@ def template_workbook(kind: str, on: date | None = None) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = TITLES[kind][:31]
+    sheet.title = str(TITLES[kind])[:31]
     bold = Font(bold=True)
     for index, column in enumerate(columns, start=1):
         header = sheet.cell(row=1, column=index, value=column.name)
@@ -71,17 +78,17 @@ def template_workbook(kind: str, on: date | None = None) -> bytes:
             )
             cell.number_format = sheet.cell(row=2, column=index).number_format
     sheet.freeze_panes = "A2"
-    about = workbook.create_sheet("Columns")
-    about.append(["column", "required", "also accepted as", "meaning"])
+    about = workbook.create_sheet(str(COLUMNS_SHEET))
+    about.append([str(word) for word in COLUMNS_HEADER])
     for cell in about[1]:
         cell.font = bold
     for column in columns:
         about.append(
             [
                 column.name,
-                "yes" if column.required else "no",
+                str(YES if column.required else NO),
                 ", ".join(column.aliases),
-                column.description,
+                str(column.description),
             ]
         )
     for letter, width in zip("ABCD", (18, 10, 36, 100), strict=True):

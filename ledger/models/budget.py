@@ -46,7 +46,10 @@ class BudgetLine(models.Model):
         FiscalYear, on_delete=models.PROTECT, related_name="budget_lines"
     )
     funding_source = models.ForeignKey(
-        FundingSource, on_delete=models.PROTECT, related_name="budget_lines"
+        FundingSource,
+        on_delete=models.PROTECT,
+        related_name="budget_lines",
+        verbose_name=_("funding source"),
     )
     code = models.CharField(_("code"), max_length=30)
     label_fr = models.CharField(_("French label"), max_length=200)
@@ -204,7 +207,10 @@ class Commitment(models.Model):
 
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="commitments")
     budget_line = models.ForeignKey(
-        BudgetLine, on_delete=models.PROTECT, related_name="commitments"
+        BudgetLine,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("budget line"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reference = models.CharField(_("reference"), max_length=60)

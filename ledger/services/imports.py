@@ -51,6 +51,10 @@ KINDS = [choice.value for choice in ImportBatch.Kind]
 JOURNAL_NEEDS_USER = _(
     "Journal entries record who wrote them: import them as a user (--as USERNAME)"
 )
+# WRITE_REFUSED's {detail} when another import of the same file won the race.
+IMPORTED_AT_THE_SAME_MOMENT = _(
+    "this file was imported into this lab at the same moment by someone else"
+)
 
 Planner = Callable[..., Plan]
 PLANNERS: dict[str, Planner] = {
@@ -301,7 +305,7 @@ def _detail(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(error.messages)
     if isinstance(error, IntegrityError) and "import_batch_file_once" in str(error):
-        return "this file was imported into this lab at the same moment by someone else"
+        return str(IMPORTED_AT_THE_SAME_MOMENT)
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from irls.models import Lab
@@ -279,3 +280,53 @@ def test_the_trail_speaks_french(accountant, auditor, cintra):
     assert '<th scope="col">Champ</th>' in html and '<th scope="col">Après</th>' in html
     rows = list(load_workbook(io.BytesIO(workbook.getvalue())).active.iter_rows(values_only=True))
     assert "Ce qui a été fait" in rows[0] and rows[1][5] == "Écriture validée"
+
+
+def test_what_the_models_name_in_english_is_read_in_the_readers_language(
+    accountant, auditor, director_cintra, cintra
+):
+    """Object names, field names and a grant's scope are stored as written (the models'
+    English); the trail words them when it is read, in French to a French reader."""
+    entry = draft(accountant, cintra, [("6064", "10.00", "0"), ("401", "0", "10.00")])
+    line = budget_line(cintra, "OP-SUP", "5000.00")
+    services.commitment_create(
+        acting_user=accountant,
+        budget_line=line,
+        kind="purchase_order",
+        reference="PO-1",
+        third_party="SUP-01",
+        label="Wafers",
+        amount=Decimal("100.00"),
+        on=date(2025, 2, 3),
+    )
+    events = list(
+        AuditEvent.objects.filter(
+            action__in=["entry.create", "budget_line.create", "commitment.create"]
+        ).order_by("id")
+    )
+    grants = list(AuditEvent.objects.filter(action="rolegrant.create").order_by("id"))
+    assert events[0].object_repr == f"draft #{entry.pk} 2025-03-14"
+    assert grants[0].after == {
+        "user": "accountant",
+        "role": "accountant",
+        "scope": "the whole office",
+    }
+
+    with translation.override("fr"):
+        drafted, budgeted, committed = readable_events(events, audit_scope(auditor))
+        office_wide, _auditor, director = readable_events(grants, audit_scope(auditor))
+
+    assert drafted.object_text == f"Écriture brouillon n° {entry.pk} du 2025-03-14"
+    assert "Origine de crédit" in [c.field for c in budgeted.changes]
+    assert "Ligne budgétaire" in [c.field for c in committed.changes]
+    assert office_wide.object_text == "Attribution de rôle accountant : Comptable, tout le bureau"
+    assert [(c.field, c.after.text) for c in office_wide.changes] == [
+        ("Utilisateur", "accountant"),
+        ("Rôle", "Comptable"),
+        ("Périmètre", "tout le bureau"),
+    ]
+    assert director.object_text == (
+        "Attribution de rôle director_cintra : Directeur du laboratoire, CINTRA"
+    )
+    [drafted_en] = readable_events(events[:1], audit_scope(auditor))
+    assert drafted_en.object_text == f"Journal entry draft #{entry.pk} of 2025-03-14"

@@ -7,6 +7,7 @@ check that every constant of the message modules has a French translation keepin
 placeholders (a lost `{ref}` would raise KeyError in French only).
 """
 
+import io
 import re
 import string
 from collections.abc import Iterator
@@ -19,10 +20,14 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
+from openpyxl import load_workbook
 
 import irls.exceptions
+import ledger.audit.readable
 import ledger.exceptions
+import ledger.imports.plans
 import ledger.imports.problems
+import ledger.imports.templates
 import ledger.rules
 import ledger.services.budget
 import ledger.services.commitments
@@ -31,6 +36,7 @@ import ledger.services.imports
 import reports.builders.closing
 import reports.builders.common
 import reports.exceptions
+import reports.fec
 from irls.exceptions import OFFICE_HEAD_ACTIONS
 from ledger import services
 from ledger.exceptions import (
@@ -42,7 +48,9 @@ from ledger.exceptions import (
     ReversalError,
     UnbalancedEntryError,
 )
+from ledger.imports.columns import JOURNAL, KIND_COLUMNS
 from ledger.imports.problems import rows_text, size_text, when_text
+from ledger.imports.templates import template_workbook
 from ledger.models import Period
 from ledger.services.access import ACTIONS
 from ledger.services.imports import import_file
@@ -55,6 +63,10 @@ MODULES: tuple[ModuleType, ...] = (
     irls.exceptions,
     reports.exceptions,
     ledger.imports.problems,
+    ledger.imports.plans,
+    ledger.imports.templates,
+    ledger.audit.readable,
+    reports.fec,
     ledger.rules,
     ledger.services.budget,
     ledger.services.commitments,
@@ -64,7 +76,7 @@ MODULES: tuple[ModuleType, ...] = (
     reports.builders.common,
 )
 # Words that French writes as English does.
-SAME_IN_FRENCH = {"point", "gain"}
+SAME_IN_FRENCH = {"point", "gain", "code", "nature", "source", "Justification"}
 NBSP = "\xa0"  # French groups thousands with a no-break space
 
 
@@ -274,6 +286,75 @@ def test_an_import_with_problems_is_refused_in_french(french, accountant, cintra
         "L'écriture K1 (lignes 2-3) n'est pas équilibrée : débit 100,00, crédit 90,00" in messages
     ), messages
     assert outcome.batch is None
+
+
+def test_the_import_preview_is_in_the_readers_language(accountant, cintra):
+    """The preview is worded when it is shown (the admin page builds it in the request):
+    an import checked in English previews in French to a French reader."""
+    data = csv_bytes(
+        [
+            JOURNAL_HEADER,
+            line("K1", "6064", "1200.00", None, label="Fournitures"),
+            line("K1", "401", None, "1200.00", label="Fournitures"),
+        ]
+    )
+    outcome = import_file(
+        acting_user=accountant,
+        lab=cintra,
+        kind="journal",
+        file_name="mars.csv",
+        data=data,
+        dry_run=True,
+    )
+    assert outcome.ok, outcome.problems
+    with translation.override("fr"):
+        preview = outcome.preview()
+    assert preview is not None
+    assert preview.summary == [
+        ("Écritures", "1"),
+        ("Lignes", "2"),
+        ("Total débit", f"1{NBSP}200,00 SGD"),
+        ("Total crédit", f"1{NBSP}200,00 SGD"),
+    ]
+    assert preview.columns == [
+        "ligne",
+        "compte",
+        "libellé",
+        "débit",
+        "crédit",
+        "montant en devise",
+        "taux appliqué",
+        "ligne budgétaire",
+    ]
+    [group] = preview.groups
+    assert group.title == "K1 (lignes 2-3) : ACH 2025-03-14 Fournitures"
+    assert group.rows[0][:5] == ["2", "6064", "Fournitures", f"1{NBSP}200,00", ""]
+
+
+def test_the_import_templates_explain_their_columns_in_french():
+    """Every column's meaning, in the template's second sheet, in the reader's language;
+    the column names (the file's contract) stay as they are."""
+    untranslated = []
+    for kind, columns in KIND_COLUMNS.items():
+        for column in columns:
+            with translation.override("fr"):
+                french = str(column.description)
+            if french == str(column.description):
+                untranslated.append(f"{kind}.{column.name}")
+    assert not untranslated
+    with translation.override("fr"):
+        workbook = load_workbook(io.BytesIO(template_workbook("journal")))
+    first, about = workbook.worksheets
+    assert (first.title, about.title) == ("Écritures", "Colonnes")
+    assert [c.value for c in first[1]] == [column.name for column in JOURNAL]
+    assert [c.value for c in about[1]] == [
+        "colonne",
+        "obligatoire",
+        "également accepté sous le nom",
+        "signification",
+    ]
+    assert about["B2"].value == "oui"
+    assert about["D5"].value == "Numéro de compte du plan comptable du laboratoire"
 
 
 def test_a_time_is_shown_in_the_office_zone_in_the_readers_language():

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from djmoney.money import Money
 
 from ledger import services
@@ -213,4 +213,24 @@ def test_other_problems_are_reported():
     assert fec_validate(fec(*GOOD), "CINTRA-FEC.txt") == [
         "The file name 'CINTRA-FEC.txt' is not <identifier>FEC<YYYYMMDD>.txt (the fiscal "
         "year's closing date)"
+    ]
+
+
+def test_the_checker_speaks_the_readers_language():
+    """The problems are worded when the file is checked: in French on a French page."""
+    unbalanced = GOOD[1].replace("0,00\t100,00", "0,00\t90,00")
+    gap = [GOOD[2].replace("\t2\t", "\t3\t"), GOOD[3].replace("\t2\t", "\t3\t")]
+    with translation.override("fr"):
+        problems = fec_validate(fec(GOOD[0], unbalanced, *gap), "CINTRA-FEC.txt")
+        assert fec_validate(fec(header="\t".join(FIELDS[:16])))[0] == (
+            "Noms de champs erronés : la première ligne a 16 champs, 18 sont attendus ; "
+            "manquants : Montantdevise, Idevise"
+        )
+    assert problems == [
+        "Le nom de fichier 'CINTRA-FEC.txt' n'est pas de la forme "
+        "<identifiant>FEC<AAAAMMJJ>.txt (la date de clôture de l'exercice)",
+        "L'écriture 1 du journal ACH (lignes 2 à 3) n'est pas équilibrée : "
+        "débit 100,00, crédit 90,00",
+        "Ligne 4 : EcritureNum passe de 1 à 3 ; les écritures doivent être numérotées "
+        "sans interruption",
     ]

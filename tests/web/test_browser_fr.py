@@ -56,30 +56,10 @@ BOOKS_DATA = (
 )
 
 
-# English that code outside these tests still shows, reported to the lead (issue 12,
-# item 2), each page's own and as narrow as the text allows. Delete an entry once its
-# text is translated: the page is then held to it.
-_PREVIEW_ENGLISH = (  # ledger/imports/journal.py, JournalPlan.preview(): plain strings
-    "Entries",
-    "Lines",
-    "Total debit",
-    "Total credit",
-    "currency amount",
-    "budget line",
-)
-NOT_YET_FRENCH: dict[str, tuple[str, ...]] = {
-    "import-problems": _PREVIEW_ENGLISH,
-    "import-preview": (*_PREVIEW_ENGLISH, "row\t"),
-    "audit-trail": (
-        # JournalEntry.__str__ ("draft #N date"), stored as the event's object when written
-        "draft #",
-        # fields without a verbose_name (Commitment.budget_line, BudgetLine.funding_source)
-        "Budget line\t",
-        "Funding source\t",
-        # irls/services.py: a role's scope stored in English in the grant's audit event
-        "the whole office",
-    ),
-}
+# English that code outside these tests still shows, reported to the lead, each page's
+# own and as narrow as the text allows. Delete an entry once its text is translated: the
+# page is then held to it. Empty: every page is held to French.
+NOT_YET_FRENCH: dict[str, tuple[str, ...]] = {}
 
 
 def check_page(
