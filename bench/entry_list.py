@@ -38,7 +38,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date
@@ -76,24 +75,9 @@ def main() -> None:
     if args.database != "both":
         _report([run(args.database, args)])
         return
-    results = []
-    for database in ("sqlite", "postgres"):
-        # One process a database: Django's settings hold one default database.
-        subprocess.run([sys.executable, __file__, *_argv(args, database)], check=True)
-        results.append(json.loads(_json_path(database, args.lines).read_text()))
+    results = env.each_database(__file__, args, lambda vendor: _json_path(vendor, args.lines))
     print("\n== Both databases ==")
     _summary(results)
-
-
-def _argv(args: argparse.Namespace, database: str) -> list[str]:
-    argv = ["--database", database]
-    for name, value in vars(args).items():
-        option = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            argv += [option] if value else []
-        elif name != "database":
-            argv += [option, str(value)]
-    return argv
 
 
 def _json_path(database: str, lines: int) -> Path:
@@ -102,47 +86,28 @@ def _json_path(database: str, lines: int) -> Path:
 
 def run(database: str, args: argparse.Namespace) -> dict[str, Any]:
     """The benchmark on one database (fresh unless --reuse); returns and writes results."""
-    sqlite_file = env.OUT / f"entries-{args.lines}.sqlite3"
-    if args.reuse:
-        url = f"sqlite:///{sqlite_file}" if database == "sqlite" else f"{env.PG_SERVER}/"
-        url += "" if database == "sqlite" else PG_DATABASE
-    elif database == "sqlite":
-        url = env.sqlite_fresh(sqlite_file)
-    else:
-        url = env.postgres_fresh(PG_DATABASE)
-    env.django_setup(url)
-    try:
+    with env.database(
+        database,
+        sqlite_file=env.OUT / f"entries-{args.lines}.sqlite3",
+        pg_name=PG_DATABASE,
+        reuse=args.reuse,
+        keep=args.keep,
+    ):
         result = _measure(database, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            if database == "sqlite":
-                env.sqlite_remove(sqlite_file)
-            else:
-                env.postgres_drop(PG_DATABASE)
     _json_path(database, args.lines).write_text(json.dumps(result, indent=2, default=str))
     return result
 
 
 def _measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench.budget_page import cpu_pressure
     from bench.core import load
     from bench.generate import LedgerSpec, analyze, generate
 
     spec = LedgerSpec(lines=args.lines, seed=args.seed)
     result: dict[str, Any] = {"database": database, "spec": spec.__dict__}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sqlite_version()" if database == "sqlite" else "SHOW server_version")
-        result["server_version"] = cursor.fetchone()[0]
+    result["server_version"] = env.server_version()
     if not args.reuse:
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        result["migrate_s"] = time.perf_counter() - started
+        result["migrate_s"] = env.migrate()
         print(f"[{database}] generating {args.lines:,} lines ...", flush=True)
         generated = generate(spec, log=lambda text: print(f"[{database}] {text}", flush=True))
         result["generated"] = generated.__dict__
@@ -196,8 +161,8 @@ def add_drafts(spec: Any, count: int) -> float:
 
 
 def post_one(year: int, n: int) -> None:
-    """Post one purchase of supplies paid by bank (accounts 6064 and 512, 15 March),
-    through the services: the lab's hash chain moves on."""
+    """Post one supplier payment by bank (accounts 401 and 512, 15 March), through the
+    services: the lab's hash chain moves on."""
     from bench.chart import LAB_CODES
     from bench.generate import bench_user
     from irls.models import Lab
@@ -215,7 +180,7 @@ def post_one(year: int, n: int) -> None:
         label=f"Posted while measuring {n}",
         piece_ref=f"LIVE-{n}",
         lines=[
-            services.LineInput(account=Account.objects.get(lab=lab, code="6064"), debit=amount),
+            services.LineInput(account=Account.objects.get(lab=lab, code="401"), debit=amount),
             services.LineInput(account=Account.objects.get(lab=lab, code="512"), credit=amount),
         ],
     )

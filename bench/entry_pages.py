@@ -107,6 +107,7 @@ def main() -> None:
 
 
 def _argv(args: argparse.Namespace, database: str) -> list[str]:
+    """`args` as options again (env._argv cannot say --no-audit-trail)."""
     argv = ["--database", database]
     for name, value in vars(args).items():
         option = name.replace("_", "-")
@@ -125,45 +126,26 @@ def _json_path(database: str, lines: int) -> Path:
 
 def run(database: str, args: argparse.Namespace) -> dict[str, Any]:
     """The benchmark on one database (fresh unless --reuse); returns and writes results."""
-    sqlite_file = env.OUT / f"entry-pages-{args.lines}.sqlite3"
-    if args.reuse:
-        url = f"sqlite:///{sqlite_file}" if database == "sqlite" else f"{env.PG_SERVER}/"
-        url += "" if database == "sqlite" else PG_DATABASE
-    elif database == "sqlite":
-        url = env.sqlite_fresh(sqlite_file)
-    else:
-        url = env.postgres_fresh(PG_DATABASE)
-    env.django_setup(url)
-    try:
+    with env.database(
+        database,
+        sqlite_file=env.OUT / f"entry-pages-{args.lines}.sqlite3",
+        pg_name=PG_DATABASE,
+        reuse=args.reuse,
+        keep=args.keep,
+    ):
         result = _measure(database, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            if database == "sqlite":
-                env.sqlite_remove(sqlite_file)
-            else:
-                env.postgres_drop(PG_DATABASE)
     _json_path(database, args.lines).write_text(json.dumps(result, indent=2, default=str))
     return result
 
 
 def _measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench.generate import LedgerSpec, analyze, bench_user, generate
 
     spec = LedgerSpec(lines=args.lines, seed=args.seed, budget_lines=args.budget_lines)
     result: dict[str, Any] = {"database": database, "spec": spec.__dict__, "args": vars(args)}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sqlite_version()" if database == "sqlite" else "SHOW server_version")
-        result["server_version"] = cursor.fetchone()[0]
+    result["server_version"] = env.server_version()
     if not args.reuse:
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        result["migrate_s"] = time.perf_counter() - started
+        result["migrate_s"] = env.migrate()
         print(f"[{database}] generating {args.lines:,} lines ...", flush=True)
         generated = generate(spec, log=lambda text: print(f"[{database}] {text}", flush=True))
         result["generated"] = generated.__dict__

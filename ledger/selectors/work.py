@@ -156,7 +156,8 @@ def _watched_lines(lab: Lab, fiscal_year: FiscalYear | None, today: date) -> lis
     overspent first, then the most consumed."""
     if fiscal_year is None:
         return []
-    execution = budget_execution(lab=lab, fiscal_year=fiscal_year, on=today)
+    # The card shows book-currency figures only: no conversion to EUR.
+    execution = budget_execution(lab=lab, fiscal_year=fiscal_year, on=today, eur=False)
     flagged = [row for row in execution.lines if row.book.overspent or row.book.watch]
     return sorted(
         flagged, key=lambda row: (not row.book.overspent, -(row.book.percent or 0), row.code)
