@@ -3,8 +3,11 @@
 
     python3 dev.py start   # venv + dependencies + SQLite database + demo data, then serve
     python3 dev.py test    # venv + dependencies, then ruff, mypy and the whole test suite
+                           # (on every core; `python3 dev.py test -n 0` runs it serially)
+    python3 dev.py serve   # the production server: DEBUG=0, migrate, collectstatic, gunicorn
+                           # (needs SECRET_KEY; see the README's Production section)
 
-Set DATABASE_URL=postgres://... to run either against PostgreSQL instead of SQLite.
+Set DATABASE_URL=postgres://... to run any of them against PostgreSQL instead of SQLite.
 """
 
 import hashlib
@@ -75,6 +78,27 @@ def start() -> None:
     run(PYTHON, "manage.py", "runserver", HOST, env=env)
 
 
+def serve() -> None:
+    """The production server on DATABASE_URL with DEBUG=0: migrations applied, the database
+    cache's table made, static files collected (hashed and compressed), then gunicorn with
+    config/gunicorn_conf.py in this process's place (so that it gets the signals)."""
+    if not os.environ.get("SECRET_KEY", "").strip():
+        sys.exit(
+            "dev.py serve needs SECRET_KEY in the environment (50+ random characters: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); see the README's "
+            "Production section."
+        )
+    env = {**os.environ, "DEBUG": "0"}
+    run(PYTHON, "manage.py", "compile_translations", "--verbosity", "0", env=env)
+    run(PYTHON, "manage.py", "migrate", "--noinput", "--verbosity", "0", env=env)
+    run(PYTHON, "manage.py", "createcachetable", "--verbosity", "0", env=env)
+    run(PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", env=env)
+    gunicorn = [str(PYTHON), "-m", "gunicorn", "--config", "config/gunicorn_conf.py"]
+    print("+", " ".join(gunicorn), flush=True)
+    os.chdir(ROOT)
+    os.execve(gunicorn[0], gunicorn, env)  # noqa: S606 (a fixed command, no shell)
+
+
 def test() -> None:
     ensure_system_tools()
     run(PYTHON, "manage.py", "compile_translations")
@@ -82,11 +106,32 @@ def test() -> None:
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "mypy", ".")
     run(PYTHON, "manage.py", "makemigrations", "--check", "--dry-run", "--verbosity", "0")
-    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+    run(PYTHON, "-m", "pytest", *pytest_arguments(sys.argv[2:]))
+
+
+def pytest_arguments(args: list[str]) -> list[str]:
+    """The suite runs on every core (pytest-xdist), each worker with its own test database;
+    the tests of a module that builds something once for the module (the demo, a corpus)
+    stay together on one worker (the scheduler of tests/conftest.py).
+
+    Arguments that choose the workers themselves are left alone: `-n 0` or `-p no:xdist`
+    runs serially (as `--pdb` needs), `-n 4` on four workers."""
+    chosen = any(
+        arg in ("-n", "--numprocesses", "-pno:xdist", "--dist")
+        or arg.startswith(("-n", "--numprocesses=", "--dist="))
+        or (arg == "no:xdist" and previous == "-p")
+        for previous, arg in zip(["", *args], args, strict=False)
+    )
+    if chosen or "--pdb" in args or "--trace" in args:
+        return args
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not cores or cores < 2:
+        return args
+    return ["--numprocesses", str(cores), "--dist", "loadgroup", *args]
 
 
 def main() -> None:
-    commands = {"start": start, "test": test}
+    commands = {"start": start, "test": test, "serve": serve}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     ensure_environment()

@@ -62,6 +62,14 @@ def django_setup(database_url: str | None = None) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # The production cache (the database's, with DEBUG off) needs its table, which
+    # `migrate` does not make; a no-op when it exists or the cache is in memory.
+    call_command("createcachetable", verbosity=0)
+    # Pages name their static files through the production storage (hashed names, read
+    # from the manifest collectstatic writes), as `dev.py serve` does before starting.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @contextmanager

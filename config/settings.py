@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, hashed and compressed by collectstatic, served by the app's own processes
+    # (no proxy configuration needed); it answers /static/ before any other middleware.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy, Permissions-Policy, no caching of pages and files.
     "config.middleware.SecurityHeadersMiddleware",
     # A NUL character in the address or a form: 400 before any view (PostgreSQL refuses it).
@@ -85,7 +89,10 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Connections are kept for a minute and checked before reuse (a restarted server).
+        db: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         if db["ENGINE"] == "django.db.backends.sqlite3":
             db.update(_sqlite_options())
         elif os.environ.get("TEST_DB_NAME"):
@@ -138,7 +145,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `collectstatic` (run by `dev.py serve`) writes here; WhiteNoise serves it (see STORAGES).
+# Only the hashed names are kept (every page names its files through the storage): half
+# the files to compress at each start.
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # Hand-written CSS of the web shell; nothing is fetched from the internet.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
@@ -191,7 +202,9 @@ if _DOCUMENTS_BACKEND == _FILE_SYSTEM:
     _DOCUMENTS_OPTIONS = {"location": DOCUMENTS_ROOT, **_DOCUMENTS_OPTIONS}
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": _FILE_SYSTEM},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic names each file after its content's hash and writes its gzip and brotli
+    # variants; WhiteNoise serves the variant the browser accepts, cached for a year.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     "documents": {"BACKEND": _DOCUMENTS_BACKEND, "OPTIONS": _DOCUMENTS_OPTIONS},
 }
 
@@ -221,6 +234,8 @@ SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 _PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
 SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https") if _PROXY_SSL_HEADER else None
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+# A health probe may ask the server itself over http (it reveals nothing: see config.health).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -244,19 +259,42 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
+# Sessions live in the database, so every server process knows every login.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Login throttling (irls.login): after LOGIN_FAILURE_LIMIT failed logins of one username
 # from one address, or LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the username,
 # logins from there are refused for LOGIN_LOCKOUT_SECONDS. The counts live in the default
-# cache: local memory, so per process (see README for several servers).
+# cache (below). The address is REMOTE_ADDR, or behind a reverse proxy the header named by
+# CLIENT_ADDRESS_HEADER (e.g. HTTP_X_REAL_IP), which the proxy must set itself.
 LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 LOGIN_LOCKOUT_SECONDS = _env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
-CACHES = {
-    "default": {
+CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER", "").strip()
+
+# The default cache holds the login throttle's counts, the pace of ledger verifications and
+# the entries list's kept totals. CACHE_BACKEND=database (the default with DEBUG off) is
+# Django's database cache, shared by every server process and machine (`createcachetable`
+# makes its table; `dev.py serve` runs it); memory (the default with DEBUG on) keeps them
+# in each process.
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "memory" if DEBUG else "database").strip()
+_CACHE_BACKENDS: dict[str, dict[str, Any]] = {
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "irl_cache",
+        # Expired rows are dropped when a write finds the table above this size.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+    "memory": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "irl-ledger",
-    }
+    },
 }
+if CACHE_BACKEND not in _CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CACHE_BACKEND={CACHE_BACKEND!r}: write database or memory (see the README)"
+    )
+CACHES = {"default": _CACHE_BACKENDS[CACHE_BACKEND]}
 
 # The auditor's ledger verification recomputes every hash chain: one run per user every
 # AUDIT_VERIFY_INTERVAL seconds.

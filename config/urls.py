@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from config.health import healthz
 from irls.login import LoginView, ThrottledAdminAuthenticationForm
 
 admin.site.site_header = "IRL Ledger"
@@ -33,4 +34,6 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # For load balancers and monitoring: no login, nothing secret (config/health.py).
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,10 +1,11 @@
 """Logging in, throttled: repeated failures lock a username (and an address) out for a while.
 
-Failures are counted in the default cache, per username and client address
-(LOGIN_FAILURE_LIMIT) and per address whatever the username (LOGIN_ADDRESS_FAILURE_LIMIT,
-against password spraying). Reaching a limit locks logins out for LOGIN_LOCKOUT_SECONDS:
-during the lock-out even the right password is refused, and no password is checked, so a
-locked-out attacker learns nothing and costs no hashing. A successful login clears the
+Failures are counted in the default cache (the database cache in production, shared by
+every server process), per username and client address (LOGIN_FAILURE_LIMIT) and per
+address whatever the username (LOGIN_ADDRESS_FAILURE_LIMIT, against password spraying).
+Reaching a limit locks logins out for LOGIN_LOCKOUT_SECONDS: during the lock-out even the
+right password is refused, and no password is checked, so a locked-out attacker learns
+nothing and costs no hashing. A successful login clears the
 username's count (not the address's).
 """
 
@@ -32,9 +33,15 @@ TOO_MANY_REQUESTS = 429
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """The address the request came from, as the server saw it (REMOTE_ADDR)."""
+    """The address the request came from: REMOTE_ADDR, or behind a reverse proxy the header
+    CLIENT_ADDRESS_HEADER names (its last address: the one the nearest proxy wrote), since
+    REMOTE_ADDR is then the proxy's own, shared by every client."""
     if request is None:
         return ""
+    header = settings.CLIENT_ADDRESS_HEADER
+    forwarded = str(request.META.get(header, "")) if header else ""
+    if forwarded.strip():
+        return forwarded.split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

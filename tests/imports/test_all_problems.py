@@ -8,7 +8,7 @@ journal, date and, when every amount was read, its balance; overspent 'block' bu
 lines are reported alongside every other problem. The rounding line added on 666 (loss)
 carries the budget line of the converted line it comes from when 666 needs one."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from pytest_django import DjangoDbBlocker
 
 from irls.models import Lab
 from ledger import services
@@ -25,6 +26,7 @@ from ledger.models import Account, ImportBatch, JournalEntry, JournalLine, Perio
 from ledger.selectors import ledger_verify
 from ledger.services.imports import ImportOutcome, import_file
 from tests.books import budget_line, close_months
+from tests.imports.conftest import ModuleBooks, books_for_a_module
 from tests.imports.corpus.make_corpus import CASES, GOOD, write_corpus
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 from tests.imports.test_journal import ROWS as MULTI_CURRENCY_ROWS
@@ -575,27 +577,27 @@ BUILT = [
 CORPUS = [Walked(case.name, case.build, None, case.kind, case.settings) for case in CASES]
 
 
-@pytest.fixture
-def walk_books(books: Lab, cintra_accountant: User) -> Lab:
+@pytest.fixture(scope="module")
+def walk_books_once(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[ModuleBooks]:
     """The corpus's books (February closed), with 666 needing a budget line, a 'block'
-    budget line of 100.00 and a VND rate."""
-    close_february(books, cintra_accountant)
-    loss_account_needs_a_budget_line(books)
-    budget_line(books, "OP-TIGHT", "100.00", policy="block")
-    vnd_rate()
-    return books
+    budget line of 100.00 and a VND rate; written once for the walk's ~190 tests, the
+    module's last that use the database (tests/imports/conftest.py's books_for_a_module)."""
+    with books_for_a_module(django_db_blocker) as books:
+        loss_account_needs_a_budget_line(books.lab)
+        budget_line(books.lab, "OP-TIGHT", "100.00", policy="block")
+        vnd_rate()
+        yield books
 
 
 @pytest.mark.parametrize("post", [True, False], ids=["posted", "drafts"])
 @pytest.mark.parametrize("walked", [*BUILT, *CORPUS], ids=lambda walked: walked.name)
 def test_no_file_passes_the_preview_and_fails_the_import(
-    walked: Walked,
-    post: bool,
-    walk_books: Lab,
-    cintra_accountant: User,
-    accountant: User,
-    settings: Any,
+    walked: Walked, post: bool, walk_books_once: ModuleBooks, db: None, settings: Any
 ) -> None:
+    walk_books = walk_books_once.lab
+    cintra_accountant, accountant = walk_books_once.cintra_accountant, walk_books_once.accountant
     for name, value in walked.settings.items():
         setattr(settings, name, value)
     data = walked.build()

@@ -1,17 +1,17 @@
 """Every file of the bad-spreadsheet corpus is refused with its exact messages, and the
 books are left exactly as they were (only a 'refused' batch is recorded)."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import User
+from pytest_django import DjangoDbBlocker
 
-from irls.models import Lab
 from ledger.models import ImportBatch
 from ledger.services.imports import import_file
-from tests.books import close_months
+from tests.imports.conftest import ModuleBooks, books_for_a_module
 from tests.imports.corpus.make_corpus import CASES, write_corpus
 
 
@@ -36,11 +36,21 @@ def test_the_corpus_has_at_least_forty_files() -> None:
     assert len({case.name for case in CASES}) == len(CASES)
 
 
+@pytest.fixture(scope="module")
+def module_books(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[ModuleBooks]:
+    """The books, February closed (January open), written once for the module's tests."""
+    with books_for_a_module(django_db_blocker) as books:
+        yield books
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_file_is_refused_with_its_message(
-    case: Any, corpus: Path, books: Lab, cintra_accountant: User, accountant: User, settings: Any
+    case: Any, corpus: Path, module_books: ModuleBooks, db: None, settings: Any
 ) -> None:
-    close_months(books, 2, user=cintra_accountant)  # February closed, January open
+    books, cintra_accountant = module_books.lab, module_books.cintra_accountant
+    accountant = module_books.accountant
     for name, value in case.settings.items():
         setattr(settings, name, value)
     before = row_counts()

@@ -5,19 +5,17 @@ journals, accounts, labels, debits, credits, amounts in currency), or is refused
 exact messages and nothing written; the preview and the import of each file agree.
 
 The files are committed; `python -m tests.imports.realworld.make_realworld` makes them
-again (it needs LibreOffice)."""
+again (it needs LibreOffice). The template's cases, imported into the demo, are in
+test_realworld_demo.py."""
 
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 from python_calamine import CalamineWorkbook
 
@@ -32,7 +30,7 @@ from ledger.models import (
     JournalLine,
 )
 from ledger.services.imports import ImportOutcome, import_file
-from tests.books import close_months
+from tests.imports.conftest import ModuleBooks, books_for_a_module
 from tests.imports.realworld.cases import (
     CASES,
     TEMPLATE_DAY,
@@ -87,11 +85,6 @@ def run(
         dry_run=dry_run,
         **case.options,
     )
-
-
-def close_february(lab: Lab, user: User) -> None:
-    close_months(lab, 2, user=user)  # February closed, January open
-    office_accountant()  # who imports the rates cases, there before any row is counted
 
 
 def same(actual: list[str], expected: tuple[Expected, ...]) -> bool:
@@ -199,11 +192,23 @@ def test_the_template_files_hold_the_current_template() -> None:
 # -- each file books what it says, or is refused --------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def module_books(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[ModuleBooks]:
+    """The books, February closed (January open), and the office-wide accountant who
+    imports the rates cases, written once for the module's tests (each in a savepoint of
+    its own): tests/imports/conftest.py's books_for_a_module."""
+    with books_for_a_module(django_db_blocker) as books:
+        office_accountant()  # there before any row is counted
+        yield books
+
+
 @pytest.mark.parametrize("case", BOOKS_CASES, ids=[case.name for case in BOOKS_CASES])
 def test_file_books_what_it_says_or_is_refused(
-    case: Case, books: Lab, cintra_accountant: User
+    case: Case, module_books: ModuleBooks, db: None
 ) -> None:
-    close_february(books, cintra_accountant)
+    books, cintra_accountant = module_books.lab, module_books.cintra_accountant
     before = row_counts()
     budget_before = set(BudgetLine.objects.values_list("pk", flat=True))
     rates_before = set(ExchangeRate.objects.values_list("pk", flat=True))
@@ -235,10 +240,10 @@ def test_file_books_what_it_says_or_is_refused(
 
 
 @pytest.mark.parametrize("case", BOOKS_CASES, ids=[case.name for case in BOOKS_CASES])
-def test_preview_and_import_agree(case: Case, books: Lab, cintra_accountant: User) -> None:
+def test_preview_and_import_agree(case: Case, module_books: ModuleBooks, db: None) -> None:
     """What the preview says is what the import does: the same problems and notes, and a
     file the preview accepts is imported (no file passes the preview and fails the import)."""
-    close_february(books, cintra_accountant)
+    books, cintra_accountant = module_books.lab, module_books.cintra_accountant
     before = row_counts()
 
     preview = run(case, books, cintra_accountant, dry_run=True)
@@ -249,79 +254,3 @@ def test_preview_and_import_agree(case: Case, books: Lab, cintra_accountant: Use
     assert outcome.notes == preview.notes
     imported = outcome.batch is not None and outcome.batch.result == ImportBatch.Result.IMPORTED
     assert imported == (not preview.problems)
-
-
-# -- the template, into the demo ------------------------------------------------------------
-
-
-def template_lines(data: bytes) -> list[Booked]:
-    """The rows of the template's first sheet, as the accountant means them."""
-    header, *rows = sheet_rows(data)
-    names = [str(name).strip() for name in header]
-    lines = []
-    for values in rows:
-        row = dict(zip(names, values, strict=False))
-        debit, credit = row.get("debit", ""), row.get("credit", "")
-        assert debit != "" or credit != "", "the template's example rows give book amounts"
-        on = row["date"]
-        on = on.date() if isinstance(on, datetime) else on
-        assert isinstance(on, date)
-        account = row["account"]
-        foreign = row.get("amount_currency", "")
-        lines.append(
-            Booked(
-                on.isoformat(),
-                str(row["journal"]).strip(),
-                str(int(account)) if isinstance(account, float) else str(account).strip(),
-                str(row["label"]).strip(),
-                str(Decimal(str(debit or 0)).quantize(CENT)),
-                str(Decimal(str(credit or 0)).quantize(CENT)),
-                str(Decimal(str(foreign)).quantize(CENT)) if foreign != "" else "",
-                str(row.get("currency", "")).strip() if foreign != "" else "",
-            )
-        )
-    return sorted(lines)
-
-
-# The template's example is dated 14 November 2025: loaded on 3 December 2025, the demo
-# has 2024 closed and 2025 booked to 30 November, November open (with its drafts).
-DEMO_TODAY = date(2025, 12, 3)
-
-
-@pytest.fixture(scope="module")
-def demo_loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The demo data set, loaded once for the template cases (the last tests of this
-    module), inside a transaction rolled back after the module."""
-    from ledger.demo import demo_load
-
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        demo_load(today=DEMO_TODAY)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.mark.parametrize("case", DEMO_CASES, ids=[case.name for case in DEMO_CASES])
-def test_the_template_imports_into_the_demo_as_it_comes(
-    case: Case, demo_loaded: None, db: None
-) -> None:
-    lab = Lab.objects.get(code="CINTRA")
-    user = User.objects.create_user(username="realworld_accountant", password="pw")
-    irls_services.role_grant(acting_user=None, user=user, role="accountant", lab=lab)
-    expected = template_lines(data(case))
-
-    preview = run(case, lab, user, dry_run=True)
-    outcome = run(case, lab, user)
-
-    assert [p.message for p in preview.problems] == []
-    assert [p.message for p in outcome.problems] == []
-    assert outcome.batch is not None
-    assert landed_lines(outcome.batch) == expected
-    # Posted in the demo's open November, the expense line on the budget line it names.
-    entry = JournalEntry.objects.get(import_batch=outcome.batch)
-    assert entry.status == JournalEntry.Status.POSTED
-    assert str(entry.date) == "2025-11-14" and (entry.number or "").startswith("ACH-2025-")
-    budgeted = entry.lines.filter(account__code="6064")
-    assert set(budgeted.values_list("budget_line__code", "budget_line__fiscal_year__year")) == {
-        ("CNRS-OP-SUP", 2025)
-    }

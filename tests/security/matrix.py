@@ -163,6 +163,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "login/": {"GET": LOGIN, "POST": LOGIN},
     "logout/": {"GET": POST_ONLY, "POST": REDIRECT},
     "i18n/setlang/": {"GET": REDIRECT, "POST": REDIRECT},
+    # The health probe: open to anyone, it says only "ok" or what is down; GET and HEAD only.
+    "healthz": {"GET": ANYONE, "POST": ANYONE_NOT_ALLOWED},
     "admin/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
     "admin/login/": {"GET": LOGIN, "POST": FORM_AGAIN},
     "admin/logout/": {"GET": NOT_ALLOWED, "POST": REDIRECT},

@@ -72,6 +72,35 @@ def test_one_address_spraying_usernames_is_locked_out(client, db, settings):
     assert attempt(other_address, "anyone", "wrong").status_code == 200
 
 
+def test_behind_a_proxy_each_client_is_counted_at_the_address_the_proxy_gives(client, db, settings):
+    """Behind a reverse proxy REMOTE_ADDR is the proxy's, shared by every client: with
+    CLIENT_ADDRESS_HEADER the count is per address the proxy wrote (its last one)."""
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+
+    def from_address(address: str, username: str) -> int:
+        data = {"username": username, "password": "wrong"}
+        return client.post("/login/", data, HTTP_X_REAL_IP=address).status_code
+
+    for number in range(3):
+        assert from_address("198.51.100.7", f"guess{number}") == 200
+    assert from_address("198.51.100.7", "anyone") == 429
+    assert from_address("198.51.100.8", "anyone") == 200
+    assert from_address("203.0.113.1, 198.51.100.7", "anyone") == 429
+
+
+def test_without_the_setting_an_address_header_sent_by_a_client_changes_nothing(
+    client, db, settings
+):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for number in range(3):
+        data = {"username": f"guess{number}", "password": "wrong"}
+        client.post("/login/", data, HTTP_X_REAL_IP=f"198.51.100.{number}")
+
+    data = {"username": "anyone", "password": "wrong"}
+    assert client.post("/login/", data, HTTP_X_REAL_IP="198.51.100.99").status_code == 429
+
+
 def test_the_admin_login_is_throttled_alike(client, clerk):
     for _ in range(5):
         attempt(client, "clerk", "wrong", "/admin/login/")
