@@ -75,7 +75,28 @@ def start() -> None:
     run(PYTHON, "manage.py", "migrate", "--verbosity", "0", env=env)
     run(PYTHON, "manage.py", "load_demo", env=env)
     print(f"\nIRL Ledger is at http://{HOST}/ (admin: http://{HOST}/admin/). Ctrl-C stops it.\n")
-    run(PYTHON, "manage.py", "runserver", HOST, env=env)
+    # The background worker beside the server (large statements and imports), stopped with
+    # it; with DEBUG=1 it restarts on code changes, as runserver does.
+    worker = [str(PYTHON), "manage.py", "jobs_worker"]
+    print("+", " ".join(worker), "&", flush=True)
+    background = subprocess.Popen(worker, cwd=ROOT, env=env)
+    try:
+        run(PYTHON, "manage.py", "runserver", HOST, env=env)
+    finally:
+        stop_worker(background)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to stop (it finishes its task first, for up to a minute), then
+    insist: a task cut short leaves nothing written, and its job can be retried."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def serve() -> None:

@@ -7,7 +7,9 @@ from the environment (README: Production).
     WEB_TIMEOUT       seconds a request may run before its worker is restarted (default 120)
 
 Workers are synchronous processes: the reverse proxy buffers slow clients, so each worker
-is busy only while Django works. Access log and errors go to stdout and stderr.
+is busy only while Django works. Each request is logged once, by the application
+(ops.middleware: one JSON line with its request id, user, lab and duration, on stdout);
+gunicorn's own access log is off, its errors go to stderr.
 """
 
 import os
@@ -15,8 +17,9 @@ import os
 wsgi_app = "config.wsgi:application"
 bind = [address.strip() for address in os.environ.get("IRL_BIND", "127.0.0.1:8000").split(",")]
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
-# A statement of a large ledger is still built in the request (until background tasks):
-# above this, the worker is killed and the request answered 502 by the proxy.
+# Long work (large statements and imports, audit packages) runs in the background workers
+# (jobs/): a request taking longer than this is a fault; its worker is killed and the
+# request answered 502 by the proxy.
 timeout = int(os.environ.get("WEB_TIMEOUT") or 120)
 graceful_timeout = 30
 keepalive = 5
@@ -27,10 +30,8 @@ preload_app = True
 # statement took is given back.
 max_requests = 1000
 max_requests_jitter = 100
-accesslog = "-"
+accesslog = None
 errorlog = "-"
-# Client (as the proxy says, else the connection's), request, status, bytes, milliseconds.
-access_log_format = '%({x-real-ip}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # No runtime control socket (gunicorn >= 25.1 makes one in $HOME by default, which two
 # servers on one machine would share): systemd's signals start, reload and stop it.
 control_socket_disable = True

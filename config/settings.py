@@ -2,6 +2,7 @@
 
 import json
 import os
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,14 @@ INSTALLED_APPS = [
     "irls",
     "ledger",
     "reports",
+    # Background work: the tasks API (django_tasks), its database queue (django_tasks_db,
+    # whose admin jobs/admin.py takes away: the Jobs pages show what users may see).
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
+    # Operations: backups and restores, request logs, error reporting (README: "Backups
+    # and restore", "Production").
+    "ops",
     "djmoney",
     # Not "import_export": its `import` and `export` commands would write to the books
     # without an audit event or an import batch. Only its library classes are used
@@ -299,3 +308,91 @@ CACHES = {"default": _CACHE_BACKENDS[CACHE_BACKEND]}
 # The auditor's ledger verification recomputes every hash chain: one run per user every
 # AUDIT_VERIFY_INTERVAL seconds.
 AUDIT_VERIFY_INTERVAL = _env_int("AUDIT_VERIFY_INTERVAL", 10)
+
+# -- Background work (jobs/; README: "Background work") --------------------------------------
+# Tasks go to the database (TASKS_BACKEND=database, the default): `manage.py jobs_worker`
+# runs them, on as many machines as needed, all sharing the database. TASKS_BACKEND=immediate
+# runs each task inside the request that asks for it (no worker; development only).
+_TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip()
+if TASKS_BACKEND not in _TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r}: write database or immediate (see the README)"
+    )
+TASKS = {"default": {"BACKEND": _TASKS_BACKENDS[TASKS_BACKEND]}}
+# A statement whose period holds more posted lines than this is issued by a worker, with
+# its progress on the job's page; at or below it, the request hands the file out at once.
+JOBS_STATEMENT_LINES = _env_int("JOBS_STATEMENT_LINES", 50_000)
+# A spreadsheet of more rows than this, once its preview is confirmed, is imported by a
+# worker (the preview itself is read in the request, as for any file).
+JOBS_IMPORT_ROWS = _env_int("JOBS_IMPORT_ROWS", 5_000)
+# A running job whose worker has not been heard of for this many seconds is taken as lost
+# (the worker was killed, or its machine stopped): nothing it wrote is kept (each write is
+# one transaction) and the job may be retried. /healthz reports a worker as seen when one
+# was heard of within this time. Workers report every few seconds, but on SQLite not while
+# a long import holds the write lock: keep it above the longest import's writing.
+JOBS_WORKER_LOST_AFTER = _env_int("JOBS_WORKER_LOST_AFTER", 300)
+
+# -- Operations (ops/; README: "Backups and restore", "Production") -------------------------
+# `manage.py backup` writes its archives here unless --output names a file or folder.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+
+# Every request gets an id (the proxy's X-Request-ID when well-formed, else a new one),
+# returned in the response's X-Request-ID and written on every log line made while it
+# runs; one line a request (ops.request: method, path, status, duration, user, lab,
+# address). The middleware comes first, so that its duration covers every other one.
+MIDDLEWARE = ["ops.middleware.RequestLogMiddleware", *MIDDLEWARE]
+
+# Logs go to stdout (systemd's journal, a container's log): LOG_FORMAT=json, one JSON
+# object a line (the default with DEBUG off: `dev.py serve`, production), or text (the
+# default with DEBUG on); LOG_LEVEL is the least level written (INFO by default).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: write json or text (see the README)")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "ops.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"()": "ops.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "ops.logs.StdoutHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        # Errors of requests (500) e-mailed to ADMINS when DEBUG is off and ADMINS is set.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own (a 500's traceback comes from django.request) through the same
+        # handler, not a second one of Django's defaults.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        # runserver's line a request repeats ops.request's: its warnings only.
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+# ADMINS="Office IT <it@example.org>, Jane Doe <jane@example.org>": who receives the
+# tracebacks of server errors by e-mail (through EMAIL_HOST); nobody by default.
+ADMINS = [
+    (name, address)
+    for name, address in getaddresses([os.environ.get("ADMINS", "")])
+    if "@" in address
+]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Error reporting to Sentry (ops/error_reporting.py) is set by SENTRY_DSN,
+# SENTRY_ENVIRONMENT, SENTRY_RELEASE and SENTRY_TRACES_SAMPLE_RATE, read when the apps load.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("irls.urls")),
     path("", include("ledger.urls")),
     path("labs/<str:code>/statements/", include("reports.urls")),
+    path("labs/<str:code>/jobs/", include("jobs.urls")),
     path("audit/", include("ledger.audit.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -121,6 +121,19 @@ class StatementForm(forms.Form):
         }
 
 
+class AuditPackageForm(forms.Form):
+    """The audit package of a fiscal year (French for the CNRS by default)."""
+
+    prefix = "package"  # its fields beside the statement form's, on one page
+    year = forms.TypedChoiceField(label=_("Year audited"), coerce=int)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="fr")
+
+    def __init__(self, *args: Any, lab: Lab, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        years = FiscalYear.objects.filter(lab=lab).order_by("-year").values_list("year", flat=True)
+        self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+
+
 class CheckForm(forms.Form):
     file = forms.FileField(label=_("Statement file"))
 

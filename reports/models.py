@@ -16,6 +16,7 @@ class IssuedStatement(models.Model):
         PDF = "pdf", "PDF"
         XLSX = "xlsx", "XLSX"
         TXT = "txt", _("Text (FEC)")
+        ZIP = "zip", _("ZIP (audit package)")
 
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="issued_statements")
     kind = models.CharField(_("statement"), max_length=30)

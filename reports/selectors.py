@@ -3,13 +3,14 @@ hand against it (was it issued here, when, for whom, and have the books moved si
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from irls.access import UserLike, labs_for_user
-from irls.models import Lab
-from ledger.models import JournalEntry, LedgerChain
+from irls.models import FundingSource, Institution, Lab
+from ledger.models import FiscalYear, JournalEntry, JournalLine, LedgerChain
 from reports.models import IssuedStatement
 
 
@@ -28,6 +29,43 @@ def issued_statement_for_user_or_404(
         pk=statement_id,
         lab=lab,
         lab__in=labs_for_user(user),
+    )
+
+
+def statement_line_count(*, lab: Lab, date_from: date, date_to: date) -> int:
+    """The posted lines of `lab` dated in the period: a statement's size (one count,
+    read from the lines' balance index)."""
+    return JournalLine.objects.filter(
+        lab=lab, entry_date__gte=date_from, entry_date__lte=date_to
+    ).count()
+
+
+def ledger_chain_state(*, lab: Lab) -> tuple[int, str]:
+    """The lab's hash chain now: (posted entries in it, hash of the last one)."""
+    state = LedgerChain.objects.filter(lab=lab).values_list("length", "head_hash").first()
+    return state if state is not None else (0, "")
+
+
+def lab_partner_codes(*, lab: Lab) -> list[str]:
+    """The institutions a partner statement of `lab` may be issued for: its partners and
+    the funders of its funding sources, by code."""
+    return list(
+        Institution.objects.filter(Q(partnerships__lab=lab) | Q(funded__lab=lab))
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def year_grant_codes(*, fiscal_year: FiscalYear) -> list[str]:
+    """The funding sources of the lab running during `fiscal_year`, by code."""
+    return list(
+        FundingSource.objects.filter(
+            lab_id=fiscal_year.lab_id, start_date__lte=fiscal_year.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=fiscal_year.start_date))
+        .order_by("code")
+        .values_list("code", flat=True)
     )
 
 

@@ -1,7 +1,9 @@
 """Issuing statements: build, render, and keep the file in the archive with the proof an
 auditor checks it against (sha256, and the ledger's hash-chain head at issue)."""
 
+import dataclasses
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,21 +29,30 @@ from reports.exceptions import (
 )
 from reports.fec import fec_build, fec_file_name
 from reports.models import IssuedStatement
-from reports.statement import Statement
+from reports.selectors import statement_line_count
+from reports.statement import Row, Section, Statement
 
 PDF, XLSX, TXT = IssuedStatement.Format.PDF, IssuedStatement.Format.XLSX, IssuedStatement.Format.TXT
+ZIP = IssuedStatement.Format.ZIP
 CONTENT_TYPES: dict[str, str] = {
     PDF: "application/pdf",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     TXT: "text/plain; charset=utf-8",
+    ZIP: "application/zip",
 }
 # Postings while a statement is built would make it match no single state of the books:
 # it is built again, a few times at most.
 ATTEMPTS = 3
+# (stage, done, total): told as the statement is built ("build"), then every
+# PROGRESS_EVERY lines read by the renderer ("lines"), as an import tells its rows.
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 1_000
 
 
 @dataclass(frozen=True)
-class _Produced:
+class StatementFile:
+    """A rendered statement: its bytes, standard file name and recorded parameters."""
+
     content: bytes
     file_name: str
     parameters: dict[str, str]
@@ -64,31 +75,21 @@ def statement_issue(
     partner: str = "",
     grant: str = "",
     format: str | None = None,  # the option's name on the command line
+    progress: Progress | None = None,
 ) -> IssuedStatement:
     """Build statement `kind` of `lab`, render it, and archive the file with who asked,
     when, its sha256 and the ledger's chain head; audited as 'statement.issue'.
 
-    `acting_user` None is the system (a management command run by the operator)."""
+    `acting_user` None is the system (a management command run by the operator).
+    `progress` is told how far the building is (a worker shows it on the job's page)."""
     if acting_user is not None:
         require_role(acting_user, lab, "issue statements", READ_ROLES)
-    check_kind(kind, partner=partner, grant=grant)
-    fmt = format or formats_for(kind)[0]
-    if fmt not in formats_for(kind):
-        raise StatementError(
-            BAD_FORMAT.format(value=fmt, kind=kind, formats=str(OR).join(formats_for(kind)))
-        )
-    options = statement_options(
-        lab=lab,
-        year=year,
-        date_from=date_from,
-        date_to=date_to,
-        language=language,
-        currency=currency,
-        across_years=kind in ACROSS_YEARS,
+    fmt, options = _checked_options(
+        lab, kind, year, date_from, date_to, language, currency, partner, grant, format
     )
     for _attempt in range(ATTEMPTS):
         chain = _chain_state(lab)
-        produced = _produce(options, kind, fmt, partner=partner, grant=grant)
+        produced = _produce(options, kind, fmt, partner=partner, grant=grant, progress=progress)
         if _chain_state(lab) == chain:
             break
     else:
@@ -126,6 +127,76 @@ def statement_issue(
     return issued
 
 
+def statement_size(
+    *,
+    lab: Lab,
+    kind: str,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    language: str = "en",
+    currency: str | None = None,
+    partner: str = "",
+    grant: str = "",
+    format: str | None = None,
+) -> int:
+    """The posted lines in the period of the statement asked for (one count in SQL), the
+    options checked as `statement_issue` checks them (StatementError when wrong)."""
+    _fmt, options = _checked_options(
+        lab, kind, year, date_from, date_to, language, currency, partner, grant, format
+    )
+    return statement_line_count(lab=lab, date_from=options.date_from, date_to=options.date_to)
+
+
+def _checked_options(
+    lab: Lab,
+    kind: str,
+    year: int | None,
+    date_from: date | None,
+    date_to: date | None,
+    language: str,
+    currency: str | None,
+    partner: str,
+    grant: str,
+    format: str | None,
+) -> tuple[str, StatementOptions]:
+    check_kind(kind, partner=partner, grant=grant)
+    fmt = format or formats_for(kind)[0]
+    if fmt not in formats_for(kind):
+        raise StatementError(
+            BAD_FORMAT.format(value=fmt, kind=kind, formats=str(OR).join(formats_for(kind)))
+        )
+    options = statement_options(
+        lab=lab,
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        language=language,
+        currency=currency,
+        across_years=kind in ACROSS_YEARS,
+    )
+    return fmt, options
+
+
+def statement_file(
+    *,
+    lab: Lab,
+    kind: str,
+    year: int,
+    language: str = "en",
+    currency: str | None = None,
+    partner: str = "",
+    grant: str = "",
+    format: str | None = None,
+) -> StatementFile:
+    """Statement `kind` of `lab`'s fiscal year `year` rendered exactly as `statement_issue`
+    renders it, without archiving it (the members of an audit package)."""
+    fmt, options = _checked_options(
+        lab, kind, year, None, None, language, currency, partner, grant, format
+    )
+    return _produce(options, kind, fmt, partner=partner, grant=grant)
+
+
 def statement_download(*, acting_user: User, issued: IssuedStatement) -> IssuedStatement:
     """Hand an archived statement out again, byte for byte; audited as 'statement.download'."""
     require_role(acting_user, issued.lab, "download statements", READ_ROLES)
@@ -145,9 +216,17 @@ def _chain_state(lab: Lab) -> tuple[int, str]:
 
 
 def _produce(
-    options: StatementOptions, kind: str, fmt: str, *, partner: str, grant: str
-) -> _Produced:
+    options: StatementOptions,
+    kind: str,
+    fmt: str,
+    *,
+    partner: str,
+    grant: str,
+    progress: Progress | None = None,
+) -> StatementFile:
     lab = options.lab
+    if progress is not None:
+        progress("build", 0, 0)
     if kind == FEC:
         if not options.whole_year:
             raise StatementError(WHOLE_YEAR_ONLY.format(kind=FEC))
@@ -156,7 +235,7 @@ def _produce(
         year = options.fiscal_year.year
         parameters = options.parameters(FEC)
         del parameters["language"]
-        return _Produced(fec_build(lab, year), fec_file_name(lab, year), parameters)
+        return StatementFile(fec_build(lab, year), fec_file_name(lab, year), parameters)
     statement = statement_build(
         kind=kind,
         lab=lab,
@@ -169,11 +248,40 @@ def _produce(
         partner=partner,
         grant=grant,
     )
-    return _Produced(
+    if progress is not None:
+        total = statement_line_count(lab=lab, date_from=options.date_from, date_to=options.date_to)
+        statement = _counted(statement, _LineCounter(progress, total))
+    return StatementFile(
         render(statement, fmt),
         statement_file_name(options, kind, fmt, partner or grant),
         statement.parameters,
     )
+
+
+class _LineCounter:
+    """Counts the statement's lines (its plain rows) as the renderer reads them."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        progress("lines", 0, total)
+
+    def rows(self, rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            if row.style == "normal":
+                self.done += 1
+                if self.done % PROGRESS_EVERY == 0:
+                    self.progress("lines", self.done, max(self.total, self.done))
+            yield row
+
+
+def _counted(statement: Statement, counter: _LineCounter) -> Statement:
+    """`statement` whose sections' rows are counted as they are read (still streamed)."""
+    sections = tuple(
+        Section(section.title, counter.rows(section.rows)) for section in statement.sections
+    )
+    return dataclasses.replace(statement, sections=sections)
 
 
 def render(statement: Statement, fmt: str) -> bytes:

@@ -9,22 +9,26 @@ is in the archive (issue) or the audit trail (download).
 import codecs
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from irls.access import lab_for_user_or_404, labs_for_user
+from irls.access import has_role, lab_for_user_or_404, labs_for_user
 from irls.models import Lab
+from jobs.services import job_enqueue_audit_package, job_enqueue_statement
 from ledger.exceptions import LedgerError
+from reports.audit_package import AUDIT_PACKAGE_ROLES
 from reports.fec import FIELDS as FEC_FIELDS
 from reports.fec import fec_validate
-from reports.forms import MAX_UPLOAD, TOO_BIG, CheckForm, StatementForm
+from reports.forms import MAX_UPLOAD, TOO_BIG, AuditPackageForm, CheckForm, StatementForm
 from reports.models import IssuedStatement
 from reports.selectors import (
     StatementCheck,
@@ -32,7 +36,7 @@ from reports.selectors import (
     issued_statements,
     statement_check,
 )
-from reports.services import CONTENT_TYPES, statement_download, statement_issue
+from reports.services import CONTENT_TYPES, statement_download, statement_issue, statement_size
 
 ARCHIVE_PER_PAGE = 25
 # A request body this much above the upload limit is refused before it is read.
@@ -51,19 +55,49 @@ def statements(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def issue(request: HttpRequest, code: str) -> HttpResponse:
-    """Issue the statement asked for and hand the file out (archived first)."""
+    """Issue the statement asked for and hand the file out (archived first); a statement
+    of more than JOBS_STATEMENT_LINES lines goes to a worker, and the browser to its job's
+    page, where it shows its progress and then the file."""
     lab = lab_for_user_or_404(request.user, code)
     form = StatementForm(request.POST, lab=lab)
     if form.is_valid():
+        options = form.statement_options()
         try:
-            issued = statement_issue(
-                acting_user=_user(request), lab=lab, **form.statement_options()
-            )
+            if statement_size(lab=lab, **options) > settings.JOBS_STATEMENT_LINES:
+                job = job_enqueue_statement(acting_user=_user(request), lab=lab, options=options)
+                return redirect("jobs:job", code=lab.code, job_id=job.pk)
+            issued = statement_issue(acting_user=_user(request), lab=lab, **options)
         except LedgerError as exc:
             form.add_error(None, str(exc))
         else:
             return _attachment(issued)
     return _page(request, lab, form, CheckForm(), status=400)
+
+
+@login_required
+@require_POST
+def audit_package(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask a worker for the audit package of a fiscal year (accountants, auditors, office
+    head; 403 for the lab's other readers), then on to the job's page, which shows its
+    progress and then the ZIP."""
+    lab = lab_for_user_or_404(request.user, code)
+    user = _user(request)
+    if not has_role(user, lab, AUDIT_PACKAGE_ROLES):
+        raise PermissionDenied
+    form = AuditPackageForm(request.POST, lab=lab)
+    if form.is_valid():
+        try:
+            job = job_enqueue_audit_package(
+                acting_user=user,
+                lab=lab,
+                year=form.cleaned_data["year"],
+                language=form.cleaned_data["language"],
+            )
+        except LedgerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("jobs:job", code=lab.code, job_id=job.pk)
+    return _page(request, lab, _statement_form(lab), CheckForm(), package_form=form, status=400)
 
 
 @login_required
@@ -140,9 +174,13 @@ def _page(
     result: StatementCheck | None = None,
     fec_problems: list[str] | None = None,
     refused: str = "",
+    package_form: AuditPackageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     archive = Paginator(issued_statements(lab=lab), ARCHIVE_PER_PAGE)
+    may_package = has_role(request.user, lab, AUDIT_PACKAGE_ROLES)
+    if package_form is None and may_package:
+        package_form = AuditPackageForm(lab=lab)
     context: dict[str, Any] = {
         "lab": lab,
         "form": form,
@@ -152,6 +190,7 @@ def _page(
         "refused": refused,
         "archive": archive.get_page(request.GET.get("page")),
         "max_upload_mb": MAX_UPLOAD // (1024 * 1024),
+        "package_form": package_form if may_package else None,
     }
     return render(request, "reports/statements.html", context, status=status)
 

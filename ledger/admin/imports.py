@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, admin_access
 from irls.models import Lab
+from jobs.services import job_enqueue_import
 from ledger.exceptions import NotPermittedError
 from ledger.imports.problems import FILE_TOO_LARGE, size_text
 from ledger.imports.reading import max_bytes
@@ -62,6 +63,7 @@ def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
         "post": outcome.post,
         "file_name": outcome.file_name,
         "date_order": outcome.date_order,
+        "rows": outcome.rows,
     }
     _upload_path(user_id, outcome.sha256, ".json").write_text(json.dumps(asked))
 
@@ -275,6 +277,8 @@ class ImportBatchAdmin(LabScopedAdmin):
         if lab is None:
             _forget_upload(user_id, sha256)
             raise Http404("No such import")
+        if int(asked.get("rows", 0)) > settings.JOBS_IMPORT_ROWS:
+            return self._import_by_a_worker(request, lab, asked, stored, sha256)
         try:
             outcome = import_file(
                 acting_user=acting_user(request),
@@ -313,6 +317,34 @@ class ImportBatchAdmin(LabScopedAdmin):
             },
         )
         return HttpResponseRedirect(reverse("admin:ledger_importbatch_change", args=[batch.pk]))
+
+    def _import_by_a_worker(
+        self, request: HttpRequest, lab: Lab, asked: dict[str, Any], stored: Path, sha256: str
+    ) -> HttpResponse:
+        """A file of more than JOBS_IMPORT_ROWS rows, its preview confirmed: imported by a
+        worker (the same service, every row or none), its progress on the job's page."""
+        user = acting_user(request)
+        try:
+            job = job_enqueue_import(
+                acting_user=user,
+                lab=lab,
+                kind=asked["kind"],
+                file_name=asked["file_name"],
+                data=stored.read_bytes(),
+                post=bool(asked["post"]),
+                date_order=asked.get("date_order", "auto"),
+                rows=int(asked.get("rows", 0)),
+            )
+        except NotPermittedError as refusal:
+            return HttpResponseForbidden(str(refusal))
+        finally:
+            _forget_upload(user.pk, sha256)
+        messages.success(
+            request,
+            _("%(file)s: %(rows)s rows, imported by a worker in the background (job %(job)s)")
+            % {"file": asked["file_name"], "rows": asked.get("rows", 0), "job": job.pk},
+        )
+        return HttpResponseRedirect(reverse("jobs:job", args=[lab.code, job.pk]))
 
     def _preview_page(self, request: HttpRequest, outcome: ImportOutcome) -> HttpResponse:
         context = {

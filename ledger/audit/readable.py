@@ -78,6 +78,7 @@ ACTION_WORDS: dict[str, Promise] = {
     "import.withdraw": _("Imported drafts withdrawn"),
     "statement.issue": _("Statement issued"),
     "statement.download": _("Statement downloaded"),
+    "audit_package.issue": _("Audit package issued"),
     "document.attach": _("Supporting document attached"),
     "document.remove": _("Supporting document removed"),
     "document.download": _("Supporting document downloaded"),
@@ -87,6 +88,8 @@ ACTION_WORDS: dict[str, Promise] = {
     "fundingsource.create": _("Funding source created"),
     "rolegrant.create": _("Role granted"),
     "rolegrant.revoke": _("Role revoked"),
+    "backup.make": _("Backup made"),
+    "backup.restore": _("Backup restored"),
 }
 
 # What the events keep that is no field of their object's model (or means something

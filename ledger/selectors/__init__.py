@@ -9,6 +9,7 @@ from ledger.selectors.books import (
     format_amount,
     lab_totals,
     ledger_verify,
+    ledger_verify_report,
     rate_find,
     trial_balance,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "funding_source_execution",
     "lab_totals",
     "ledger_verify",
+    "ledger_verify_report",
     "matching_budget_line",
     "rate_find",
     "trial_balance",

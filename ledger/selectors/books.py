@@ -250,6 +250,29 @@ def ledger_verify(*, lab: Lab) -> VerifyResult:
     return VerifyResult(lab.code, checked, prev_hash)
 
 
+def ledger_verify_report(*, lab: Lab) -> tuple[VerifyResult, list[str]]:
+    """`ledger_verify` of `lab`, with its report as `manage.py verify_ledger` prints it
+    (where each fiscal year ends in the chain, when the chain holds)."""
+    from ledger.selectors.years import year_heads
+
+    result = ledger_verify(lab=lab)
+    if not result.ok:
+        return result, [
+            f"{lab.code}: ALTERED at {result.first_bad}: {result.reason} "
+            f"({result.entries} entries verified before it)"
+        ]
+    lines = [
+        f"{lab.code}: OK, {result.entries} posted entries, "
+        f"chain head {result.head_hash[:16] or '(empty)'}"
+    ]
+    for head in year_heads(lab.pk):
+        lines.append(
+            f"  {head.year}: last in the chain {head.number} (#{head.chain_index}), "
+            f"hash {head.hash}"
+        )
+    return result, lines
+
+
 def _opening_problem(lab: Lab) -> tuple[str, str] | None:
     """Invariant 11: the opening balances of the year after a closed year equal its
     closing balances, account by account (and third party)."""

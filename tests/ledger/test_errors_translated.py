@@ -38,6 +38,7 @@ import reports.builders.common
 import reports.exceptions
 import reports.fec
 from irls.exceptions import OFFICE_HEAD_ACTIONS
+from jobs.services import ACTIONS as JOB_ACTIONS
 from ledger import services
 from ledger.exceptions import (
     CrossLabError,
@@ -141,7 +142,9 @@ def test_every_message_constant_has_a_french_translation_with_the_same_placehold
 
 def test_every_refused_action_is_said_in_french():
     with translation.override("fr"):
-        same = [a for a in (*ACTIONS, *OFFICE_HEAD_ACTIONS) if translation.gettext(a) == a]
+        same = [
+            a for a in (*ACTIONS, *OFFICE_HEAD_ACTIONS, *JOB_ACTIONS) if translation.gettext(a) == a
+        ]
     assert not same
 
 
@@ -161,7 +164,7 @@ def test_every_action_a_service_names_is_listed_for_translation():
             arguments = text[match.end() : match.end() + 200].split(")")[0]
             named.update(re.findall(r'"([a-z][a-z ]+)"', arguments))
     assert named, "no role check found"
-    assert named <= set(ACTIONS) | set(OFFICE_HEAD_ACTIONS)
+    assert named <= set(ACTIONS) | set(OFFICE_HEAD_ACTIONS) | set(JOB_ACTIONS)
 
 
 def test_the_fragments_follow_the_language():

@@ -96,6 +96,12 @@ ANYONE = "200 200 200 200 200 200 200 200 200 200 200"
 ANYONE_NOT_ALLOWED = POST_ONLY
 # The import confirmation posted empty: no such import (404) for importers, 403 otherwise.
 IMPORT_CONFIRM_EMPTY = "302 302 404 404 404 403 403 403 403 403 404"
+# Retrying a job still queued: refused, said on its page (302) to who asked for it (the
+# office-wide accountant) and the lab's writers; 403 for its other readers.
+JOB_RETRY = "302 302 302 302 404 403 404 403 403 404 302"
+# The audit package's form posted empty: refused (400) to who may ask for the package,
+# 403 for the lab's directors, 404 elsewhere.
+AUDIT_PACKAGE = "302 302 400 400 404 403 404 400 400 404 400"
 
 MATRIX: dict[str, dict[str, str]] = {
     "": {"GET": HOME, "POST": NOT_ALLOWED},
@@ -151,10 +157,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "labs/<str:code>/statements/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/statements/issue/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
     "labs/<str:code>/statements/check/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
+    "labs/<str:code>/statements/audit-package/": {"GET": NOT_ALLOWED, "POST": AUDIT_PACKAGE},
     "labs/<str:code>/statements/<int:statement_id>/download/": {
         "GET": OWN_LAB,
         "POST": NOT_ALLOWED,
     },
+    "labs/<str:code>/jobs/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/jobs/<int:job_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/jobs/<int:job_id>/progress/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/jobs/<int:job_id>/retry/": {"GET": NOT_ALLOWED, "POST": JOB_RETRY},
     "audit/": {"GET": AUDIT, "POST": NOT_ALLOWED},
     "audit/trail/": {"GET": AUDIT, "POST": NOT_ALLOWED},
     "audit/trail/export.xlsx": {"GET": AUDIT, "POST": NOT_ALLOWED},

@@ -87,6 +87,7 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         # Entry pages name the posted invoice; draft-only actions answer it with a refusal.
         "<int:entry_id>": str(lab["journalentry"].pk),
         "<int:batch_id>": str(lab["importbatch"].pk),
+        "<int:job_id>": str(lab["job"].pk),
         "<int:document_id>": str(lab["supportingdocument"].pk),
         "<id>": str(lab["user"].pk),
         "<str:kind>": "journal",

@@ -17,6 +17,7 @@ from django.db import models
 
 from irls import services as irls_services
 from irls.models import Institution, Lab, Partnership, Role, RoleGrant
+from jobs.services import job_enqueue_statement
 from ledger import services
 from ledger.models import (
     AuditEvent,
@@ -146,6 +147,12 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
         data=f"code,name_fr,name_en\n6068,Autres {tag},Other {tag}\n".encode(),
     ).batch
     assert batch is not None
+    # A statement asked of a worker: queued (no worker runs beside the walk).
+    job = job_enqueue_statement(
+        acting_user=accountant,
+        lab=lab,
+        options={"kind": "general-ledger", "year": 2025, "format": "xlsx", "language": "en"},
+    )
     statement = statement_issue(
         acting_user=accountant, lab=lab, kind="trial-balance", year=2025, format="xlsx"
     )
@@ -166,6 +173,7 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
             "partnership": Partnership.objects.filter(lab=lab).first(),  # type: ignore[dict-item]
             "importbatch": ImportBatch.objects.get(pk=batch.pk),
             "statement": statement,
+            "job": job,
             "supportingdocument": receipt,
             "auditevent": AuditEvent.objects.filter(lab=lab).order_by("-id").first(),  # type: ignore[dict-item]
         }

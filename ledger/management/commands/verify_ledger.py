@@ -5,8 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from irls.models import Lab
-from ledger.selectors import ledger_verify
-from ledger.selectors.years import year_heads
+from ledger.selectors import ledger_verify_report
 
 
 class Command(BaseCommand):
@@ -27,22 +26,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No lab with code {options['lab']!r}")
         broken = []
         for lab in labs:
-            result = ledger_verify(lab=lab)
-            if result.ok:
-                self.stdout.write(
-                    f"{lab.code}: OK, {result.entries} posted entries, "
-                    f"chain head {result.head_hash[:16] or '(empty)'}"
-                )
-                for head in year_heads(lab.pk):
-                    self.stdout.write(
-                        f"  {head.year}: last in the chain {head.number} "
-                        f"(#{head.chain_index}), hash {head.hash}"
-                    )
-            else:
+            result, report = ledger_verify_report(lab=lab)
+            for line in report:
+                self.stdout.write(line)
+            if not result.ok:
                 broken.append(lab.code)
-                self.stdout.write(
-                    f"{lab.code}: ALTERED at {result.first_bad}: {result.reason} "
-                    f"({result.entries} entries verified before it)"
-                )
         if broken:
             raise CommandError(f"Ledger verification failed for {', '.join(broken)}")
