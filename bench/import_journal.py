@@ -2,7 +2,8 @@
 imported and posted, against django-import-export's default row-by-row import.
 
     .venv/bin/python bench/import_journal.py [--entries 50000] [--default-rows 5000]
-        [--database sqlite|postgres] [--temp-store default|memory] [--parts ...]
+        [--database sqlite|postgres|both] [--temp-store default|memory] [--parts ...]
+        [--runs N]
 
 The file: entries over the year in journals ACH, BQS and OD, one in four on a budgeted
 account (with its budget line), one in ten in EUR converted at the chancellery rate.
@@ -20,12 +21,16 @@ Each part runs in its own process on its own fresh database, so that its peak me
   same file loaded by tablib; on `--default-rows` rows in book currency (the entries
   created beforehand, not timed), extrapolated to the whole file.
 
-Prints a table and writes bench/out/import-journal-<database>.json. Figures are
-reported, never asserted.
+With `--database both` every part runs on SQLite, then on PostgreSQL, part after part
+(so a burst of load from elsewhere hits both alike), `--runs` times, and the two are
+printed side by side with their ratio (bench/out/import-journal-both.json). Prints a
+table and writes bench/out/import-journal-<database>.json. Figures are reported, never
+asserted.
 """
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -50,7 +55,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--default-rows", type=int, default=5_000, help="rows of the default import"
     )
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of each part (with --database both)"
+    )
     parser.add_argument(
         "--temp-store",
         choices=["default", "memory"],
@@ -76,6 +84,9 @@ def main() -> None:
         f"{2 * args.entries:,} lines, written in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+    if args.database == "both":
+        _both(args)
+        return
     results: dict[str, Any] = {
         "entries": args.entries,
         "lines": 2 * args.entries,
@@ -85,27 +96,73 @@ def main() -> None:
     }
     for part in args.parts.split(","):
         print(f"running {part} ...", flush=True)
-        output = subprocess.run(
-            [sys.executable, __file__, "--part", part, *_argv(args)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        results[part] = json.loads(output.strip().splitlines()[-1])
+        results[part] = _run_part(args, part, args.database)
     _report(results)
     out = env.OUT / f"import-journal-{args.database}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"written {out}")
 
 
-def _argv(args: argparse.Namespace) -> list[str]:
+def _run_part(args: argparse.Namespace, part: str, database: str) -> dict[str, Any]:
+    """`part` on `database`, in a process of its own; what it measured."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--part", part, *_argv(args, database)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def _both(args: argparse.Namespace) -> None:
+    """Every part on SQLite then PostgreSQL, `args.runs` times; the side-by-side table."""
+    results: dict[str, Any] = {
+        database: {
+            "entries": args.entries,
+            "lines": 2 * args.entries,
+            "file_mb": FILE.stat().st_size / 1e6,
+            "database": database,
+            "temp_store": args.temp_store,
+        }
+        for database in ("sqlite", "postgres")
+    }
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {"sqlite": {}, "postgres": {}}
+    for run in range(args.runs):
+        for part in args.parts.split(","):
+            for database in ("sqlite", "postgres"):
+                print(f"run {run + 1}: {part} on {database} ...", flush=True)
+                runs[database].setdefault(part, []).append(_run_part(args, part, database))
+    for database in ("sqlite", "postgres"):
+        for part, measured in runs[database].items():
+            results[database][part] = _median_run(part, measured)
+            results[database][f"{part}_runs"] = measured
+        _report(results[database])
+        out = env.OUT / f"import-journal-{database}.json"
+        out.write_text(json.dumps(results[database], indent=2, default=str))
+    _report_both(results["sqlite"], results["postgres"])
+    out = env.OUT / "import-journal-both.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"written {out}")
+
+
+def _median_run(part: str, measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median total time (`import_file` for the service part)."""
+    key = "import_file" if part == "service" else "total"
+    if part == "default":
+        return sorted(measured, key=lambda r: r["import_data"]["wall_s"])[len(measured) // 2]
+    return sorted(measured, key=lambda r: r[key]["wall_s"])[len(measured) // 2]
+
+
+def _argv(args: argparse.Namespace, database: str | None = None) -> list[str]:
     return [
         "--entries",
         str(args.entries),
         "--default-rows",
         str(args.default_rows),
         "--database",
-        args.database,
+        database or args.database,
         "--temp-store",
         args.temp_store,
     ]
@@ -282,17 +339,39 @@ def _books() -> tuple[Any, Any]:
     return lab, user
 
 
-def _clock() -> tuple[float, float]:
-    return time.perf_counter(), time.process_time()
+def _server_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a server on this
+    machine: read from /proc), 0 on SQLite (its work is in this process's CPU time).
+    Unlike wall time, it does not grow with the load other work puts on the machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _since(start: tuple[float, float]) -> dict[str, float]:
-    wall, cpu = _clock()
-    return {"wall_s": round(wall - start[0], 3), "cpu_s": round(cpu - start[1], 3)}
+def _clock() -> tuple[float, float, float]:
+    return time.perf_counter(), time.process_time(), _server_cpu()
 
 
-def _between(start: tuple[float, float], end: tuple[float, float]) -> dict[str, float]:
-    return {"wall_s": round(end[0] - start[0], 3), "cpu_s": round(end[1] - start[1], 3)}
+def _since(start: tuple[float, float, float]) -> dict[str, float]:
+    return _between(start, _clock())
+
+
+def _between(
+    start: tuple[float, float, float], end: tuple[float, float, float]
+) -> dict[str, float]:
+    return {
+        "wall_s": round(end[0] - start[0], 3),
+        "cpu_s": round(end[1] - start[1], 3),
+        "server_cpu_s": round(end[2] - start[2], 3),
+    }
 
 
 def _peak_mb() -> float:
@@ -329,7 +408,7 @@ def _phases(lab: Any, user: Any, data: bytes, guards: bool) -> dict[str, Any]:
     del rows
     # The service reports its progress: before its first report it checks, numbers and
     # hashes; between the first and the last it writes the rows (posted at once).
-    marks: dict[str, tuple[float, float]] = {}
+    marks: dict[str, tuple[float, float, float]] = {}
 
     def progress(phase: str, done: int, count: int) -> None:
         marks.setdefault(f"first {phase}", _clock())
@@ -502,6 +581,44 @@ def _report(results: dict[str, Any]) -> None:
         if service:
             rate = lines / service["import_file"]["wall_s"]
             print(f"speed-up over the default: {rate / default['rows_per_s']:.1f}x")
+
+
+def _report_both(sqlite: dict[str, Any], postgres: dict[str, Any]) -> None:
+    print(f"\n== Journal import, {sqlite['lines']:,} lines: SQLite and PostgreSQL ==")
+    print(f"{'':<26}{'SQLite s':>10}{'PostgreSQL s':>14}{'ratio':>8}")
+    rows: list[tuple[str, float, float]] = []
+    for part, phases in (
+        ("phases", ("read", "check", "prepare", "write", "finish", "commit", "total")),
+        ("noguards", ("write", "commit", "total")),
+    ):
+        if part in sqlite and part in postgres:
+            for phase in phases:
+                label = f"{phase}" if part == "phases" else f"{phase} (no guards)"
+                rows.append((label, sqlite[part][phase]["wall_s"], postgres[part][phase]["wall_s"]))
+    if "service" in sqlite and "service" in postgres:
+        for key in ("import_file", "preview"):
+            rows.append((key, sqlite["service"][key]["wall_s"], postgres["service"][key]["wall_s"]))
+    # CPU: the Python process's, plus the PostgreSQL backend's (SQLite runs in-process).
+    for part, key in (("phases", "total"), ("service", "import_file")):
+        if part in sqlite and part in postgres:
+            cpu = [
+                r[part][key]["cpu_s"] + r[part][key].get("server_cpu_s", 0.0)
+                for r in (sqlite, postgres)
+            ]
+            rows.append((f"{key} CPU (with server)", cpu[0], cpu[1]))
+    for label, left, right in rows:
+        ratio = right / left if left else float("nan")
+        print(f"{label:<26}{left:>10.2f}{right:>14.2f}{ratio:>8.2f}")
+    for part in ("phases", "service"):
+        if f"{part}_runs" in sqlite:
+            key = "import_file" if part == "service" else "total"
+            print(
+                f"{part} runs, SQLite / PostgreSQL: "
+                + ", ".join(
+                    f"{a[key]['wall_s']:.2f} / {b[key]['wall_s']:.2f} (load {a['loadavg'][0]})"
+                    for a, b in zip(sqlite[f"{part}_runs"], postgres[f"{part}_runs"], strict=True)
+                )
+            )
 
 
 if __name__ == "__main__":

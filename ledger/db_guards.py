@@ -16,6 +16,13 @@ changed or deleted (documents may still be added to it).
 
 Error messages start with a tag (LEDGER_FROZEN, LEDGER_UNBALANCED, ...) that
 `ledger.exceptions.from_integrity_error` turns back into a typed error.
+
+On PostgreSQL what an INSERT (or COPY) writes into entries and lines is checked once per
+statement, over its transition table, by set-based queries; UPDATE and DELETE are still
+guarded row by row. The balance of the entries an INSERT writes posted is checked at
+commit, one set a statement, through a queue table (`ledger_balance_pending`, migration
+0012) and a deferred constraint trigger on it; a draft posted by UPDATE, at commit, row
+by row. SQLite checks row by row.
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -387,6 +394,233 @@ END""",
 
 _PG_RAISE = "USING ERRCODE = 'integrity_constraint_violation'"
 
+# PostgreSQL checks what an INSERT writes once per statement, over its transition table
+# (`new_entries`, `new_lines`): a 100,000-line import is a few COPY statements, and one
+# plpgsql call a row with a dozen subqueries each cost more than writing the rows. The
+# checks and messages are those of a row guard (the UPDATE and DELETE guards below are
+# still per row); when a statement breaks several, the first check in the guard's order
+# speaks, for the first entry (by id) that breaks it.
+# The set checks' estimated costs (subplans counted for every row) pass JIT's thresholds:
+# compiling the entries' check took 2 s a statement, running it 0.1 s.
+_PG_NO_JIT = "SET jit = off"
+_PG_ENTRY_PROBLEM = """CASE
+    WHEN j.lab_id IS DISTINCT FROM n.lab_id THEN 1
+    WHEN fy.lab_id IS DISTINCT FROM n.lab_id THEN 2
+    WHEN n.date < fy.start_date OR n.date > fy.end_date THEN 3
+    WHEN n.status <> 'posted' THEN NULL
+    WHEN fy.status <> 'open' THEN 4
+    WHEN n.year_end <> '' AND ({year_end}) THEN 5
+    WHEN j.kind = 'opening' AND ({opening}) THEN 6
+    WHEN n.year_end = '' AND p.id IS NULL THEN 7
+    WHEN n.seq IS NULL OR n.seq < 1
+         OR n.number IS DISTINCT FROM j.code || '-' || fy.year || '-' || lpad(n.seq::text, 6, '0')
+         OR (n.seq > 1 AND before.id IS NULL) THEN 8
+    WHEN n.chain_index IS NULL OR (n.chain_index = 1 AND n.prev_hash <> '')
+         OR (n.chain_index > 1 AND previous.id IS NULL) THEN 9
+  END""".format(
+    year_end=_YEAR_END_MISPLACED.replace("NEW.", "n."),
+    opening=_OPENING_TYPED.replace("NEW.", "n."),
+)
+_PG_ENTRIES_INSERTED = [
+    # Row by row only what needs no query (and must speak before the CHECK constraints).
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_not_draft() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'LEDGER_NOT_DRAFT: an entry is created as a draft, or posted after its lines' {_PG_RAISE};
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_not_draft BEFORE INSERT ON {ENTRY} FOR EACH ROW
+WHEN (NEW.status NOT IN ('draft', 'posted')
+      OR (NEW.status = 'draft' AND (NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL)))
+EXECUTE FUNCTION ledger_entry_not_draft()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_entries_inserted() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  lines record;
+  bad record;
+BEGIN
+  -- Lines written before their entry (posted at once by imports): of its lab, and dated
+  -- with its date if it is posted, undated if it is a draft; then its budget tags.
+  EXECUTE $q$SELECT COALESCE(bool_or(l.lab_id <> n.lab_id), false) AS other_lab,
+         COALESCE(bool_or(n.status = 'draft' AND l.entry_date IS NOT NULL), false) AS dated,
+         COALESCE(bool_or(n.status = 'posted' AND l.entry_date IS DISTINCT FROM n.date), false)
+           AS undated,
+         COALESCE(bool_or(n.status = 'posted' AND a.needs_budget_line
+                          AND l.budget_line_id IS NULL AND n.year_end = ''
+                          AND j.kind IS DISTINCT FROM 'opening'), false) AS budget_missing,
+         COALESCE(bool_or(n.status = 'posted' AND b.fiscal_year_id <> n.fiscal_year_id), false)
+           AS budget_year
+    FROM new_entries n
+    JOIN {LINE} l ON l.entry_id = n.id
+    LEFT JOIN ledger_account a ON a.id = l.account_id
+    LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
+    LEFT JOIN ledger_journal j ON j.id = n.journal_id$q$ INTO lines;
+  IF lines.other_lab THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
+  END IF;
+  IF lines.dated THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
+  END IF;
+  IF lines.undated THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: the lines of an entry posted at once carry its date' {_PG_RAISE};
+  END IF;
+  EXECUTE $q$SELECT n.number, n.date, fy.year, {_PG_ENTRY_PROBLEM} AS problem
+    FROM new_entries n
+    LEFT JOIN ledger_journal j ON j.id = n.journal_id
+    LEFT JOIN ledger_fiscalyear fy ON fy.id = n.fiscal_year_id
+    LEFT JOIN ledger_period p ON p.fiscal_year_id = n.fiscal_year_id AND p.status = 'open'
+                             AND n.date BETWEEN p.start_date AND p.end_date
+    LEFT JOIN {ENTRY} before ON before.lab_id = n.lab_id AND before.journal_id = n.journal_id
+                            AND before.fiscal_year_id = n.fiscal_year_id AND before.seq = n.seq - 1
+    LEFT JOIN {ENTRY} previous ON previous.lab_id = n.lab_id
+                              AND previous.chain_index = n.chain_index - 1
+                              AND previous.hash = n.prev_hash
+   WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
+   ORDER BY 4, n.id LIMIT 1$q$ INTO bad;
+  IF bad.problem = 1 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 2 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 3 THEN
+    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
+  ELSIF bad.problem = 4 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', bad.year {_PG_RAISE};
+  ELSIF bad.problem = 5 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
+  ELSIF bad.problem = 6 THEN
+    RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
+  ELSIF bad.problem = 7 THEN
+    RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', bad.date {_PG_RAISE};
+  ELSIF bad.problem = 8 THEN
+    RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
+  END IF;
+  IF lines.budget_missing THEN
+    RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
+  END IF;
+  IF lines.budget_year THEN
+    RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
+  END IF;
+  IF bad.problem = 9 THEN
+    RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};
+  END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_entries_inserted AFTER INSERT ON {ENTRY}
+REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_entries_inserted()""",
+]
+_PG_LINES_INSERTED = [
+    f"""CREATE OR REPLACE FUNCTION ledger_lines_inserted() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  found record;
+BEGIN
+  EXECUTE $q$SELECT COALESCE(bool_or(e.status = 'posted'), false) AS into_posted,
+         -- Dated: only ahead of an entry to be posted at once (its check reads the date).
+         COALESCE(bool_or(l.entry_date IS NOT NULL AND e.id IS NOT NULL), false) AS dated,
+         COALESCE(bool_or(l.lab_id <> e.lab_id  -- NULL: the entry is not written yet
+                          OR l.lab_id IS DISTINCT FROM a.lab_id
+                          OR (l.budget_line_id IS NOT NULL AND l.lab_id IS DISTINCT FROM b.lab_id)
+                          OR (l.commitment_id IS NOT NULL AND l.lab_id IS DISTINCT FROM c.lab_id)),
+                  false) AS other_lab,
+         COALESCE(bool_or(l.commitment_id IS NOT NULL
+                          AND l.budget_line_id IS DISTINCT FROM c.budget_line_id), false)
+           AS other_budget_line,
+         COALESCE(bool_or(l.entry_date IS NOT NULL
+                          AND (l.budget_line_id IS NOT NULL OR l.commitment_id IS NOT NULL)), false)
+           AS spends
+    FROM new_lines l
+    LEFT JOIN {ENTRY} e ON e.id = l.entry_id
+    LEFT JOIN ledger_account a ON a.id = l.account_id
+    LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
+    LEFT JOIN ledger_commitment c ON c.id = l.commitment_id$q$ INTO found;
+  IF found.into_posted THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: lines cannot be added to a posted entry' {_PG_RAISE};
+  END IF;
+  IF found.dated THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
+  END IF;
+  IF found.other_lab THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
+  END IF;
+  IF found.other_budget_line THEN
+    RAISE EXCEPTION 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line' {_PG_RAISE};
+  END IF;
+  IF found.spends THEN
+    -- Lines written dated, ahead of their entry posted at once, are spent as written.
+    INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
+    SELECT budget_line_id, date_trunc('month', entry_date)::date, SUM(debit - credit)
+      FROM new_lines WHERE entry_date IS NOT NULL AND budget_line_id IS NOT NULL
+     GROUP BY 1, 2
+    ON CONFLICT (budget_line_id, month)
+    DO UPDATE SET amount = ledger_budgetspending.amount + EXCLUDED.amount;
+    UPDATE ledger_commitment c
+       SET settled = c.settled + s.amount,
+           status = CASE WHEN c.status IN ('cancelled', 'carried_over') THEN c.status
+                         WHEN c.settled + s.amount >= c.amount THEN 'settled'
+                         WHEN c.settled + s.amount > 0 THEN 'partly_settled'
+                         ELSE 'open' END
+      FROM (SELECT commitment_id, SUM(debit - credit) AS amount FROM new_lines
+             WHERE entry_date IS NOT NULL AND commitment_id IS NOT NULL GROUP BY 1) s
+     WHERE c.id = s.commitment_id;
+  END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_lines_inserted AFTER INSERT ON {LINE}
+REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_lines_inserted()""",
+]
+# Balanced (invariant 1) at commit: each INSERT of posted entries queues their ids, one
+# row a statement, and a deferred constraint trigger on the queue checks each set at
+# commit (a set of 10,000 entries by one aggregate, instead of one trigger call per entry
+# and per line). The check fires for the row as it was queued even if the row is later
+# changed or deleted; it deletes the row itself. The set queries of these functions are
+# planned for each statement (EXECUTE): a plan cached for the session, made for a
+# 10,000-row import, would scan whole tables for every one-row insert after it.
+BALANCE_QUEUE = "ledger_balance_pending"
+_PG_BALANCE_QUEUE = [
+    f"""CREATE OR REPLACE FUNCTION ledger_balance_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO {BALANCE_QUEUE} (entry_ids)
+  SELECT array_agg(id) FROM new_entries WHERE status = 'posted' HAVING COUNT(*) > 0;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_balance_queued AFTER INSERT ON {ENTRY}
+REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_balance_queue()""",
+    # Posting drafts is one UPDATE an entry (entries_post): checked row by row at commit.
+    """CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM ledger_check_balanced(NEW.id);
+  RETURN NULL;
+END $$""",
+    f"""CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER UPDATE ON {ENTRY}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted')
+EXECUTE FUNCTION ledger_entry_balanced()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_balance_check() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  bad record;
+BEGIN
+  EXECUTE $q$SELECT e.id, COALESCE(SUM(l.debit), 0) AS d, COALESCE(SUM(l.credit), 0) AS c,
+         COUNT(l.id) AS n
+    FROM {ENTRY} e LEFT JOIN {LINE} l ON l.entry_id = e.id
+   WHERE e.id = ANY($1) AND e.status = 'posted'
+   GROUP BY e.id
+  HAVING COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0) OR COUNT(l.id) < 2
+   ORDER BY e.id LIMIT 1$q$ INTO bad USING NEW.entry_ids;
+  IF bad.d <> bad.c THEN
+    RAISE EXCEPTION 'LEDGER_UNBALANCED: entry % has debit % and credit % (cents)', bad.id, bad.d, bad.c {_PG_RAISE};
+  END IF;
+  IF bad.n < 2 THEN
+    RAISE EXCEPTION 'LEDGER_TOO_FEW_LINES: entry % needs at least two lines', bad.id {_PG_RAISE};
+  END IF;
+  DELETE FROM {BALANCE_QUEUE} WHERE id = NEW.id;
+  RETURN NULL;
+END $$""",
+    f"""CREATE CONSTRAINT TRIGGER ledger_balance_check AFTER INSERT ON {BALANCE_QUEUE}
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_balance_check()""",
+]
+
+
 PG_INSTALL = [
     f"""CREATE OR REPLACE FUNCTION ledger_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -399,27 +633,8 @@ BEGIN
     END IF;
     RETURN OLD;
   END IF;
-  IF TG_OP = 'UPDATE' AND OLD.status = 'posted' THEN
+  IF OLD.status = 'posted' THEN
     RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be changed; reverse it', OLD.number {_PG_RAISE};
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    IF NEW.status NOT IN ('draft', 'posted')
-       OR (NEW.status = 'draft' AND (NEW.seq IS NOT NULL OR NEW.chain_index IS NOT NULL)) THEN
-      RAISE EXCEPTION 'LEDGER_NOT_DRAFT: an entry is created as a draft, or posted after its lines' {_PG_RAISE};
-    END IF;
-    -- Lines written before their entry (posted at once by imports): of its lab, and dated
-    -- with its date if it is posted, undated if it is a draft.
-    IF EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND lab_id <> NEW.lab_id) THEN
-      RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
-    END IF;
-    IF NEW.status = 'draft'
-       AND EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id AND entry_date IS NOT NULL) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
-    END IF;
-    IF NEW.status = 'posted' AND EXISTS (SELECT 1 FROM {LINE} WHERE entry_id = NEW.id
-                                          AND entry_date IS DISTINCT FROM NEW.date) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: the lines of an entry posted at once carry its date' {_PG_RAISE};
-    END IF;
   END IF;
   IF (SELECT lab_id FROM ledger_journal WHERE id = NEW.journal_id) IS DISTINCT FROM NEW.lab_id THEN
     RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
@@ -468,8 +683,9 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
-    f"""CREATE TRIGGER ledger_entry_guard BEFORE INSERT OR UPDATE OR DELETE ON {ENTRY}
+    f"""CREATE TRIGGER ledger_entry_guard BEFORE UPDATE OR DELETE ON {ENTRY}
 FOR EACH ROW EXECUTE FUNCTION ledger_entry_guard()""",
+    *_PG_ENTRIES_INSERTED,
     f"""CREATE OR REPLACE FUNCTION ledger_entry_stamp_lines() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE {LINE} SET entry_date = NEW.date WHERE entry_id = NEW.id;
@@ -490,15 +706,7 @@ BEGIN
     END IF;
     RETURN OLD;
   END IF;
-  IF TG_OP = 'INSERT' THEN
-    IF ledger_entry_posted(NEW.entry_id) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: lines cannot be added to a posted entry' {_PG_RAISE};
-    END IF;
-    -- Dated: only ahead of an entry to be posted at once (its insert guard checks the date).
-    IF NEW.entry_date IS NOT NULL AND EXISTS (SELECT 1 FROM {ENTRY} WHERE id = NEW.entry_id) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
-    END IF;
-  ELSIF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id)
+  IF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id)
         OR ledger_entry_posted(NEW.entry_id) THEN
     -- The one change allowed: the posting trigger stamping the entry date.
     stamped := OLD;
@@ -524,8 +732,9 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
-    f"""CREATE TRIGGER ledger_line_guard BEFORE INSERT OR UPDATE OR DELETE ON {LINE}
+    f"""CREATE TRIGGER ledger_line_guard BEFORE UPDATE OR DELETE ON {LINE}
 FOR EACH ROW EXECUTE FUNCTION ledger_line_guard()""",
+    *_PG_LINES_INSERTED,
     f"""CREATE OR REPLACE FUNCTION ledger_check_balanced(entry bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -541,24 +750,17 @@ BEGIN
     RAISE EXCEPTION 'LEDGER_TOO_FEW_LINES: entry % needs at least two lines', entry {_PG_RAISE};
   END IF;
 END $$""",
-    """CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM ledger_check_balanced(NEW.id);
-  RETURN NULL;
-END $$""",
-    f"""CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT OR UPDATE ON {ENTRY}
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted')
-EXECUTE FUNCTION ledger_entry_balanced()""",
+    *_PG_BALANCE_QUEUE,
     """CREATE OR REPLACE FUNCTION ledger_line_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.entry_id <> NEW.entry_id) THEN
     PERFORM ledger_check_balanced(OLD.entry_id);
   END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM ledger_check_balanced(NEW.entry_id); END IF;
+  IF TG_OP = 'UPDATE' THEN PERFORM ledger_check_balanced(NEW.entry_id); END IF;
   RETURN NULL;
 END $$""",
     f"""CREATE CONSTRAINT TRIGGER ledger_line_balanced
-AFTER INSERT OR DELETE OR UPDATE OF entry_id, debit, credit ON {LINE}
+AFTER DELETE OR UPDATE OF entry_id, debit, credit ON {LINE}
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_line_balanced()""",
     f"""CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -587,9 +789,6 @@ END $$""",
     f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
 FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
                    AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL))
-EXECUTE FUNCTION ledger_line_posted()""",
-    f"""CREATE TRIGGER ledger_line_posted_ahead AFTER INSERT ON {LINE}
-FOR EACH ROW WHEN (NEW.entry_date IS NOT NULL AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL))
 EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -680,6 +879,10 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_entry_guard ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entry_stamp_lines ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entry_balanced ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_not_draft ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entries_inserted ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_balance_queued ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_lines_inserted ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_entry_no_truncate ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_line_guard ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_line_balanced ON {LINE}",
@@ -696,6 +899,7 @@ PG_DROP = [
     "DROP TRIGGER IF EXISTS ledger_period_guard ON ledger_period",
     f"DROP TRIGGER IF EXISTS ledger_document_guard ON {DOCUMENT}",
     f"DROP TRIGGER IF EXISTS ledger_document_no_truncate ON {DOCUMENT}",
+    f"DROP TRIGGER IF EXISTS ledger_balance_check ON {BALANCE_QUEUE}",
 ]
 
 
@@ -739,7 +943,8 @@ def install(connection: BaseDatabaseWrapper) -> None:
     """(Re)create every guard on `connection`; nothing while a migration is half-applied
     (some guarded table missing), since the guards name every one of them."""
     drop(connection)
-    if not set(connection.introspection.table_names()) >= GUARDED_TABLES:
+    needed = GUARDED_TABLES | ({BALANCE_QUEUE} if connection.vendor == "postgresql" else set())
+    if not set(connection.introspection.table_names()) >= needed:
         return
     if connection.vendor == "postgresql":
         statements = PG_INSTALL

@@ -50,8 +50,10 @@ from ledger.models import (
 )
 from ledger.services.access import require_role
 from ledger.services.guarded import db_guarded
-from ledger.services.rows import execute_in_blocks
+from ledger.services.rows import copy_rows, execute_in_blocks
 
+ENTRY = "ledger_journalentry"
+LINE = "ledger_journalline"
 WRITE_BATCH = 10_000
 # From this many entries PostgreSQL's statistics are refreshed after the first batch.
 ANALYZE_FROM = 5_000
@@ -104,10 +106,40 @@ def rate_kept(rate: Decimal) -> bool:
     return 0 < rate < MAX_RATE and rate == rate.quantize(RATE_PLACES)
 
 
-_ENTRY_COLUMNS = (
-    "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"
-    " piece_ref, piece_date, created_by_id, created_at, import_batch_id, source_key,"
+# The columns of an entry row as insert_entries builds it, then of what posting adds.
+ENTRY_COLUMNS = (
+    "id",
+    "lab_id",
+    "journal_id",
+    "fiscal_year_id",
+    "date",
+    "label",
+    "piece_ref",
+    "piece_date",
+    "created_by_id",
+    "created_at",
+    "import_batch_id",
+    "source_key",
 )
+POSTED_COLUMNS = ("seq", "number", "chain_index", "prev_hash", "hash", "posted_by_id", "posted_at")
+LINE_COLUMNS = (
+    "entry_id",
+    "lab_id",
+    "account_id",
+    "label",
+    "debit",
+    "credit",
+    "amount_currency",
+    "amount_currency_currency",
+    "fx_rate",
+    "fx_rate_date",
+    "fx_rate_source",
+    "third_party",
+    "budget_line_id",
+    "source_row",
+    "entry_date",
+)
+_ENTRY_COLUMNS = f"INSERT INTO ledger_journalentry ({', '.join(ENTRY_COLUMNS)},"
 _DRAFT_SQL = _ENTRY_COLUMNS + " status, prev_hash, hash) VALUES "
 _DRAFT_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'draft', '', '')"
 _POSTED_SQL = (
@@ -117,11 +149,7 @@ _POSTED_SQL = (
 _POSTED_VALUES = (
     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'posted', %s, %s, %s, %s, %s, %s, %s)"
 )
-_LINE_SQL = (
-    "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
-    " amount_currency, amount_currency_currency, fx_rate, fx_rate_date, fx_rate_source,"
-    " third_party, budget_line_id, source_row, entry_date) VALUES "
-)
+_LINE_SQL = f"INSERT INTO ledger_journalline ({', '.join(LINE_COLUMNS)}) VALUES "  # noqa: S608
 _LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
@@ -311,18 +339,40 @@ def insert_entries(
                 for line in entry.lines:
                     line_rows.append(_line_row(ops, entry_id, lab_id, line, dated))
             if posted is None:
-                execute_in_blocks(_DRAFT_SQL, _DRAFT_VALUES, entry_rows)
-                execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
+                _write_drafts(entry_rows)
+                _write_lines(line_rows)
             else:
-                execute_in_blocks(_LINE_SQL, _LINE_VALUES, line_rows)
+                _write_lines(line_rows)
                 posted.hashed(stop)
-                execute_in_blocks(
-                    _POSTED_SQL, _POSTED_VALUES, _posted_rows(ops, entry_rows, posted, start)
-                )
+                _write_posted(_posted_rows(ops, entry_rows, posted, start))
             if start == 0 and total >= ANALYZE_FROM and connection.vendor == "postgresql":
                 _refresh_statistics(cursor)
             if progress is not None:
                 progress(phase, stop, total)
+
+
+# PostgreSQL: COPY (see ledger.services.rows), the constant columns added to each row.
+def _write_drafts(rows: list[tuple[Any, ...]]) -> None:
+    if connection.vendor == "postgresql":
+        columns = (*ENTRY_COLUMNS, "status", "prev_hash", "hash")
+        copy_rows(ENTRY, columns, [(*row, "draft", "", "") for row in rows])
+    else:
+        execute_in_blocks(_DRAFT_SQL, _DRAFT_VALUES, rows)
+
+
+def _write_posted(rows: list[tuple[Any, ...]]) -> None:
+    if connection.vendor == "postgresql":
+        columns = (*ENTRY_COLUMNS, *POSTED_COLUMNS, "status")
+        copy_rows(ENTRY, columns, [(*row, "posted") for row in rows])
+    else:
+        execute_in_blocks(_POSTED_SQL, _POSTED_VALUES, rows)
+
+
+def _write_lines(rows: list[tuple[Any, ...]]) -> None:
+    if connection.vendor == "postgresql":
+        copy_rows(LINE, LINE_COLUMNS, rows)
+    else:
+        execute_in_blocks(_LINE_SQL, _LINE_VALUES, rows)
 
 
 def _posted_rows(

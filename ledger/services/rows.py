@@ -8,9 +8,14 @@ On SQLite the statements go to the driver with its own `?` placeholders: Django'
 rewrites every `%s` of every statement with a regular expression, which took 0.4 s for
 the 150,000 rows of a 100,000-line import. Database errors are still turned into
 Django's (`IntegrityError` from the guards included).
+
+On PostgreSQL the largest writes (an import's lines, entries and audit events) go by
+COPY instead (`copy_rows`): no statement text to build, adapt and parse (psycopg's
+client-side binding split each 7,500-parameter statement again: 4-5 s of a 100,000-line
+import), and the guards' statement-level checks run once per COPY.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -66,3 +71,21 @@ def execute_in_blocks(
             if done is not None:
                 done(start + len(part), len(rows))
     return changed
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL: write `rows` (values in the order of `columns`) into `table` by one
+    `COPY ... FROM STDIN`; triggers fire as for an INSERT of all of them (row triggers
+    per row, statement triggers once). Database errors become Django's. Returns the
+    number of rows written. Not seen by Django's query log (no `execute`)."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    written = 0
+    with (
+        connection.cursor() as django_cursor,
+        connection.wrap_database_errors,
+        django_cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            written += 1
+    return written
