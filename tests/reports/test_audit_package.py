@@ -329,7 +329,10 @@ def test_the_page_asks_a_worker_then_the_zip_downloads_and_checks(
 
     html = client.post(CHECK, {"file": SimpleUploadedFile("package.zip", data)}).content.decode()
     assert "Issued by IRL Ledger." in html
-    assert "CINTRA_audit-package_2025_fr_SGD.zip" in html
+    assert "for CINTRA: Audit package, CINTRA_audit-package_2025_fr_SGD.zip" in html
+    # The archive's list names it in the reader's language, never by its code.
+    french = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<td>Dossier d&#x27;audit</td>" in french
     assert "The ledger has not changed since" in html
     charges(books)
     html = client.post(CHECK, {"file": SimpleUploadedFile("package.zip", data)}).content.decode()
