@@ -3,6 +3,8 @@
     .venv/bin/python bench/render_statements.py                  # all cases
     .venv/bin/python bench/render_statements.py --case pdf:general-ledger:10000
     .venv/bin/python bench/render_statements.py --skip-million   # all but the 1M XLSX
+    .venv/bin/python bench/render_statements.py --database sqlite [--lines 1000000]
+        [--keep] [--reuse]                                       # from a generated ledger
 
 Statements are generated in memory (rows streamed from generators, as the builders
 stream them from the database), so only the renderers are measured: the builders' SQL
@@ -10,7 +12,18 @@ is measured by bench/run_core.py. Each case runs in its own process, so its peak
 resident memory (getrusage) is its own; `--tracemalloc` also reports the Python heap
 peak (it slows the render: its time is then not comparable).
 
-Prints a table and writes bench/out/render-statements.json. Figures are reported, never
+With `--database sqlite|postgres` the statement comes from a database instead: a fresh
+one (SQLite: bench/out/statements-<lines>.sqlite3; PostgreSQL: `irl_bench_statements`,
+or BENCH_PG_STATEMENTS_DATABASE) holding the ledger of bench/generate.py (`--lines` in
+the big lab's year), or with `--reuse` the one a `--keep` run left. The big lab's
+general ledger of the year as XLSX is measured twice, each in a process of its own:
+`general_ledger_build` + `render_xlsx` (the lines read from the database as the sheet
+is written), then `statement_issue` end to end (build, render, sha256, archive, audit
+event), what a worker runs for a web request. Time, CPU, peak RSS, file size; the file
+is checked to be a whole zip.
+
+Prints a table and writes bench/out/render-statements.json (in memory) or
+bench/out/render-statements-<database>-<lines>.json. Figures are reported, never
 asserted: see bench/README.md.
 """
 
@@ -33,9 +46,14 @@ from typing import Any
 if __name__ == "__main__":  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import env
 from reports.statement import Column, LabHeader, Row, Section, Statement
 
 OUT = Path(__file__).resolve().parent / "out"
+PG_DATABASE = os.environ.get("BENCH_PG_STATEMENTS_DATABASE", "irl_bench_statements")
+DATABASE_CASES = ("db:general-ledger-xlsx:render", "db:general-ledger-xlsx:issue")
+DATABASE_TARGET_S = 40.0
+DATABASE_TARGET_MB = 200.0
 CASES = (
     "pdf:general-ledger:10000",
     "pdf:general-ledger:50000",
@@ -48,7 +66,7 @@ TARGETS_S = {
     "pdf:general-ledger:50000": 10.0,
     "pdf:trial-balance:300": 1.0,
     "xlsx:trial-balance:300": 1.0,
-    "xlsx:general-ledger:1000000": 90.0,
+    "xlsx:general-ledger:1000000": 40.0,
 }
 LAB = LabHeader(
     code="BENCH",
@@ -212,11 +230,27 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--skip-million", action="store_true", help="leave out the 1M-line XLSX")
     parser.add_argument("--tracemalloc", action="store_true", help="also the Python heap peak")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres"], help="from a generated ledger in it"
+    )
+    parser.add_argument("--lines", type=int, default=1_000_000, help="with --database")
+    parser.add_argument("--seed", type=int, default=2025, help="with --database")
+    parser.add_argument("--keep", action="store_true", help="keep the database after the run")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a --keep run left"
+    )
+    parser.add_argument("--url", help=argparse.SUPPRESS)  # the database of a --child
     return parser.parse_args()
 
 
 def main() -> None:
     args = _arguments()
+    if args.database:
+        if args.child:
+            print(json.dumps(measure_database(args.case[0], args.url, args.lines, args.seed)))
+        else:
+            database_run(args)
+        return
     cases = args.case or [c for c in CASES if not (args.skip_million and "1000000" in c)]
     if args.child:  # one case, measured in this fresh process
         print(json.dumps(measure(cases[0], args.tracemalloc)))
@@ -240,6 +274,123 @@ def main() -> None:
     path.write_text(json.dumps(report, indent=2))
     _table(results)
     print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; written {path}")
+
+
+def database_run(args: argparse.Namespace) -> None:
+    """The database cases on a generated ledger (fresh unless --reuse), each measured in a
+    child process; prints a table and writes the JSON."""
+    vendor = args.database
+    sqlite_file = env.OUT / f"statements-{args.lines}.sqlite3"
+    report: dict[str, Any] = {"database": vendor, "lines": args.lines}
+    with env.database(
+        vendor, sqlite_file=sqlite_file, pg_name=PG_DATABASE, reuse=args.reuse, keep=args.keep
+    ) as url:
+        from bench.generate import LedgerSpec, analyze, generate
+
+        report["server_version"] = env.server_version()
+        if not args.reuse:
+            report["migrate_s"] = env.migrate()
+            print(f"[{vendor}] generating {args.lines:,} lines ...", flush=True)
+            spec = LedgerSpec(lines=args.lines, seed=args.seed)
+            report["generated"] = generate(spec, log=lambda t: print(f"[{vendor}] {t}")).__dict__
+            report["analyze_s"] = analyze()
+        from django.db import connections
+
+        connections.close_all()  # the children read the database alone
+        results = []
+        for case in DATABASE_CASES:
+            print(f"[{vendor}] {case} ...", flush=True)
+            argv = [sys.executable, __file__, "--child", "--case", case, "--database", vendor]
+            argv += ["--url", url, "--lines", str(args.lines), "--seed", str(args.seed)]
+            done = subprocess.run(argv, capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"{case} failed:\n{done.stderr}")
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    report.update(
+        when=datetime.now().isoformat(timespec="seconds"),
+        python=platform.python_version(),
+        cpus=os.cpu_count(),
+        load_average_after=os.getloadavg(),
+        results=results,
+    )
+    path = OUT / f"render-statements-{vendor}-{args.lines}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(f"\n{vendor} {report['server_version']}, {args.lines:,} lines")
+    heads = ("wall s", "cpu s", "target", "peak MB", "out MB", "lines")
+    print(f"{'case':32} " + " ".join(f"{h:>9}" for h in heads))
+    for r in results:
+        print(
+            f"{r['case']:32} {r['wall_s']:9.2f} {r['cpu_s']:9.2f} {r['target_s']:9.1f} "
+            f"{r['peak_rss_mb']:9.1f} {r['output_mb']:9.2f} {r['lines']:9,}"
+        )
+    print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; written {path}")
+
+
+def measure_database(case: str, url: str, lines: int, seed: int) -> dict[str, Any]:
+    """One database case in this fresh process: the big lab's general ledger of the
+    generated year as XLSX, built and rendered, or issued end to end."""
+    import hashlib
+    import tempfile
+    import zipfile
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from bench.chart import LAB_CODES
+    from bench.generate import LedgerSpec
+    from irls.models import Lab
+    from reports.archive import archive_chunks
+    from reports.builders.general_ledger import general_ledger_build
+    from reports.render.xlsx import render_xlsx
+    from reports.selectors import statement_line_count
+    from reports.services import statement_issue
+
+    year = LedgerSpec(lines=lines, seed=seed).year
+    lab = Lab.objects.get(code=LAB_CODES[0])
+    count = statement_line_count(lab=lab, date_from=date(year, 1, 1), date_to=date(year, 12, 31))
+    rss_before = _peak_rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    extra: dict[str, Any] = {}
+    with tempfile.TemporaryFile() as output:
+        if case.endswith(":render"):
+            output.write(render_xlsx(general_ledger_build(lab=lab, year=year)))
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            peak = _peak_rss_mb()
+        else:
+            issued = statement_issue(
+                acting_user=None, lab=lab, kind="general-ledger", year=year, format="xlsx"
+            )
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            peak = _peak_rss_mb()
+            # The file read back from the archive in chunks, as a download reads it.
+            digest, read_from = hashlib.sha256(), time.perf_counter()
+            for chunk in archive_chunks(issued):
+                output.write(chunk)
+                digest.update(chunk)
+            extra = {
+                "read_back_s": round(time.perf_counter() - read_from, 3),
+                "read_back_peak_rss_mb": round(_peak_rss_mb(), 1),
+                "sha256_matches": digest.hexdigest() == issued.sha256,
+            }
+        size = output.tell()
+        output.seek(0)
+        with zipfile.ZipFile(output) as archive:
+            whole = archive.testzip() is None
+    return {
+        "case": case,
+        "lines": count,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(peak, 1),
+        "rss_before_mb": round(rss_before, 1),
+        "output_mb": round(size / 1e6, 2),
+        "whole_zip": whole,
+        **extra,
+        "target_s": DATABASE_TARGET_S,
+        "target_mb": DATABASE_TARGET_MB,
+    }
 
 
 def _table(results: list[dict[str, Any]]) -> None:

@@ -33,6 +33,7 @@ from ledger.selectors import ledger_verify_report
 from ledger.selectors.documents import year_documents
 from ledger.services import audit_record
 from ledger.services.access import require_role
+from reports.archive import archive_store
 from reports.builders import FEC
 from reports.builders.common import StatementOptions, statement_options
 from reports.exceptions import StatementError
@@ -157,13 +158,11 @@ def audit_package_issue(
     parts = _plan(options)
     for _attempt in range(ATTEMPTS):
         chain = ledger_chain_state(lab=lab)
-        with tempfile.TemporaryFile() as spool:
+        with tempfile.TemporaryFile(prefix="audit-package-") as spool:
             members = _write_package(spool, options, parts, chain, acting_user, progress)
             if ledger_chain_state(lab=lab) != chain:
                 continue
-            spool.seek(0)
-            content = spool.read()
-        return _archive(acting_user, options, chain, members, content)
+            return _archive(acting_user, options, chain, members, spool)
     raise StatementError(PACKAGE_MOVING.format(lab=lab.code))
 
 
@@ -271,23 +270,27 @@ def _write_statement(zipped: _Zip, options: StatementOptions, part: _Part) -> No
         return
     # The closing statement has no EUR version: it is in the book currency.
     currency = lab.book_currency if part.kind == "closing" else options.currency
-    made = statement_file(
-        lab=lab,
-        kind=part.kind,
-        year=year,
-        language=options.language,
-        currency=currency,
-        partner=part.partner,
-        grant=part.grant,
-        format=part.format,
-    )
-    zipped.write(
-        f"{STATEMENTS_DIR}/{made.file_name}",
-        (made.content,),
-        kind=part.kind,
-        fmt=part.format,
-        parameters={**made.parameters, "format": part.format},
-    )
+    # Each statement goes through a file of its own, then into the ZIP in chunks.
+    with tempfile.TemporaryFile(prefix="audit-package-member-") as spool:
+        made = statement_file(
+            lab=lab,
+            kind=part.kind,
+            year=year,
+            language=options.language,
+            currency=currency,
+            partner=part.partner,
+            grant=part.grant,
+            format=part.format,
+            into=spool,
+        )
+        spool.seek(0)
+        zipped.write(
+            f"{STATEMENTS_DIR}/{made.file_name}",
+            _chunks(spool),
+            kind=part.kind,
+            fmt=part.format,
+            parameters={**made.parameters, "format": part.format},
+        )
 
 
 def _write_document(zipped: _Zip, document: SupportingDocument) -> Member | None:
@@ -428,7 +431,7 @@ def _archive(
     options: StatementOptions,
     chain: tuple[int, str],
     members: list[Member],
-    content: bytes,
+    package: IO[bytes],
 ) -> IssuedStatement:
     lab = options.lab
     parameters = {
@@ -437,15 +440,13 @@ def _archive(
         "files": str(len(members) + 3),  # with the manifests and SHA256SUMS
     }
     with transaction.atomic():
-        issued = IssuedStatement.objects.create(
+        issued = archive_store(
+            file=package,
             lab=lab,
             kind=KIND,
             format=ZIP,
             parameters=parameters,
             file_name=audit_package_file_name(options),
-            sha256=hashlib.sha256(content).hexdigest(),
-            size=len(content),
-            content=content,
             chain_length=chain[0],
             chain_head=chain[1],
             issued_by=acting_user,

@@ -23,9 +23,10 @@ def issued_statement_for_user_or_404(
     user: UserLike, *, lab: Lab, statement_id: int
 ) -> IssuedStatement:
     """Statement `statement_id` of `lab`, if `user` may read that lab; Http404 otherwise,
-    whether it exists or not."""
+    whether it exists or not. Without its bytes: they are read in chunks
+    (reports.archive.archive_chunks)."""
     return get_object_or_404(
-        IssuedStatement.objects.select_related("lab", "issued_by"),
+        IssuedStatement.objects.select_related("lab", "issued_by").defer("content"),
         pk=statement_id,
         lab=lab,
         lab__in=labs_for_user(user),

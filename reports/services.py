@@ -2,11 +2,11 @@
 auditor checks it against (sha256, and the ledger's hash-chain head at issue)."""
 
 import dataclasses
-import hashlib
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import IO
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -16,6 +16,7 @@ from irls.models import Lab
 from ledger.models import LedgerChain
 from ledger.services import audit_record
 from ledger.services.access import require_role
+from reports.archive import archive_store
 from reports.builders import ACROSS_YEARS, FEC, check_kind, statement_build
 from reports.builders.common import StatementOptions, statement_options
 from reports.exceptions import (
@@ -27,7 +28,7 @@ from reports.exceptions import (
     WHOLE_YEAR_ONLY,
     StatementError,
 )
-from reports.fec import fec_build, fec_file_name
+from reports.fec import fec_file_name, fec_lines
 from reports.models import IssuedStatement
 from reports.selectors import statement_line_count
 from reports.statement import Row, Section, Statement
@@ -51,9 +52,10 @@ PROGRESS_EVERY = 1_000
 
 @dataclass(frozen=True)
 class StatementFile:
-    """A rendered statement: its bytes, standard file name and recorded parameters."""
+    """A rendered statement: the file it was written to (the caller's, binary and
+    seekable), its standard file name and recorded parameters."""
 
-    content: bytes
+    file: IO[bytes]
     file_name: str
     parameters: dict[str, str]
 
@@ -87,44 +89,53 @@ def statement_issue(
     fmt, options = _checked_options(
         lab, kind, year, date_from, date_to, language, currency, partner, grant, format
     )
-    for _attempt in range(ATTEMPTS):
-        chain = _chain_state(lab)
-        produced = _produce(options, kind, fmt, partner=partner, grant=grant, progress=progress)
-        if _chain_state(lab) == chain:
-            break
-    else:
-        raise StatementError(LEDGER_MOVING.format(lab=lab.code))
-    with transaction.atomic():
-        issued = IssuedStatement.objects.create(
-            lab=lab,
-            kind=kind,
-            format=fmt,
-            parameters={**produced.parameters, "format": fmt},
-            file_name=produced.file_name,
-            sha256=hashlib.sha256(produced.content).hexdigest(),
-            size=len(produced.content),
-            content=produced.content,
-            chain_length=chain[0],
-            chain_head=chain[1],
-            issued_by=acting_user,
-        )
-        audit_record(
-            actor=acting_user,
-            action="statement.issue",
-            obj=issued,
-            lab=lab,
-            after={
-                "kind": kind,
-                "format": fmt,
-                "parameters": issued.parameters,
-                "file_name": issued.file_name,
-                "sha256": issued.sha256,
-                "size": issued.size,
-                "chain_length": issued.chain_length,
-                "chain_head": issued.chain_head,
-            },
-        )
+    # The file is written to disk, hashed and archived in chunks: a million-line ledger
+    # never sits whole in memory (reports/archive.py).
+    with tempfile.TemporaryFile(prefix="statement-") as spool:
+        for _attempt in range(ATTEMPTS):
+            spool.seek(0)
+            spool.truncate()
+            chain = _chain_state(lab)
+            produced = _produce(
+                options, kind, fmt, into=spool, partner=partner, grant=grant, progress=progress
+            )
+            if _chain_state(lab) == chain:
+                break
+        else:
+            raise StatementError(LEDGER_MOVING.format(lab=lab.code))
+        with transaction.atomic():
+            issued = archive_store(
+                file=spool,
+                lab=lab,
+                kind=kind,
+                format=fmt,
+                parameters={**produced.parameters, "format": fmt},
+                file_name=produced.file_name,
+                chain_length=chain[0],
+                chain_head=chain[1],
+                issued_by=acting_user,
+            )
+            _audit_issue(acting_user, issued)
     return issued
+
+
+def _audit_issue(acting_user: User | None, issued: IssuedStatement) -> None:
+    audit_record(
+        actor=acting_user,
+        action="statement.issue",
+        obj=issued,
+        lab=issued.lab,
+        after={
+            "kind": issued.kind,
+            "format": issued.format,
+            "parameters": issued.parameters,
+            "file_name": issued.file_name,
+            "sha256": issued.sha256,
+            "size": issued.size,
+            "chain_length": issued.chain_length,
+            "chain_head": issued.chain_head,
+        },
+    )
 
 
 def statement_size(
@@ -188,13 +199,15 @@ def statement_file(
     partner: str = "",
     grant: str = "",
     format: str | None = None,
+    into: IO[bytes],
 ) -> StatementFile:
     """Statement `kind` of `lab`'s fiscal year `year` rendered exactly as `statement_issue`
-    renders it, without archiving it (the members of an audit package)."""
+    renders it, written to `into` (binary, seekable) without archiving it (the members of
+    an audit package)."""
     fmt, options = _checked_options(
         lab, kind, year, None, None, language, currency, partner, grant, format
     )
-    return _produce(options, kind, fmt, partner=partner, grant=grant)
+    return _produce(options, kind, fmt, into=into, partner=partner, grant=grant)
 
 
 def statement_download(*, acting_user: User, issued: IssuedStatement) -> IssuedStatement:
@@ -220,10 +233,12 @@ def _produce(
     kind: str,
     fmt: str,
     *,
+    into: IO[bytes],
     partner: str,
     grant: str,
     progress: Progress | None = None,
 ) -> StatementFile:
+    """The statement written to `into`, from its current position."""
     lab = options.lab
     if progress is not None:
         progress("build", 0, 0)
@@ -235,7 +250,9 @@ def _produce(
         year = options.fiscal_year.year
         parameters = options.parameters(FEC)
         del parameters["language"]
-        return StatementFile(fec_build(lab, year), fec_file_name(lab, year), parameters)
+        for line in fec_lines(lab, year):
+            into.write(line)
+        return StatementFile(into, fec_file_name(lab, year), parameters)
     statement = statement_build(
         kind=kind,
         lab=lab,
@@ -251,8 +268,9 @@ def _produce(
     if progress is not None:
         total = statement_line_count(lab=lab, date_from=options.date_from, date_to=options.date_to)
         statement = _counted(statement, _LineCounter(progress, total))
+    render_to(statement, fmt, into)
     return StatementFile(
-        render(statement, fmt),
+        into,
         statement_file_name(options, kind, fmt, partner or grant),
         statement.parameters,
     )
@@ -285,17 +303,26 @@ def _counted(statement: Statement, counter: _LineCounter) -> Statement:
 
 
 def render(statement: Statement, fmt: str) -> bytes:
-    """The statement as a PDF or XLSX file."""
-    renderer: Any
+    """The statement as a PDF or XLSX file, in memory (small statements)."""
+    with tempfile.TemporaryFile() as file:
+        render_to(statement, fmt, file)
+        file.seek(0)
+        return file.read()
+
+
+def render_to(statement: Statement, fmt: str, file: IO[bytes]) -> None:
+    """Write the statement as a PDF or XLSX file to `file` (binary, seekable). The XLSX
+    is streamed (a million-line ledger never held whole); a PDF is written in one piece."""
     try:
         if fmt == PDF:
-            from reports.render.pdf import render_pdf as renderer
-        else:
-            from reports.render.xlsx import render_xlsx as renderer
+            from reports.render.pdf import render_pdf
+
+            file.write(render_pdf(statement))
+            return
+        from reports.render.xlsx import write_xlsx
     except ImportError as exc:
         raise StatementError(RENDERER_MISSING.format(format=fmt.upper(), detail=exc)) from exc
-    content: bytes = renderer(statement)
-    return content
+    write_xlsx(statement, file)
 
 
 def statement_file_name(options: StatementOptions, kind: str, fmt: str, subject: str = "") -> str:

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from irls.access import has_role, lab_for_user_or_404, labs_for_user
 from irls.models import Lab
 from jobs.services import job_enqueue_audit_package, job_enqueue_statement
 from ledger.exceptions import LedgerError
+from reports import archive
 from reports.audit_package import AUDIT_PACKAGE_ROLES
 from reports.fec import FIELDS as FEC_FIELDS
 from reports.fec import fec_validate
@@ -54,7 +55,7 @@ def statements(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def issue(request: HttpRequest, code: str) -> HttpResponse:
+def issue(request: HttpRequest, code: str) -> HttpResponseBase:
     """Issue the statement asked for and hand the file out (archived first); a statement
     of more than JOBS_STATEMENT_LINES lines goes to a worker, and the browser to its job's
     page, where it shows its progress and then the file."""
@@ -102,7 +103,7 @@ def audit_package(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, code: str, statement_id: int) -> HttpResponse:
+def download(request: HttpRequest, code: str, statement_id: int) -> HttpResponseBase:
     """An archived statement again, byte for byte."""
     lab = lab_for_user_or_404(request.user, code)
     issued = issued_statement_for_user_or_404(request.user, lab=lab, statement_id=statement_id)
@@ -195,8 +196,15 @@ def _page(
     return render(request, "reports/statements.html", context, status=status)
 
 
-def _attachment(issued: IssuedStatement) -> HttpResponse:
-    response = HttpResponse(bytes(issued.content), content_type=CONTENT_TYPES[issued.format])
+def _attachment(issued: IssuedStatement) -> HttpResponseBase:
+    """The archived file as an attachment, read from the database in chunks: a file of
+    one chunk in one response, a larger one streamed (memory stays bounded)."""
+    content_type = CONTENT_TYPES[issued.format]
+    response: HttpResponse | StreamingHttpResponse
+    if issued.size <= archive.CHUNK:
+        response = HttpResponse(b"".join(archive.archive_chunks(issued)), content_type=content_type)
+    else:
+        response = StreamingHttpResponse(archive.archive_chunks(issued), content_type=content_type)
     response["Content-Disposition"] = (
         content_disposition_header(True, issued.file_name) or "attachment"
     )

@@ -1,29 +1,30 @@
-"""Statements as XLSX workbooks, streamed with openpyxl's write-only mode.
+"""Statements as XLSX workbooks, streamed with xlsxwriter's constant-memory mode.
 
-Rows are written as they are read from each section's iterable, so a ledger of a
-million lines never sits in memory. The sheet: a title block, one frozen and filtered
-header row, then each section as a block (its title row, its rows); totals last. The
-annex (rates used) and the notes go on a second sheet.
+Rows are written as they are read from each section's iterable, and xlsxwriter keeps
+one row at a time (the rows go to a temporary file, the workbook is zipped from disk),
+so a ledger of a million lines never sits in memory. The sheet: a title block, one
+frozen and filtered header row, then each section as a block (its title row, its
+rows); totals last. The annex (rates used) and the notes go on a second sheet.
+xlsxwriter replaced openpyxl's write-only mode here (issue 13): a 1,000,000-line general
+ledger went from 70-90 s of CPU to about 30, the workbook unchanged for its readers.
 
 Figures stay numbers, written with their exact decimal text, with number formats;
-text that a spreadsheet could take for a formula is stored as text with the quote
-prefix, so it shows as typed and is never evaluated.
+dates are dates; text that a spreadsheet could take for a formula is stored as text
+with the quote prefix, so it shows as typed and is never evaluated.
 """
 
-import functools
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from xlsxwriter.format import Format
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from reports.render.text import title_lines, word
 from reports.statement import CellValue, Column, ColumnKind, Row, Statement
@@ -31,11 +32,14 @@ from reports.statement import CellValue, Column, ColumnKind, Row, Statement
 AMOUNT_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.00%"
+TEXT_FORMAT = "@"
 DATE_FORMATS = {"en": "yyyy-mm-dd", "fr": "dd/mm/yyyy"}
 # What a spreadsheet may read as a formula, a command (formula injection) or an error code.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "#")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-SHEET_NAME_LENGTH = 31
+SHEET_NAME_LENGTH = 31  # in UTF-16 code units, as Excel counts
+# Excel keeps this sheet name for itself (the change history of shared workbooks).
+SHEET_NAME_RESERVED = "history"
 # Relative column widths are scaled to about this many characters across the sheet.
 SHEET_CHARACTERS = {True: 150, False: 100}
 _MINIMUM_WIDTH: dict[ColumnKind, int] = {
@@ -45,53 +49,61 @@ _MINIMUM_WIDTH: dict[ColumnKind, int] = {
     "number": 10,
     "text": 8,
 }
+PAPER_A4 = 9
+CHARACTER_PIXELS = 7  # the widest digit of the default font (Calibri 11), in pixels
+# Excel's serial day numbers count from 1899-12-30 for every date from 1900-03-01 on
+# (earlier ones go through xlsxwriter, which knows Excel's 1900 leap-year quirk).
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
+_SERIAL_FROM = date(1900, 3, 1)
 
-NAVY = "1F3864"
-_THIN = Side(style="thin", color="8C99A8")
-_FONTS = {
-    "normal": Font(name="Calibri", size=10),
-    "heading": Font(name="Calibri", size=10, bold=True, color=NAVY),
-    "subtotal": Font(name="Calibri", size=10, bold=True),
-    "total": Font(name="Calibri", size=10, bold=True),
-    "note": Font(name="Calibri", size=9, italic=True, color="5F6670"),
-    "section": Font(name="Calibri", size=11, bold=True, color=NAVY),
-    "head": Font(name="Calibri", size=10, bold=True, color="FFFFFF"),
-    "title": Font(name="Calibri", size=14, bold=True),
-    "lab": Font(name="Calibri", size=11, bold=True, color=NAVY),
-    "fact": Font(name="Calibri", size=9, color="5F6670"),
+NAVY = "#1F3864"
+GREY = "#5F6670"
+RULE = "#8C99A8"
+_FONTS: dict[str, dict[str, Any]] = {
+    "normal": {"font_size": 10},
+    "heading": {"font_size": 10, "bold": True, "font_color": NAVY},
+    "subtotal": {"font_size": 10, "bold": True},
+    "total": {"font_size": 10, "bold": True},
+    "note": {"font_size": 9, "italic": True, "font_color": GREY},
+    "section": {"font_size": 11, "bold": True, "font_color": NAVY},
+    "head": {"font_size": 10, "bold": True, "font_color": "#FFFFFF"},
+    "title": {"font_size": 14, "bold": True},
+    "lab": {"font_size": 11, "bold": True, "font_color": NAVY},
+    "fact": {"font_size": 9, "font_color": GREY},
 }
-_FILLS = {
-    "heading": PatternFill("solid", fgColor="E1E8F2"),
-    "subtotal": PatternFill("solid", fgColor="EDEDED"),
-    "total": PatternFill("solid", fgColor="CCDBEB"),
-    "head": PatternFill("solid", fgColor=NAVY),
-}
-_BORDERS = {
-    "subtotal": Border(top=_THIN),
-    "total": Border(top=_THIN, bottom=_THIN),
-    "section": Border(bottom=_THIN),
+_FILLS = {"heading": "#E1E8F2", "subtotal": "#EDEDED", "total": "#CCDBEB", "head": NAVY}
+_BORDERS: dict[str, dict[str, Any]] = {
+    "subtotal": {"top": 1, "top_color": RULE},
+    "total": {"top": 1, "top_color": RULE, "bottom": 1, "bottom_color": RULE},
+    "section": {"bottom": 1, "bottom_color": RULE},
 }
 
 
-def _cell(
-    sheet: WriteOnlyWorksheet, value: CellValue = None, style_array: StyleArray | None = None
-) -> Cell:
-    """A cell for `sheet.append` (openpyxl places it: row and column are provisional)."""
-    return Cell(sheet, row=1, column=1, value=value, style_array=style_array)
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def sheet_name(text: str, taken: Iterable[str] = ()) -> str:
-    """A valid sheet name from `text`: no []:*?/\\, at most 31 characters, not blank,
-    no apostrophe at either end, different from the names `taken`."""
+    """A valid sheet name from `text`: no []:*?/\\, at most 31 characters (UTF-16 units),
+    not blank, no apostrophe at either end, not Excel's own "History", different from the
+    names `taken`."""
     name = SHEET_NAME_FORBIDDEN.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", text))
-    name = " ".join(name.split()).strip("'")[:SHEET_NAME_LENGTH].strip() or "Sheet"
-    used = {t.casefold() for t in taken}
+    name = _cut(" ".join(name.split()).strip("'"), SHEET_NAME_LENGTH).strip() or "Sheet"
+    used = {t.casefold() for t in taken} | {SHEET_NAME_RESERVED}
     candidate, number = name, 2
     while candidate.casefold() in used:
         suffix = f" ({number})"
-        candidate = name[: SHEET_NAME_LENGTH - len(suffix)].rstrip() + suffix
+        candidate = _cut(name, SHEET_NAME_LENGTH - len(suffix)).rstrip() + suffix
         number += 1
     return candidate
+
+
+def _cut(text: str, units: int) -> str:
+    """`text` shortened to at most `units` UTF-16 code units, never inside a character."""
+    text = text[:units]
+    while _utf16_length(text) > units:
+        text = text[:-1]
+    return text
 
 
 def is_formula_like(text: str) -> bool:
@@ -101,97 +113,169 @@ def is_formula_like(text: str) -> bool:
 
 
 def _needs_care(text: str) -> bool:
-    """Whether `text`, handed to openpyxl as it is, would not end as plain text."""
+    """Whether `text`, written as it is, would not end as plain text as typed."""
     return is_formula_like(text) or ILLEGAL_CHARACTERS_RE.search(text) is not None
 
 
-class _Cells:
-    """Makes the cells of one sheet, sharing one style array per look."""
+class StatementSheet(Worksheet):
+    """xlsxwriter's worksheet, writing its two commonest cells in one step, and every
+    text as plain text.
 
-    def __init__(self, sheet: WriteOnlyWorksheet, language: str):
+    A million-line ledger is six million cells, and xlsxwriter's general `_write_cell`
+    (a list of attributes, each checked for XML escaping though none ever needs it, the
+    cell's kind found by its class name) took a third of the render. A number or an
+    inline string (constant-memory mode) is written here as the XML xlsxwriter writes
+    for it, with xlsxwriter's own escaping of the text; other cells go through
+    xlsxwriter. One difference, on purpose: xlsxwriter writes a string that starts
+    with <r> and ends with </r> as rich-text XML, unescaped; statements have no rich
+    text, so such a label typed by a user is escaped here like any other, and cannot
+    inject XML (a formula, say) into the sheet. tests/reports/test_render_xlsx_sheet.py
+    compares both writers' sheets byte for byte, so an xlsxwriter release that writes
+    cells otherwise fails it."""
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        kind = cell.__class__
+        if kind is CellNumberTuple:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}"{self._style(row, col, cell.format)}>'
+                f"<v>{cell.number:.16G}</v></c>"
+            )
+        elif kind is CellStringTuple and self.constant_memory:
+            text = self._escape_data(self._escape_control_characters(cell.string))
+            space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}"{self._style(row, col, cell.format)}'
+                f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+            )
+        else:
+            super()._write_cell(row, col, cell)
+
+    def _style(self, row: int, col: int, cell_format: Format | None) -> str:
+        """The cell's style attribute: its own format, else its row's, else its
+        column's, as xlsxwriter chooses (the statements set no row or column format)."""
+        if cell_format is None:
+            row_info = self.row_info.get(row)
+            if row_info is not None and row_info.row_format:
+                cell_format = row_info.row_format
+            else:
+                column = self.col_info.get(col)
+                cell_format = column.column_format if column is not None else None
+        return f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
+
+
+class _SheetWriter:
+    """Writes the rows of one sheet in order, sharing one format per look.
+
+    Cells go through xlsxwriter's undecorated `_write_*` methods: positions are always
+    numbers here, and the public ones' argument conversion cost a tenth of a large
+    ledger's render."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, sheet: StatementSheet, language: str):
+        self.workbook = workbook
         self.sheet = sheet
-        self.language = language
-        self._styles: dict[tuple[str, str, bool], StyleArray] = {}
+        self.row = 0  # the next row written (0-based)
+        self.date_format = DATE_FORMATS.get(language, DATE_FORMATS["en"])
+        self._formats: dict[tuple[str, str, bool], Format] = {}
+        self._amount = self.format("normal", AMOUNT_FORMAT)
+        self._date = self.format("normal", self.date_format)
 
-    def style(self, look: str, number_format: str = "General", quoted: bool = False) -> StyleArray:
+    def format(self, look: str, number_format: str = "General", quoted: bool = False) -> Format:
         key = (look, number_format, quoted)
-        style = self._styles.get(key)
-        if style is None:
-            model = _cell(self.sheet)
-            model.font = _FONTS.get(look, _FONTS["normal"])
+        found = self._formats.get(key)
+        if found is None:
+            font = _FONTS.get(look, _FONTS["normal"])
+            properties: dict[str, Any] = {"font_name": "Calibri", **font}
             if look in _FILLS:
-                model.fill = _FILLS[look]
-            if look in _BORDERS:
-                model.border = _BORDERS[look]
+                properties.update(pattern=1, bg_color=_FILLS[look])
+            properties.update(_BORDERS.get(look, {}))
             if look == "head":
-                model.alignment = Alignment(vertical="center", wrap_text=True)
-            model.number_format = number_format
-            model.quotePrefix = quoted
-            style = self._styles[key] = model._style
-        return style
+                properties.update(valign="vcenter", text_wrap=True)
+            if number_format != "General":
+                properties["num_format"] = number_format
+            if quoted:
+                properties["quote_prefix"] = True
+            found = self._formats[key] = self.workbook.add_format(properties)
+        return found
 
-    def text(self, value: str, look: str) -> Cell:
+    def skip(self) -> None:
+        """An empty row."""
+        self.row += 1
+
+    def texts(self, texts: Iterable[str], look: str) -> None:
+        """A row of text cells (a title line, the column headings)."""
+        for column, text in enumerate(texts):
+            self.text(column, text, look)
+        self.row += 1
+
+    def text(self, column: int, value: str, look: str) -> None:
         """A text cell, shown as typed: never a formula, an error code or a number."""
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = _cell(self.sheet, style_array=self.style(look, "@", is_formula_like(text)))
-        cell.value = text
-        cell.data_type = "s"
-        return cell
+        look_format = self.format(look, TEXT_FORMAT, is_formula_like(text))
+        self.sheet._write_string(self.row, column, text, look_format)
 
-    def value(self, value: CellValue, kind: ColumnKind, look: str) -> Cell | str | None:
-        if value is None or value == "":
-            return _cell(self.sheet, style_array=self.style(look)) if look != "normal" else None
-        if isinstance(value, str):
-            if look == "normal" and not _needs_care(value):
-                return value  # the writer's own cell: a plain cell object costs more
-            return self.text(value, look)
-        if isinstance(value, datetime):  # Excel has no time zones: the local time shown
-            value = value.replace(tzinfo=None)
-        if isinstance(value, date):
-            return _cell(self.sheet, value=value, style_array=self.style(look, self.date_format))
-        return self.number(value, self.style(look, _number_format(value, kind)))
-
-    def number(self, value: Decimal | int, style: StyleArray) -> Cell | None:
-        """A number cell holding the exact decimal text of `value`: openpyxl writes a
-        Decimal through a float ('%.16g': -0.07 becomes -0.07000000000000001)."""
-        if isinstance(value, Decimal) and not value.is_finite():
-            return None
-        text = format(value, "f") if isinstance(value, Decimal) else str(value)
-        cell = _cell(self.sheet, value=text, style_array=style)
-        cell.data_type = "n"
-        return cell
-
-    @property
-    def date_format(self) -> str:
-        return DATE_FORMATS.get(self.language, DATE_FORMATS["en"])
-
-    def row(self, row: Row, kinds: Sequence[ColumnKind]) -> list[Cell | str | None]:
+    def cells(self, row: Row, kinds: Sequence[ColumnKind]) -> None:
+        """One row of the statement, in the look of its style."""
         values, look = row.cells, row.style
         if look == "normal":
-            return [self._normal(value, kind) for value, kind in zip(values, kinds, strict=False)]
-        if len(values) < len(kinds):  # fill the whole band
-            values = (*values, *[None] * (len(kinds) - len(values)))
-        return [self.value(value, kind, look) for value, kind in zip(values, kinds, strict=False)]
+            self._normal(values, kinds)
+        else:
+            if len(values) < len(kinds):  # fill the whole band
+                values = (*values, *[None] * (len(kinds) - len(values)))
+            for column, (value, kind) in enumerate(zip(values, kinds, strict=False)):
+                self.value(column, value, kind, look)
+        self.row += 1
 
-    def _normal(self, value: CellValue, kind: ColumnKind) -> Cell | str | None:
-        """`value(value, kind, "normal")`, with the common cases of a long ledger first."""
-        if value is None:
-            return None
-        if type(value) is Decimal and kind == "amount":
-            return self.number(value, self._amount)
-        if type(value) is str and value and not _needs_care(value):
-            return value
-        if type(value) is date:
-            return _cell(self.sheet, value=value, style_array=self._date)
-        return self.value(value, kind, "normal")
+    def _normal(self, values: Sequence[CellValue], kinds: Sequence[ColumnKind]) -> None:
+        """`value` for each cell of a plain row, with the common cases of a long ledger
+        first (the loop a million-line ledger spends its time in)."""
+        sheet, row, amount = self.sheet, self.row, self._amount
+        for column, (value, kind) in enumerate(zip(values, kinds, strict=False)):
+            if value is None:
+                continue
+            if type(value) is Decimal and kind == "amount":
+                if value.is_finite():
+                    sheet._write_number(row, column, value, amount)
+            elif type(value) is str and value and not _needs_care(value):
+                sheet._write_string(row, column, value)  # the default look, as typed
+            elif type(value) is date and value >= _SERIAL_FROM:
+                sheet._write_number(row, column, value.toordinal() - _EXCEL_EPOCH, self._date)
+            else:
+                self.value(column, value, kind, "normal")
 
-    @functools.cached_property
-    def _amount(self) -> StyleArray:
-        return self.style("normal", AMOUNT_FORMAT)
+    def value(self, column: int, value: CellValue, kind: ColumnKind, look: str) -> None:
+        if value is None or value == "":
+            if look != "normal":
+                self.sheet._write_blank(self.row, column, None, self.format(look))
+            return
+        if isinstance(value, str):
+            if look == "normal" and not _needs_care(value):
+                self.sheet._write_string(self.row, column, value)
+            else:
+                self.text(column, value, look)
+            return
+        if isinstance(value, date):
+            self._date_cell(column, value, self.format(look, self.date_format))
+            return
+        self.number(column, value, self.format(look, _number_format(value, kind)))
 
-    @functools.cached_property
-    def _date(self) -> StyleArray:
-        return self.style("normal", self.date_format)
+    def _date_cell(self, column: int, value: date, date_format: Format) -> None:
+        if isinstance(value, datetime):  # Excel has no time zones: the local time shown
+            self.sheet._write_datetime(self.row, column, value.replace(tzinfo=None), date_format)
+        elif value >= _SERIAL_FROM:
+            serial = value.toordinal() - _EXCEL_EPOCH
+            self.sheet._write_number(self.row, column, serial, date_format)
+        else:
+            self.sheet._write_datetime(self.row, column, value, date_format)
+
+    def number(self, column: int, value: Decimal | int, number_format: Format) -> None:
+        """A number cell holding the exact decimal text of `value`: xlsxwriter writes a
+        Decimal with its own formatting (`{:.16G}`), so -0.07 stays -0.07, where a
+        float would have become -0.07000000000000001."""
+        if isinstance(value, bool):
+            value = int(value)
+        elif isinstance(value, Decimal) and not value.is_finite():
+            return
+        self.sheet._write_number(self.row, column, value, number_format)
 
 
 def _number_format(value: int | Decimal, kind: ColumnKind) -> str:
@@ -219,99 +303,122 @@ def column_widths(columns: Sequence[Column], landscape: bool) -> list[float]:
     ]
 
 
-def _title_block(cells: _Cells, statement: Statement) -> list[list[Cell | None]]:
+def _title_block(writer: _SheetWriter, statement: Statement) -> None:
     lab_line, unit_line, title, facts = title_lines(statement)
-    rows: list[list[Cell | None]] = [
-        [cells.text(title, "title")],
-        [cells.text(lab_line, "lab")],
-    ]
+    writer.texts([title], "title")
+    writer.texts([lab_line], "lab")
     if unit_line:
-        rows.append([cells.text(unit_line, "fact")])
-    rows.append([cells.text(facts, "fact")])
-    rows.append([])
-    return rows
+        writer.texts([unit_line], "fact")
+    writer.texts([facts], "fact")
+    writer.skip()
 
 
-def _set_page(sheet: WriteOnlyWorksheet, landscape: bool, header_row: int | None) -> None:
-    """A4 pages one sheet wide, the header row repeated at the top of each."""
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+def _set_page(sheet: Worksheet, landscape: bool, header_row: int | None) -> None:
+    """A4 pages one sheet wide, the header row (0-based) repeated at the top of each."""
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.set_paper(PAPER_A4)
+    sheet.fit_to_pages(1, 0)
+    # The margins the statements have always printed with (Excel's former defaults).
+    sheet.set_margins(left=0.75, right=0.75, top=1, bottom=1)
+    sheet.set_header(margin=0.5)
+    sheet.set_footer(margin=0.5)
     if header_row is not None:
-        sheet.print_title_rows = f"{header_row}:{header_row}"
+        sheet.repeat_rows(header_row)
 
 
-def _body_sheet(workbook: Workbook, statement: Statement) -> None:
-    sheet = workbook.create_sheet(sheet_name(statement.title or statement.kind))
-    cells = _Cells(sheet, statement.language)
+def _set_widths(sheet: Worksheet, widths: Sequence[float]) -> None:
+    """Columns drawn as wide as the statements' workbooks always drew them: the widths
+    stored as they are, which Excel draws at its own rule's pixels (Calibri 11: 7 pixels
+    a character). xlsxwriter's `set_column` adds Excel's cell padding: given the pixels,
+    it stores the width that draws them."""
+    for index, width in enumerate(widths):
+        pixels = int((256 * width + 128 // CHARACTER_PIXELS) / 256 * CHARACTER_PIXELS)
+        sheet.set_column_pixels(index, index, pixels)
+
+
+def _body_sheet(workbook: xlsxwriter.Workbook, statement: Statement) -> str:
+    name = sheet_name(statement.title or statement.kind)
+    sheet = workbook.add_worksheet(name, worksheet_class=StatementSheet)
+    writer = _SheetWriter(workbook, sheet, statement.language)
     columns = statement.columns
-    for index, width in enumerate(column_widths(columns, statement.landscape), 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    title = _title_block(cells, statement)
-    header_row = len(title) + 1
-    # Freeze panes, widths and page setup are written with the sheet's head: set first.
-    sheet.freeze_panes = f"A{header_row + 1}"
+    _set_widths(sheet, column_widths(columns, statement.landscape))
+    _title_block(writer, statement)
+    header_row = writer.row  # 0-based: the rows below it scroll, it stays
+    sheet.freeze_panes(header_row + 1, 0)
     _set_page(sheet, statement.landscape, header_row)
-    for cells_of_row in title:
-        sheet.append(cells_of_row)
-    sheet.append([cells.text(c.heading, "head") for c in columns])
-    last_row = header_row
+    writer.texts([c.heading for c in columns], "head")
     kinds = [c.kind for c in columns]
     for section in statement.sections:
         if section.title:
-            sheet.append([cells.text(section.title, "section")])
-            last_row += 1
+            writer.texts([section.title], "section")
         for row in section.rows:
-            sheet.append(cells.row(row, kinds))
-            last_row += 1
+            writer.cells(row, kinds)
     for row in statement.totals:
-        sheet.append(cells.row(row, kinds))
-        last_row += 1
+        writer.cells(row, kinds)
     if columns:
-        last_column = get_column_letter(len(columns))
-        sheet.auto_filter.ref = f"A{header_row}:{last_column}{max(last_row, header_row + 1)}"
+        last_row = max(writer.row - 1, header_row + 1)
+        sheet.autofilter(header_row, 0, last_row, len(columns) - 1)
+    return name
 
 
-def _annex_sheet(workbook: Workbook, statement: Statement) -> None:
+def _annex_sheet(workbook: xlsxwriter.Workbook, statement: Statement, taken: list[str]) -> None:
     has_annex = bool(statement.annex_rows or statement.annex_title)
     if not has_annex and not statement.notes:
         return
     language = statement.language
     title = statement.annex_title or word(language, "annex" if has_annex else "notes")
-    sheet = workbook.create_sheet(sheet_name(title, workbook.sheetnames))
-    cells = _Cells(sheet, language)
+    sheet = workbook.add_worksheet(sheet_name(title, taken), worksheet_class=StatementSheet)
+    writer = _SheetWriter(workbook, sheet, language)
     columns = statement.annex_columns
-    widths = column_widths(columns, False) if columns else [60.0]
-    for index, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    _set_page(sheet, False, 3 if columns else None)
-    sheet.append([cells.text(title, "title")])
+    _set_widths(sheet, column_widths(columns, False) if columns else [60.0])
+    _set_page(sheet, False, 2 if columns else None)
+    writer.texts([title], "title")
     if has_annex and columns:
-        sheet.append([])
-        sheet.append([cells.text(c.heading, "head") for c in columns])
+        writer.skip()
+        writer.texts([c.heading for c in columns], "head")
         kinds = [c.kind for c in columns]
         for row in statement.annex_rows:
-            sheet.append(cells.row(row, kinds))
+            writer.cells(row, kinds)
     if statement.notes:
-        sheet.append([])
-        sheet.append([cells.text(word(language, "notes"), "section")])
+        writer.skip()
+        writer.texts([word(language, "notes")], "section")
         for number, note in enumerate(statement.notes, 1):
-            sheet.append([cells.text(f"{number}. {note}", "normal")])
+            writer.texts([f"{number}. {note}"], "normal")
+
+
+def write_xlsx(statement: Statement, file: IO[bytes]) -> None:
+    """Write the statement as an XLSX workbook to `file` (binary, open for writing):
+    the statement sheet, then annex and notes."""
+    # xlsxwriter's files (the rows, the parts before zipping) go into a directory of our
+    # own, removed whatever happens: a render that fails leaves nothing in /tmp.
+    with tempfile.TemporaryDirectory(prefix="statement-xlsx-") as scratch:
+        _write_workbook(statement, file, scratch)
+
+
+def _write_workbook(statement: Statement, file: IO[bytes], scratch: str) -> None:
+    workbook = xlsxwriter.Workbook(file, {"constant_memory": True, "tmpdir": scratch})
+    workbook.use_zip64()  # a ledger's sheet may pass 4 GB before compression
+    workbook.set_properties(
+        {
+            "title": statement.title,
+            "author": "IRL Ledger",
+            "subject": f"{statement.lab.code} {statement.kind}",
+            "keywords": " ".join(f"{k}={v}" for k, v in statement.parameters.items()),
+        }
+    )
+    # Closed only when complete: a statement that failed half-way is not written out.
+    body = _body_sheet(workbook, statement)
+    _annex_sheet(workbook, statement, [body])
+    workbook.close()
 
 
 def render_xlsx(statement: Statement) -> bytes:
     """The statement as an XLSX workbook: the statement sheet, then annex and notes."""
-    workbook = Workbook(write_only=True)
-    workbook.properties.title = statement.title
-    workbook.properties.creator = "IRL Ledger"
-    workbook.properties.subject = f"{statement.lab.code} {statement.kind}"
-    workbook.properties.keywords = " ".join(f"{k}={v}" for k, v in statement.parameters.items())
-    _body_sheet(workbook, statement)
-    _annex_sheet(workbook, statement)
     # The zip is written to disk, not to memory, while a large ledger streams through.
     with tempfile.TemporaryFile() as file:
-        workbook.save(file)
+        write_xlsx(statement, file)
         file.seek(0)
         return file.read()
