@@ -17,12 +17,14 @@ changed or deleted (documents may still be added to it).
 Error messages start with a tag (LEDGER_FROZEN, LEDGER_UNBALANCED, ...) that
 `ledger.exceptions.from_integrity_error` turns back into a typed error.
 
-On PostgreSQL what an INSERT (or COPY) writes into entries and lines is checked once per
-statement, over its transition table, by set-based queries; UPDATE and DELETE are still
-guarded row by row. The balance of the entries an INSERT writes posted is checked at
-commit, one set a statement, through a queue table (`ledger_balance_pending`, migration
-0012) and a deferred constraint trigger on it; a draft posted by UPDATE, at commit, row
-by row. SQLite checks row by row.
+On PostgreSQL what an INSERT (or COPY) or an UPDATE writes into entries and lines is
+checked once per statement, over its transition tables, by set-based queries; a posted
+entry or a dated line is refused row by row before anything else (a WHEN clause: no
+query), and so is every DELETE. Posting a batch of drafts is one UPDATE, whose statement
+guard also stamps their lines (one UPDATE) and feeds spending and commitments. The
+balance of the entries a statement posts (INSERT or UPDATE) is checked at commit, one set
+a statement, through a queue table (`ledger_balance_pending`, migration 0012) and a
+deferred constraint trigger on it. SQLite checks row by row.
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -397,9 +399,9 @@ _PG_RAISE = "USING ERRCODE = 'integrity_constraint_violation'"
 # PostgreSQL checks what an INSERT writes once per statement, over its transition table
 # (`new_entries`, `new_lines`): a 100,000-line import is a few COPY statements, and one
 # plpgsql call a row with a dozen subqueries each cost more than writing the rows. The
-# checks and messages are those of a row guard (the UPDATE and DELETE guards below are
-# still per row); when a statement breaks several, the first check in the guard's order
-# speaks, for the first entry (by id) that breaks it.
+# checks and messages are those of a row guard (UPDATE likewise, below); when a statement
+# breaks several, the first check in the guard's order speaks, for the first entry (by id)
+# that breaks it.
 # The set checks' estimated costs (subplans counted for every row) pass JIT's thresholds:
 # compiling the entries' check took 2 s a statement, running it 0.1 s.
 _PG_NO_JIT = "SET jit = off"
@@ -507,6 +509,40 @@ END $$""",
 REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT
 EXECUTE FUNCTION ledger_entries_inserted()""",
 ]
+
+
+def _pg_lines_set_end(what: str, dated: str) -> str:
+    """How both statement guards of lines (INSERT, UPDATE) end, over `found` and the
+    statement's lines: one lab, a commitment of its own budget line; then the lines
+    `dated` (a FROM clause over `new_lines n`) feed their budget line's monthly spending
+    and the commitment they settle (planned for each statement, as the checks are)."""
+    return f"""  IF found.other_lab THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
+  END IF;
+  IF found.other_budget_line THEN
+    RAISE EXCEPTION 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line' {_PG_RAISE};
+  END IF;
+  IF found.spends THEN
+    -- Lines {what}.
+    EXECUTE $q$INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
+    SELECT n.budget_line_id, date_trunc('month', n.entry_date)::date, SUM(n.debit - n.credit)
+      {dated} AND n.budget_line_id IS NOT NULL
+     GROUP BY 1, 2
+    ON CONFLICT (budget_line_id, month)
+    DO UPDATE SET amount = ledger_budgetspending.amount + EXCLUDED.amount$q$;
+    EXECUTE $q$UPDATE ledger_commitment c
+       SET settled = c.settled + s.amount,
+           status = CASE WHEN c.status IN ('cancelled', 'carried_over') THEN c.status
+                         WHEN c.settled + s.amount >= c.amount THEN 'settled'
+                         WHEN c.settled + s.amount > 0 THEN 'partly_settled'
+                         ELSE 'open' END
+      FROM (SELECT n.commitment_id, SUM(n.debit - n.credit) AS amount
+              {dated} AND n.commitment_id IS NOT NULL GROUP BY 1) s
+     WHERE c.id = s.commitment_id$q$;
+  END IF;
+"""
+
+
 _PG_LINES_INSERTED = [
     f"""CREATE OR REPLACE FUNCTION ledger_lines_inserted() RETURNS trigger LANGUAGE plpgsql
 {_PG_NO_JIT} AS $$
@@ -538,38 +574,227 @@ BEGIN
   IF found.dated THEN
     RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
   END IF;
-  IF found.other_lab THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
-  END IF;
-  IF found.other_budget_line THEN
-    RAISE EXCEPTION 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line' {_PG_RAISE};
-  END IF;
-  IF found.spends THEN
-    -- Lines written dated, ahead of their entry posted at once, are spent as written.
-    INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
-    SELECT budget_line_id, date_trunc('month', entry_date)::date, SUM(debit - credit)
-      FROM new_lines WHERE entry_date IS NOT NULL AND budget_line_id IS NOT NULL
-     GROUP BY 1, 2
-    ON CONFLICT (budget_line_id, month)
-    DO UPDATE SET amount = ledger_budgetspending.amount + EXCLUDED.amount;
-    UPDATE ledger_commitment c
-       SET settled = c.settled + s.amount,
-           status = CASE WHEN c.status IN ('cancelled', 'carried_over') THEN c.status
-                         WHEN c.settled + s.amount >= c.amount THEN 'settled'
-                         WHEN c.settled + s.amount > 0 THEN 'partly_settled'
-                         ELSE 'open' END
-      FROM (SELECT commitment_id, SUM(debit - credit) AS amount FROM new_lines
-             WHERE entry_date IS NOT NULL AND commitment_id IS NOT NULL GROUP BY 1) s
-     WHERE c.id = s.commitment_id;
-  END IF;
-  RETURN NULL;
+{
+        _pg_lines_set_end(
+            "written dated, ahead of their entry posted at once, are spent as written",
+            "FROM new_lines n WHERE n.entry_date IS NOT NULL",
+        )
+    }  RETURN NULL;
 END $$""",
     f"""CREATE TRIGGER ledger_lines_inserted AFTER INSERT ON {LINE}
 REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT
 EXECUTE FUNCTION ledger_lines_inserted()""",
 ]
-# Balanced (invariant 1) at commit: each INSERT of posted entries queues their ids, one
-# row a statement, and a deferred constraint trigger on the queue checks each set at
+# UPDATE and DELETE of entries and lines. What needs no query stays row by row: a posted
+# entry, a dated line (a line of a posted entry) is frozen, refused before anything else
+# (a WHEN clause, so the rows of drafts call no function). The rest of an UPDATE is
+# checked once per statement over its transition tables (`old_entries`/`new_entries`,
+# `old_lines`/`new_lines`), with the checks and messages of the row guards they replace:
+# posting a batch of drafts is one UPDATE (entries_post), whose statement also stamps
+# their lines (one UPDATE), feeds spending and commitments from them, and queues their
+# balance for the check at commit. The checks read the table as the statement left it,
+# so the drafts of a batch may be numbered and chained in any row order.
+_PG_ENTRIES_FROZEN = [
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be deleted; reverse it', OLD.number {_PG_RAISE};
+  END IF;
+  RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be changed; reverse it', OLD.number {_PG_RAISE};
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_frozen BEFORE UPDATE OR DELETE ON {ENTRY}
+FOR EACH ROW WHEN (OLD.status = 'posted') EXECUTE FUNCTION ledger_entry_frozen()""",
+]
+
+
+def _pg_entry_checks(source: str, using: str = "") -> str:
+    """The checks of an UPDATE of entries (plpgsql), over the rows of `source`: the
+    statement's transition table, or NEW alone (`using`)."""
+    return f"""  EXECUTE $q$SELECT n.number, n.date, fy.year, {_PG_ENTRY_PROBLEM} AS problem
+    FROM {source} n
+    LEFT JOIN ledger_journal j ON j.id = n.journal_id
+    LEFT JOIN ledger_fiscalyear fy ON fy.id = n.fiscal_year_id
+    LEFT JOIN ledger_period p ON p.fiscal_year_id = n.fiscal_year_id AND p.status = 'open'
+                             AND n.date BETWEEN p.start_date AND p.end_date
+    LEFT JOIN {ENTRY} before ON before.lab_id = n.lab_id AND before.journal_id = n.journal_id
+                            AND before.fiscal_year_id = n.fiscal_year_id AND before.seq = n.seq - 1
+    LEFT JOIN {ENTRY} previous ON previous.lab_id = n.lab_id
+                              AND previous.chain_index = n.chain_index - 1
+                              AND previous.hash = n.prev_hash
+   WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
+   ORDER BY 4, n.id LIMIT 1$q$ INTO bad{using};
+  IF bad.problem = 1 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 2 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 3 THEN
+    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
+  ELSIF bad.problem = 4 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', bad.year {_PG_RAISE};
+  ELSIF bad.problem = 5 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
+  ELSIF bad.problem = 6 THEN
+    RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
+  ELSIF bad.problem = 7 THEN
+    RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', bad.date {_PG_RAISE};
+  ELSIF bad.problem = 8 THEN
+    RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
+  END IF;
+  -- The drafts this statement posts: its rows now posted (an entry posted before never
+  -- reaches here, frozen row by row; the status is 'draft' or 'posted', a CHECK). No join
+  -- with old_entries: transition tables have no statistics, and the planner estimates
+  -- two rows each (a nested loop over both, quadratic in the batch).
+  EXECUTE $q$SELECT COUNT(DISTINCT n.id) AS posted,
+         COALESCE(bool_or(a.needs_budget_line AND l.budget_line_id IS NULL
+                          AND n.year_end = '' AND j.kind <> 'opening'), false) AS budget_missing,
+         COALESCE(bool_or(b.fiscal_year_id <> n.fiscal_year_id), false) AS budget_year
+    FROM {source} n
+    JOIN ledger_journal j ON j.id = n.journal_id
+    LEFT JOIN {LINE} l ON l.entry_id = n.id
+    LEFT JOIN ledger_account a ON a.id = l.account_id
+    LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
+   WHERE n.status = 'posted'$q$ INTO lines{using};
+  IF lines.budget_missing THEN
+    RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
+  END IF;
+  IF lines.budget_year THEN
+    RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
+  END IF;
+  IF bad.problem = 9 THEN
+    RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};
+  END IF;
+"""
+
+
+# A row the table itself would refuse before the statement's guard runs (its CHECK on the
+# posting fields; a number, sequence or chain index already taken: unique indexes are
+# checked as each row is written) gets the guard's checks first, alone: a raw UPDATE
+# posting into a closed year with a chain index taken is told the year is closed, as the
+# row guards told it. Other rows cost one indexed lookup.
+_PG_ENTRY_STATUS_FIELDS = """(NEW.status = 'draft' AND NEW.seq IS NULL AND NEW.number IS NULL
+        AND NEW.chain_index IS NULL AND NEW.hash = '' AND NEW.posted_at IS NULL)
+     OR (NEW.status = 'posted' AND NEW.seq >= 1 AND NEW.number IS NOT NULL
+         AND NEW.chain_index >= 1 AND NEW.posted_at IS NOT NULL
+         AND NEW.posted_by_id IS NOT NULL AND NEW.hash <> '')"""
+_PG_ENTRY_TAKEN = f"""EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
+                AND e.chain_index = NEW.chain_index AND e.id <> NEW.id)
+     OR EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.number = NEW.number
+                AND e.id <> NEW.id)
+     OR EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
+                AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq AND e.id <> NEW.id)"""
+_PG_ENTRIES_UPDATED = [
+    f"""CREATE OR REPLACE FUNCTION ledger_entry_refused_first() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  lines record;
+  bad record;
+BEGIN
+  IF NOT ({_PG_ENTRY_STATUS_FIELDS}) OR {_PG_ENTRY_TAKEN} THEN
+{_pg_entry_checks("(SELECT ($1).*)", " USING NEW")}  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER ledger_entry_refused_first BEFORE UPDATE ON {ENTRY}
+FOR EACH ROW WHEN (OLD.status = 'draft') EXECUTE FUNCTION ledger_entry_refused_first()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_entries_updated() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  lines record;
+  bad record;
+BEGIN
+{_pg_entry_checks("new_entries")}  IF lines.posted > 0 THEN
+    -- Posting dates the lines with their entry's date (the lines' guard checks it).
+    EXECUTE $q$UPDATE {LINE} l SET entry_date = n.date
+      FROM new_entries n WHERE l.entry_id = n.id AND n.status = 'posted'$q$;
+  END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE TRIGGER ledger_entries_updated AFTER UPDATE ON {ENTRY}
+REFERENCING OLD TABLE AS old_entries NEW TABLE AS new_entries FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_entries_updated()""",
+]
+_PG_LINES_FROZEN = [
+    f"""CREATE OR REPLACE FUNCTION ledger_line_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be changed' {_PG_RAISE};
+END $$""",
+    f"""CREATE TRIGGER ledger_line_frozen BEFORE UPDATE ON {LINE}
+FOR EACH ROW WHEN (OLD.entry_date IS NOT NULL) EXECUTE FUNCTION ledger_line_frozen()""",
+    f"""CREATE OR REPLACE FUNCTION ledger_line_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id) THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be deleted' {_PG_RAISE};
+  END IF;
+  RETURN OLD;
+END $$""",
+    f"""CREATE TRIGGER ledger_line_guard BEFORE DELETE ON {LINE}
+FOR EACH ROW EXECUTE FUNCTION ledger_line_guard()""",
+]
+
+
+def _pg_lines_updated(line_columns: list[str]) -> list[str]:
+    """The lines' UPDATE guard, once per statement. A line of a posted entry (or moved
+    into one) may change in one way only: stamped with its entry's date, every other
+    column as it was (the columns listed from the table, as on SQLite)."""
+    others = [c for c in line_columns if c != "entry_date"]
+    # As the row guard: a line of a posted entry, or one moved into a posted entry.
+    # The entries are read by index, one line at a time (a join hashed the whole table).
+    old_status = f"(SELECT status FROM {ENTRY} WHERE id = o.entry_id)"
+    touched = (
+        f"(o.entry_date IS NOT NULL OR {old_status} = 'posted'"
+        f" OR (SELECT status FROM {ENTRY} WHERE id = n.entry_id) = 'posted')"
+    )
+    old_date = f"(SELECT date FROM {ENTRY} WHERE id = o.entry_id AND status = 'posted')"
+    kept = f"ROW({', '.join('n.' + c for c in others)}) IS NOT DISTINCT FROM ROW({', '.join('o.' + c for c in others)})"
+    return [
+        f"""CREATE OR REPLACE FUNCTION ledger_lines_updated() RETURNS trigger LANGUAGE plpgsql
+{_PG_NO_JIT} AS $$
+DECLARE
+  found record;
+BEGIN
+  EXECUTE $q$SELECT
+         COALESCE(bool_or({touched} AND (o.entry_date IS NOT NULL OR {old_date} IS NULL
+                                       OR n.entry_date IS DISTINCT FROM {old_date}
+                                       OR NOT ({kept}))), false) AS frozen,
+         COALESCE(bool_or(NOT {touched} AND n.entry_date IS NOT NULL), false) AS dated,
+         COALESCE(bool_or(n.lab_id <> (SELECT lab_id FROM {ENTRY} WHERE id = n.entry_id)
+                          -- NULL: the entry is not written yet
+                          OR n.lab_id IS DISTINCT FROM a.lab_id
+                          OR (n.budget_line_id IS NOT NULL AND n.lab_id IS DISTINCT FROM b.lab_id)
+                          OR (n.commitment_id IS NOT NULL AND n.lab_id IS DISTINCT FROM c.lab_id)),
+                  false) AS other_lab,
+         COALESCE(bool_or(n.commitment_id IS NOT NULL
+                          AND n.budget_line_id IS DISTINCT FROM c.budget_line_id), false)
+           AS other_budget_line,
+         COALESCE(bool_or(o.entry_date IS NULL AND n.entry_date IS NOT NULL
+                          AND (n.budget_line_id IS NOT NULL OR n.commitment_id IS NOT NULL)), false)
+           AS spends
+    FROM old_lines o
+    JOIN new_lines n ON n.id = o.id
+    LEFT JOIN ledger_account a ON a.id = n.account_id
+    LEFT JOIN ledger_budgetline b ON b.id = n.budget_line_id
+    LEFT JOIN ledger_commitment c ON c.id = n.commitment_id$q$ INTO found;
+  IF found.frozen THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be changed' {_PG_RAISE};
+  END IF;
+  IF found.dated THEN
+    RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
+  END IF;
+{
+            _pg_lines_set_end(
+                "just dated (their entry posted) feed their budget line and the commitment they settle",
+                "FROM new_lines n JOIN old_lines o ON o.id = n.id"
+                " WHERE o.entry_date IS NULL AND n.entry_date IS NOT NULL",
+            )
+        }  RETURN NULL;
+END $$""",
+        f"""CREATE TRIGGER ledger_lines_updated AFTER UPDATE ON {LINE}
+REFERENCING OLD TABLE AS old_lines NEW TABLE AS new_lines FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_lines_updated()""",
+    ]
+
+
+# Balanced (invariant 1) at commit: each INSERT of posted entries, and each UPDATE posting
+# drafts, queues their ids, one row a statement, and a deferred constraint trigger on the queue checks each set at
 # commit (a set of 10,000 entries by one aggregate, instead of one trigger call per entry
 # and per line). The check fires for the row as it was queued even if the row is later
 # changed or deleted; it deletes the row itself. The set queries of these functions are
@@ -586,15 +811,10 @@ END $$""",
     f"""CREATE TRIGGER ledger_entry_balance_queued AFTER INSERT ON {ENTRY}
 REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT
 EXECUTE FUNCTION ledger_balance_queue()""",
-    # Posting drafts is one UPDATE an entry (entries_post): checked row by row at commit.
-    """CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM ledger_check_balanced(NEW.id);
-  RETURN NULL;
-END $$""",
-    f"""CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER UPDATE ON {ENTRY}
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted')
-EXECUTE FUNCTION ledger_entry_balanced()""",
+    # Drafts posted by an UPDATE (entries_post: one statement a batch) are queued too.
+    f"""CREATE TRIGGER ledger_entry_balance_queued_update AFTER UPDATE ON {ENTRY}
+REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_balance_queue()""",
     f"""CREATE OR REPLACE FUNCTION ledger_balance_check() RETURNS trigger LANGUAGE plpgsql
 {_PG_NO_JIT} AS $$
 DECLARE
@@ -621,119 +841,13 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_balance_check
 ]
 
 
-PG_INSTALL = [
-    f"""CREATE OR REPLACE FUNCTION ledger_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  fy ledger_fiscalyear%ROWTYPE;
-  expected text;
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    IF OLD.status = 'posted' THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be deleted; reverse it', OLD.number {_PG_RAISE};
-    END IF;
-    RETURN OLD;
-  END IF;
-  IF OLD.status = 'posted' THEN
-    RAISE EXCEPTION 'LEDGER_FROZEN: posted entry % cannot be changed; reverse it', OLD.number {_PG_RAISE};
-  END IF;
-  IF (SELECT lab_id FROM ledger_journal WHERE id = NEW.journal_id) IS DISTINCT FROM NEW.lab_id THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
-  END IF;
-  SELECT * INTO fy FROM ledger_fiscalyear WHERE id = NEW.fiscal_year_id;
-  IF fy.lab_id IS DISTINCT FROM NEW.lab_id THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
-  END IF;
-  IF NEW.date < fy.start_date OR NEW.date > fy.end_date THEN
-    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
-  END IF;
-  IF NEW.status = 'posted' THEN  -- a draft being posted, or an entry posted at once
-    IF fy.status <> 'open' THEN
-      RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', fy.year {_PG_RAISE};
-    END IF;
-    IF {_YEAR_END_MISPLACED} THEN
-      RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
-    END IF;
-    IF {_OPENING_TYPED} THEN
-      RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
-    END IF;
-    IF NEW.year_end = '' AND NOT EXISTS (SELECT 1 FROM ledger_period p WHERE p.fiscal_year_id = NEW.fiscal_year_id
-                   AND p.status = 'open' AND NEW.date BETWEEN p.start_date AND p.end_date) THEN
-      RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', NEW.date {_PG_RAISE};
-    END IF;
-    expected := (SELECT code FROM ledger_journal WHERE id = NEW.journal_id) || '-' || fy.year
-                || '-' || lpad(NEW.seq::text, 6, '0');
-    IF NEW.seq IS NULL OR NEW.seq < 1 OR NEW.number IS DISTINCT FROM expected
-       OR (NEW.seq > 1 AND NOT EXISTS (
-            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id AND e.journal_id = NEW.journal_id
-               AND e.fiscal_year_id = NEW.fiscal_year_id AND e.seq = NEW.seq - 1)) THEN
-      RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', NEW.number {_PG_RAISE};
-    END IF;
-    IF {_BUDGET_MISSING} THEN
-      RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
-    END IF;
-    IF {_BUDGET_YEAR} THEN
-      RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
-    END IF;
-    IF NEW.chain_index IS NULL OR (NEW.chain_index = 1 AND NEW.prev_hash <> '')
-       OR (NEW.chain_index > 1 AND NOT EXISTS (
-            SELECT 1 FROM {ENTRY} e WHERE e.lab_id = NEW.lab_id
-               AND e.chain_index = NEW.chain_index - 1 AND e.hash = NEW.prev_hash)) THEN
-      RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};
-    END IF;
-  END IF;
-  RETURN NEW;
-END $$""",
-    f"""CREATE TRIGGER ledger_entry_guard BEFORE UPDATE OR DELETE ON {ENTRY}
-FOR EACH ROW EXECUTE FUNCTION ledger_entry_guard()""",
+_PG_COMMON = [
+    *_PG_ENTRIES_FROZEN,
+    *_PG_ENTRIES_UPDATED,
     *_PG_ENTRIES_INSERTED,
-    f"""CREATE OR REPLACE FUNCTION ledger_entry_stamp_lines() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE {LINE} SET entry_date = NEW.date WHERE entry_id = NEW.id;
-  RETURN NULL;
-END $$""",
-    f"""CREATE TRIGGER ledger_entry_stamp_lines AFTER UPDATE OF status ON {ENTRY}
-FOR EACH ROW WHEN (OLD.status = 'draft' AND NEW.status = 'posted')
-EXECUTE FUNCTION ledger_entry_stamp_lines()""",
     f"""CREATE OR REPLACE FUNCTION ledger_entry_posted(entry bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM {ENTRY} WHERE id = entry AND status = 'posted') $$""",
-    f"""CREATE OR REPLACE FUNCTION ledger_line_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  stamped {LINE}%ROWTYPE;
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    IF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be deleted' {_PG_RAISE};
-    END IF;
-    RETURN OLD;
-  END IF;
-  IF OLD.entry_date IS NOT NULL OR ledger_entry_posted(OLD.entry_id)
-        OR ledger_entry_posted(NEW.entry_id) THEN
-    -- The one change allowed: the posting trigger stamping the entry date.
-    stamped := OLD;
-    stamped.entry_date := (SELECT date FROM {ENTRY} WHERE id = OLD.entry_id AND status = 'posted');
-    IF OLD.entry_date IS NOT NULL OR stamped.entry_date IS NULL
-       OR ROW(NEW.*) IS DISTINCT FROM ROW(stamped.*) THEN
-      RAISE EXCEPTION 'LEDGER_FROZEN: a line of a posted entry cannot be changed' {_PG_RAISE};
-    END IF;
-  ELSIF NEW.entry_date IS NOT NULL THEN
-    RAISE EXCEPTION 'LEDGER_FROZEN: only posting dates a line' {_PG_RAISE};
-  END IF;
-  IF NEW.lab_id <> (SELECT lab_id FROM {ENTRY} WHERE id = NEW.entry_id)  -- NULL: not written yet
-     OR NEW.lab_id IS DISTINCT FROM (SELECT lab_id FROM ledger_account WHERE id = NEW.account_id)
-     OR (NEW.budget_line_id IS NOT NULL AND NEW.lab_id IS DISTINCT FROM
-         (SELECT lab_id FROM ledger_budgetline WHERE id = NEW.budget_line_id))
-     OR (NEW.commitment_id IS NOT NULL AND NEW.lab_id IS DISTINCT FROM
-         (SELECT lab_id FROM ledger_commitment WHERE id = NEW.commitment_id)) THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the line, its entry, account, budget line and commitment must be of one lab' {_PG_RAISE};
-  END IF;
-  IF NEW.commitment_id IS NOT NULL AND NEW.budget_line_id IS DISTINCT FROM
-     (SELECT budget_line_id FROM ledger_commitment WHERE id = NEW.commitment_id) THEN
-    RAISE EXCEPTION 'LEDGER_COMMITMENT_LINE: a line settles a commitment of its own budget line' {_PG_RAISE};
-  END IF;
-  RETURN NEW;
-END $$""",
-    f"""CREATE TRIGGER ledger_line_guard BEFORE UPDATE OR DELETE ON {LINE}
-FOR EACH ROW EXECUTE FUNCTION ledger_line_guard()""",
+    *_PG_LINES_FROZEN,
     *_PG_LINES_INSERTED,
     f"""CREATE OR REPLACE FUNCTION ledger_check_balanced(entry bigint) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -766,30 +880,6 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_line_balanced
 BEGIN
   RAISE EXCEPTION 'LEDGER_%: % on % is refused', TG_ARGV[0], TG_OP, TG_TABLE_NAME {_PG_RAISE};
 END $$""",
-    """CREATE OR REPLACE FUNCTION ledger_line_posted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.budget_line_id IS NOT NULL THEN
-    INSERT INTO ledger_budgetspending (budget_line_id, month, amount)
-    VALUES (NEW.budget_line_id, date_trunc('month', NEW.entry_date)::date, NEW.debit - NEW.credit)
-    ON CONFLICT (budget_line_id, month)
-    DO UPDATE SET amount = ledger_budgetspending.amount + EXCLUDED.amount;
-  END IF;
-  IF NEW.commitment_id IS NOT NULL THEN
-    UPDATE ledger_commitment
-       SET settled = settled + NEW.debit - NEW.credit,
-           status = CASE WHEN status IN ('cancelled', 'carried_over') THEN status
-                         WHEN settled + NEW.debit - NEW.credit >= amount THEN 'settled'
-                         WHEN settled + NEW.debit - NEW.credit > 0 THEN 'partly_settled'
-                         ELSE 'open' END
-     WHERE id = NEW.commitment_id;
-  END IF;
-  RETURN NULL;
-END $$""",
-    # Only lines that feed something: a budget line's spending, a commitment.
-    f"""CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date ON {LINE}
-FOR EACH ROW WHEN (OLD.entry_date IS NULL AND NEW.entry_date IS NOT NULL
-                   AND (NEW.budget_line_id IS NOT NULL OR NEW.commitment_id IS NOT NULL))
-EXECUTE FUNCTION ledger_line_posted()""",
     f"""CREATE OR REPLACE FUNCTION ledger_budgetline_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.allocated = OLD.allocated AND NEW.lab_id = OLD.lab_id
@@ -875,10 +965,32 @@ FOR EACH ROW EXECUTE FUNCTION ledger_document_guard()""",
 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only('FROZEN')""",
 ]
 
-PG_DROP = [
+
+def _pg_sql(line_columns: list[str]) -> list[str]:
+    return [*_PG_COMMON, *_pg_lines_updated(line_columns)]
+
+
+# Row guards replaced by statement guards (issue 13) are dropped too, with their functions.
+_PG_RETIRED = [
     f"DROP TRIGGER IF EXISTS ledger_entry_guard ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entry_stamp_lines ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entry_balanced ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_line_posted ON {LINE}",
+    # Their functions after every trigger that calls them (a database of an earlier
+    # version holds both: `migrate` reinstalls the guards over it).
+    "DROP FUNCTION IF EXISTS ledger_entry_guard()",
+    "DROP FUNCTION IF EXISTS ledger_entry_stamp_lines()",
+    "DROP FUNCTION IF EXISTS ledger_entry_balanced()",
+    "DROP FUNCTION IF EXISTS ledger_line_posted()",
+]
+PG_DROP = [
+    *_PG_RETIRED,
+    f"DROP TRIGGER IF EXISTS ledger_entry_frozen ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entries_updated ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_refused_first ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_entry_balance_queued_update ON {ENTRY}",
+    f"DROP TRIGGER IF EXISTS ledger_line_frozen ON {LINE}",
+    f"DROP TRIGGER IF EXISTS ledger_lines_updated ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_entry_not_draft ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entries_inserted ON {ENTRY}",
     f"DROP TRIGGER IF EXISTS ledger_entry_balance_queued ON {ENTRY}",
@@ -888,7 +1000,6 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS ledger_line_balanced ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_line_no_truncate ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_audit_append_only ON {AUDIT}",
-    f"DROP TRIGGER IF EXISTS ledger_line_posted ON {LINE}",
     f"DROP TRIGGER IF EXISTS ledger_line_posted_ahead ON {LINE}",
     "DROP TRIGGER IF EXISTS ledger_statement_append_only ON reports_issuedstatement",
     "DROP TRIGGER IF EXISTS ledger_budgetline_frozen ON ledger_budgetline",
@@ -907,6 +1018,11 @@ def _sqlite_line_columns(connection: BaseDatabaseWrapper) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA table_info({LINE})")
         return [row[1] for row in cursor.fetchall()]
+
+
+def _pg_line_columns(connection: BaseDatabaseWrapper) -> list[str]:
+    with connection.cursor() as cursor:
+        return [c.name for c in connection.introspection.get_table_description(cursor, LINE)]
 
 
 def drop(connection: BaseDatabaseWrapper) -> None:
@@ -947,7 +1063,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
     if not set(connection.introspection.table_names()) >= needed:
         return
     if connection.vendor == "postgresql":
-        statements = PG_INSTALL
+        statements = _pg_sql(_pg_line_columns(connection))
     elif connection.vendor == "sqlite":
         statements = _sqlite_sql(_sqlite_line_columns(connection))
     else:

@@ -1,5 +1,5 @@
 """The database guards check a whole statement at once on PostgreSQL (statement-level
-triggers over the rows an INSERT or COPY writes, and the balance of the entries a
+triggers over the rows an INSERT, COPY or UPDATE writes, and the balance of the entries a
 statement posts checked at commit, one set a statement): attacked here with statements
 of many rows where only one row is wrong, on both databases (SQLite checks row by row).
 """
@@ -13,8 +13,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from irls.models import Lab
-from ledger.models import BudgetSpending, Commitment, JournalEntry, JournalLine
-from ledger.services import commitment_create
+from ledger.exceptions import EntryFrozenError
+from ledger.models import BudgetSpending, Commitment, JournalEntry, JournalLine, LedgerChain
+from ledger.services import commitment_create, entries_post
 from ledger.services.rows import copy_rows
 from tests.books import account, budget_line, draft, journal, posted
 from tests.ledger.rawsql import refused
@@ -28,6 +29,7 @@ from tests.ledger.test_invariants_at_once import (
     rolled_back,
 )
 
+BALANCED_TEXT = [("6064", "10.00", "0"), ("401", "0", "10.00")]
 LINE_COLUMNS = (
     "entry_id, lab_id, account_id, label, debit, credit, fx_rate_source, third_party,"
     " entry_date, budget_line_id, commitment_id"
@@ -327,3 +329,201 @@ def test_rows_copied_in_are_checked_like_rows_inserted(accountant, cintra, majul
             copy_rows("ledger_journalentry", entry_columns, [entry])
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+# Posting drafts by one UPDATE (entries_post on PostgreSQL: one statement a batch, its
+# guards run once over the statement's rows). Attacked with raw UPDATEs of several rows.
+
+
+def posting_update(
+    drafts: list[JournalEntry], changes: dict[int, dict[str, Any]] | None = None, start: int = 1
+) -> tuple[str, list[Any]]:
+    """One UPDATE posting `drafts` (numbers `start`, `start` + 1, ... of their journal,
+    chain the same, every hash 'f' * 64), the fields of the draft at position i replaced
+    by changes[i]."""
+    rows = []
+    for n, entry in enumerate(drafts, start=start):
+        row: dict[str, Any] = {
+            "seq": n,
+            "number": f"{entry.journal.code}-{entry.fiscal_year.year}-{n:06d}",
+            "chain_index": n,
+            "prev_hash": "" if n == 1 else "f" * 64,
+        }
+        rows.append(row | (changes or {}).get(n - start, {}))
+    sets, params = [], []
+    for column in ("seq", "number", "chain_index", "prev_hash"):
+        cases = " ".join("WHEN %s THEN %s" for _ in drafts)
+        sets.append(f"{column} = CASE id {cases} END")
+        for entry, row in zip(drafts, rows, strict=True):
+            params += [entry.pk, row[column]]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ids = ", ".join("%s" for _ in drafts)
+    sql = (
+        f"UPDATE ledger_journalentry SET status = 'posted', {', '.join(sets)},"
+        f" hash = %s, posted_at = %s, posted_by_id = %s WHERE id IN ({ids})"
+    )
+    return sql, [*params, "f" * 64, now, drafts[0].created_by_id, *[d.pk for d in drafts]]
+
+
+def three_drafts(user: Any, lab: Lab, middle: list[tuple[str, str, str]]) -> list[JournalEntry]:
+    return [draft(user, lab, lines) for lines in (BALANCED_TEXT, middle, BALANCED_TEXT)]
+
+
+def test_drafts_posted_by_one_update_are_numbered_stamped_and_spent(accountant, cintra):
+    line = budget_line(cintra, "OP-SUP", "5000.00")
+    drafts = []
+    for amount in ("10.00", "20.00", "30.00"):
+        entry = draft(accountant, cintra, [("6064", amount, "0"), ("401", "0", amount)])
+        JournalLine.objects.filter(entry=entry, debit__gt=0).update(budget_line=line)
+        drafts.append(entry)
+    with connection.cursor() as cursor:
+        cursor.execute(*posting_update(drafts))
+    entries = JournalEntry.objects.filter(pk__in=[d.pk for d in drafts]).order_by("id")
+    assert [e.number for e in entries] == ["ACH-2025-000001", "ACH-2025-000002", "ACH-2025-000003"]
+    dates = JournalLine.objects.filter(entry__in=entries).values_list("entry_date", flat=True)
+    assert set(dates) == {MARCH}
+    spending = BudgetSpending.objects.get(budget_line=line, month=date(2025, 3, 1))
+    assert spending.amount == Decimal("60.00")
+
+
+@pytest.mark.parametrize(
+    ("middle", "tag"),
+    [
+        ([("6064", "10.00", "0"), ("401", "0", "9.99")], "LEDGER_UNBALANCED"),
+        ([("6064", "10.00", "0")], "LEDGER_UNBALANCED"),
+        ([("6063", "10.00", "0"), ("401", "0", "10.00")], "LEDGER_BUDGET_MISSING"),
+    ],
+)
+def test_one_wrong_draft_among_many_posted_by_one_update_fails_them_all(
+    accountant, cintra, middle, tag
+):
+    drafts = three_drafts(accountant, cintra, middle)
+    assert tag in refused(*posting_update(drafts))
+    ids = [d.pk for d in drafts]
+    assert set(JournalEntry.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "draft"
+    }
+    assert not JournalLine.objects.filter(entry_id__in=ids, entry_date__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "tag"),
+    [
+        ({2: {"seq": 4, "number": "ACH-2025-000004"}}, "LEDGER_NUMBERING"),  # a gap
+        ({1: {"number": "ACH-2025-000009"}}, "LEDGER_NUMBERING"),  # number not its seq
+        ({1: {"prev_hash": "0" * 64}}, "LEDGER_CHAIN"),  # the chain broken in the middle
+        ({2: {"chain_index": 5}}, "LEDGER_CHAIN"),
+    ],
+)
+def test_a_break_in_the_middle_of_a_posting_update_is_refused(accountant, cintra, changes, tag):
+    drafts = three_drafts(accountant, cintra, [("6064", "5.00", "0"), ("401", "0", "5.00")])
+    assert tag in refused(*posting_update(drafts, changes))
+    assert not JournalEntry.objects.filter(pk__in=[d.pk for d in drafts], status="posted").exists()
+
+
+def test_a_posted_entry_changed_among_drafts_by_one_update_is_refused(accountant, cintra):
+    done = posted(accountant, cintra)
+    before, after = (
+        draft(accountant, cintra, BALANCED_TEXT),
+        draft(accountant, cintra, BALANCED_TEXT),
+    )
+    ids = [before.pk, done.pk, after.pk]
+    assert "LEDGER_FROZEN" in refused(
+        "UPDATE ledger_journalentry SET label = 'changed' WHERE id IN (%s, %s, %s)", ids
+    )
+    # Posting the drafts with the next numbers, the posted entry numbered again among them.
+    assert "LEDGER_FROZEN" in refused(*posting_update([done, before, after], start=2))
+    assert JournalEntry.objects.get(pk=done.pk).label != "changed"
+    assert "LEDGER_FROZEN" in refused(
+        "DELETE FROM ledger_journalentry WHERE id IN (%s, %s, %s)", ids
+    )
+
+
+def test_draft_lines_cannot_be_moved_or_dated_by_one_update(accountant, cintra):
+    done = posted(accountant, cintra)
+    first, second = (
+        draft(accountant, cintra, BALANCED_TEXT),
+        draft(accountant, cintra, BALANCED_TEXT),
+    )
+    both = [first.pk, second.pk]
+    # Lines of two drafts moved into a posted entry.
+    assert "LEDGER_FROZEN" in refused(
+        "UPDATE ledger_journalline SET entry_id = %s WHERE entry_id IN (%s, %s)", [done.pk, *both]
+    )
+    # Lines of drafts dated: only posting dates a line.
+    assert "LEDGER_FROZEN" in refused(
+        "UPDATE ledger_journalline SET entry_date = %s WHERE entry_id IN (%s, %s)",
+        [day(MARCH), *both],
+    )
+    assert done.lines.count() == 2
+    assert not JournalLine.objects.filter(entry_id__in=both, entry_date__isnull=False).exists()
+
+
+def test_one_draft_line_of_another_lab_among_many_updated_is_refused(accountant, cintra, majulab):
+    first, second = (
+        draft(accountant, cintra, BALANCED_TEXT),
+        draft(accountant, cintra, BALANCED_TEXT),
+    )
+    lines = list(JournalLine.objects.filter(entry_id__in=[first.pk, second.pk]).order_by("id"))
+    assert "LEDGER_CROSS_LAB" in refused(
+        "UPDATE ledger_journalline SET account_id = CASE id WHEN %s THEN %s ELSE account_id END"
+        " WHERE entry_id IN (%s, %s)",
+        [lines[-1].pk, account(majulab, "401").pk, first.pk, second.pk],
+    )
+
+
+@pytest.mark.postgres_only
+def test_a_posting_update_is_checked_as_a_set_whatever_its_row_order(accountant, cintra):
+    """PostgreSQL checks the statement once its rows are written: the numbers and the chain
+    of a batch may be written in any order (SQLite checks row by row, in its own order)."""
+    drafts = three_drafts(accountant, cintra, BALANCED_TEXT)
+    with connection.cursor() as cursor:
+        cursor.execute(*posting_update(list(reversed(drafts))))
+    numbers = JournalEntry.objects.filter(pk__in=[d.pk for d in drafts]).order_by("-id")
+    assert [e.number for e in numbers] == ["ACH-2025-000001", "ACH-2025-000002", "ACH-2025-000003"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_guards_reinstall_over_a_database_holding_the_retired_row_guards(accountant, cintra):
+    """`migrate` after an update reinstalls the guards over a database of the earlier
+    version, whose row triggers call functions this version retired: each trigger goes
+    before its function, and the guards keep guarding."""
+    from ledger import db_guards
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION ledger_line_posted() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER ledger_line_posted AFTER UPDATE OF entry_date"
+            " ON ledger_journalline FOR EACH ROW EXECUTE FUNCTION ledger_line_posted()"
+        )
+
+    db_guards.install(connection)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_proc WHERE proname = 'ledger_line_posted'"
+            " UNION ALL SELECT count(*) FROM pg_trigger WHERE tgname = 'ledger_line_posted'"
+        )
+        assert [row[0] for row in cursor.fetchall()] == [0, 0]
+    entry = posted(accountant, cintra)
+    with pytest.raises(IntegrityError, match="LEDGER_FROZEN"), transaction.atomic():
+        JournalEntry.objects.filter(pk=entry.pk).update(label="changed after posting")
+
+
+def test_posting_no_draft_at_all_writes_nothing(accountant, cintra):
+    """An admin's bulk Post on a selection left empty (another lab's entries, filtered
+    out by the walls): nothing numbered, nothing written, no error; a posted entry asked
+    again is refused as frozen."""
+    entry = posted(accountant, cintra)
+    chain = LedgerChain.objects.get(lab=cintra)
+
+    assert entries_post(acting_user=accountant, entries=[]) == []
+    with pytest.raises(EntryFrozenError):
+        entries_post(acting_user=accountant, entries=[entry])
+
+    assert LedgerChain.objects.get(lab=cintra).length == chain.length
+    assert JournalEntry.objects.get(pk=entry.pk).number == entry.number
