@@ -423,6 +423,26 @@ _PG_ENTRY_PROBLEM = """CASE
     year_end=_YEAR_END_MISPLACED.replace("NEW.", "n."),
     opening=_OPENING_TYPED.replace("NEW.", "n."),
 )
+# The message of each problem `_PG_ENTRY_PROBLEM` finds (the first of the statement's
+# rows, in `bad`), for the INSERT and the UPDATE guards of entries alike.
+_PG_ENTRY_PROBLEM_RAISE = f"""  IF bad.problem = 1 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 2 THEN
+    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
+  ELSIF bad.problem = 3 THEN
+    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
+  ELSIF bad.problem = 4 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', bad.year {_PG_RAISE};
+  ELSIF bad.problem = 5 THEN
+    RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
+  ELSIF bad.problem = 6 THEN
+    RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
+  ELSIF bad.problem = 7 THEN
+    RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', bad.date {_PG_RAISE};
+  ELSIF bad.problem = 8 THEN
+    RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
+  END IF;
+"""
 _PG_ENTRIES_INSERTED = [
     # Row by row only what needs no query (and must speak before the CHECK constraints).
     f"""CREATE OR REPLACE FUNCTION ledger_entry_not_draft() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -477,24 +497,7 @@ BEGIN
                               AND previous.hash = n.prev_hash
    WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
    ORDER BY 4, n.id LIMIT 1$q$ INTO bad;
-  IF bad.problem = 1 THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
-  ELSIF bad.problem = 2 THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
-  ELSIF bad.problem = 3 THEN
-    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
-  ELSIF bad.problem = 4 THEN
-    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', bad.year {_PG_RAISE};
-  ELSIF bad.problem = 5 THEN
-    RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
-  ELSIF bad.problem = 6 THEN
-    RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
-  ELSIF bad.problem = 7 THEN
-    RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', bad.date {_PG_RAISE};
-  ELSIF bad.problem = 8 THEN
-    RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
-  END IF;
-  IF lines.budget_missing THEN
+{_PG_ENTRY_PROBLEM_RAISE}  IF lines.budget_missing THEN
     RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
   END IF;
   IF lines.budget_year THEN
@@ -623,24 +626,7 @@ def _pg_entry_checks(source: str, using: str = "") -> str:
                               AND previous.hash = n.prev_hash
    WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
    ORDER BY 4, n.id LIMIT 1$q$ INTO bad{using};
-  IF bad.problem = 1 THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the journal belongs to another lab' {_PG_RAISE};
-  ELSIF bad.problem = 2 THEN
-    RAISE EXCEPTION 'LEDGER_CROSS_LAB: the fiscal year belongs to another lab' {_PG_RAISE};
-  ELSIF bad.problem = 3 THEN
-    RAISE EXCEPTION 'LEDGER_OUT_OF_YEAR: the entry date is outside its fiscal year' {_PG_RAISE};
-  ELSIF bad.problem = 4 THEN
-    RAISE EXCEPTION 'LEDGER_YEAR_CLOSED: the fiscal year % of the entry is closed', bad.year {_PG_RAISE};
-  ELSIF bad.problem = 5 THEN
-    RAISE EXCEPTION 'LEDGER_YEAR_END: a year-end entry is dated on its year''s boundary day and touches only its accounts' {_PG_RAISE};
-  ELSIF bad.problem = 6 THEN
-    RAISE EXCEPTION 'LEDGER_OPENING_BALANCES: the opening balances of a year that follows another come from closing that one' {_PG_RAISE};
-  ELSIF bad.problem = 7 THEN
-    RAISE EXCEPTION 'LEDGER_PERIOD_CLOSED: no open period of the lab holds %', bad.date {_PG_RAISE};
-  ELSIF bad.problem = 8 THEN
-    RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
-  END IF;
-  -- The drafts this statement posts: its rows now posted (an entry posted before never
+{_PG_ENTRY_PROBLEM_RAISE}  -- The drafts this statement posts: its rows now posted (an entry posted before never
   -- reaches here, frozen row by row; the status is 'draft' or 'posted', a CHECK). No join
   -- with old_entries: transition tables have no statistics, and the planner estimates
   -- two rows each (a nested loop over both, quadratic in the batch).
