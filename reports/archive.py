@@ -21,6 +21,7 @@ from x for n)`, a chunk a query, in binary.
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import psycopg
@@ -75,6 +76,16 @@ def archive_chunks(issued: IssuedStatement, *, chunk: int | None = None) -> Iter
         yield from _chunks_postgresql(issued.pk, issued.size, chunk)
     else:
         yield from _chunks_sqlite(issued.pk, chunk)
+
+
+def archive_save(issued: IssuedStatement, output: Path) -> Path:
+    """Write the archived file to `output` (a folder: under its own file name), read from
+    the archive in chunks, as the commands hand it to the operator."""
+    path = output / issued.file_name if output.is_dir() else output
+    with path.open("wb") as out:
+        for chunk in archive_chunks(issued):
+            out.write(chunk)
+    return path
 
 
 def _chunks_of(file: IO[bytes]) -> Iterator[bytes]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ledger.exceptions import LedgerError
-from reports.archive import archive_chunks
+from reports.archive import archive_save
 from reports.audit_package import DEFAULT_LANGUAGE, audit_package_issue
 from reports.management.commands.statement import MISSING, _lab, _output, _user, _year
 
@@ -57,10 +57,7 @@ class Command(BaseCommand):
             )
         except LedgerError as exc:
             raise CommandError(str(exc)) from exc
-        path = output / issued.file_name if output.is_dir() else output
-        with path.open("wb") as out:  # read from the archive in chunks
-            for chunk in archive_chunks(issued):
-                out.write(chunk)
+        path = archive_save(issued, output)
         self.stdout.write(
             f"{lab.code} audit package {year}: {path} ({issued.size} bytes, "
             f"{issued.parameters['files']} files, sha256 {issued.sha256}, archived as "

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from irls.models import Lab
 from ledger.exceptions import LedgerError
-from reports.archive import archive_chunks
+from reports.archive import archive_save
 from reports.builders import KINDS, check_kind
 from reports.services import statement_issue
 
@@ -89,10 +89,7 @@ class Command(BaseCommand):
             )
         except LedgerError as exc:
             raise CommandError(str(exc)) from exc
-        path = output / issued.file_name if output.is_dir() else output
-        with path.open("wb") as out:  # read from the archive in chunks
-            for chunk in archive_chunks(issued):
-                out.write(chunk)
+        path = archive_save(issued, output)
         self.stdout.write(
             f"{lab.code} {kind}: {path} ({issued.size} bytes, sha256 {issued.sha256}, "
             f"archived as statement #{issued.pk})"
