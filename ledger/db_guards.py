@@ -443,6 +443,27 @@ _PG_ENTRY_PROBLEM_RAISE = f"""  IF bad.problem = 1 THEN
     RAISE EXCEPTION 'LEDGER_NUMBERING: % does not follow the last posted number', bad.number {_PG_RAISE};
   END IF;
 """
+
+
+def _pg_entry_problem(source: str, using: str = "") -> str:
+    """The first problem of the entries of `source` (a transition table, or NEW alone
+    with `using`), raised with its message: for the INSERT and UPDATE guards alike."""
+    return f"""  EXECUTE $q$SELECT n.number, n.date, fy.year, {_PG_ENTRY_PROBLEM} AS problem
+    FROM {source} n
+    LEFT JOIN ledger_journal j ON j.id = n.journal_id
+    LEFT JOIN ledger_fiscalyear fy ON fy.id = n.fiscal_year_id
+    LEFT JOIN ledger_period p ON p.fiscal_year_id = n.fiscal_year_id AND p.status = 'open'
+                             AND n.date BETWEEN p.start_date AND p.end_date
+    LEFT JOIN {ENTRY} before ON before.lab_id = n.lab_id AND before.journal_id = n.journal_id
+                            AND before.fiscal_year_id = n.fiscal_year_id AND before.seq = n.seq - 1
+    LEFT JOIN {ENTRY} previous ON previous.lab_id = n.lab_id
+                              AND previous.chain_index = n.chain_index - 1
+                              AND previous.hash = n.prev_hash
+   WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
+   ORDER BY 4, n.id LIMIT 1$q$ INTO bad{using};
+{_PG_ENTRY_PROBLEM_RAISE}"""
+
+
 _PG_ENTRIES_INSERTED = [
     # Row by row only what needs no query (and must speak before the CHECK constraints).
     f"""CREATE OR REPLACE FUNCTION ledger_entry_not_draft() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -484,20 +505,7 @@ BEGIN
   IF lines.undated THEN
     RAISE EXCEPTION 'LEDGER_FROZEN: the lines of an entry posted at once carry its date' {_PG_RAISE};
   END IF;
-  EXECUTE $q$SELECT n.number, n.date, fy.year, {_PG_ENTRY_PROBLEM} AS problem
-    FROM new_entries n
-    LEFT JOIN ledger_journal j ON j.id = n.journal_id
-    LEFT JOIN ledger_fiscalyear fy ON fy.id = n.fiscal_year_id
-    LEFT JOIN ledger_period p ON p.fiscal_year_id = n.fiscal_year_id AND p.status = 'open'
-                             AND n.date BETWEEN p.start_date AND p.end_date
-    LEFT JOIN {ENTRY} before ON before.lab_id = n.lab_id AND before.journal_id = n.journal_id
-                            AND before.fiscal_year_id = n.fiscal_year_id AND before.seq = n.seq - 1
-    LEFT JOIN {ENTRY} previous ON previous.lab_id = n.lab_id
-                              AND previous.chain_index = n.chain_index - 1
-                              AND previous.hash = n.prev_hash
-   WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
-   ORDER BY 4, n.id LIMIT 1$q$ INTO bad;
-{_PG_ENTRY_PROBLEM_RAISE}  IF lines.budget_missing THEN
+{_pg_entry_problem("new_entries")}  IF lines.budget_missing THEN
     RAISE EXCEPTION 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line' {_PG_RAISE};
   END IF;
   IF lines.budget_year THEN
@@ -613,20 +621,7 @@ FOR EACH ROW WHEN (OLD.status = 'posted') EXECUTE FUNCTION ledger_entry_frozen()
 def _pg_entry_checks(source: str, using: str = "") -> str:
     """The checks of an UPDATE of entries (plpgsql), over the rows of `source`: the
     statement's transition table, or NEW alone (`using`)."""
-    return f"""  EXECUTE $q$SELECT n.number, n.date, fy.year, {_PG_ENTRY_PROBLEM} AS problem
-    FROM {source} n
-    LEFT JOIN ledger_journal j ON j.id = n.journal_id
-    LEFT JOIN ledger_fiscalyear fy ON fy.id = n.fiscal_year_id
-    LEFT JOIN ledger_period p ON p.fiscal_year_id = n.fiscal_year_id AND p.status = 'open'
-                             AND n.date BETWEEN p.start_date AND p.end_date
-    LEFT JOIN {ENTRY} before ON before.lab_id = n.lab_id AND before.journal_id = n.journal_id
-                            AND before.fiscal_year_id = n.fiscal_year_id AND before.seq = n.seq - 1
-    LEFT JOIN {ENTRY} previous ON previous.lab_id = n.lab_id
-                              AND previous.chain_index = n.chain_index - 1
-                              AND previous.hash = n.prev_hash
-   WHERE {_PG_ENTRY_PROBLEM} IS NOT NULL
-   ORDER BY 4, n.id LIMIT 1$q$ INTO bad{using};
-{_PG_ENTRY_PROBLEM_RAISE}  -- The drafts this statement posts: its rows now posted (an entry posted before never
+    return f"""{_pg_entry_problem(source, using)}  -- The drafts this statement posts: its rows now posted (an entry posted before never
   -- reaches here, frozen row by row; the status is 'draft' or 'posted', a CHECK). No join
   -- with old_entries: transition tables have no statistics, and the planner estimates
   -- two rows each (a nested loop over both, quadratic in the batch).
