@@ -307,7 +307,7 @@ def describe(fiscal_year: Any) -> dict[str, Any]:
         "table_lines": JournalLine.objects.count(),
         "class4_lines_with_third_party": year_lines(fiscal_year)
         .filter(account__code__startswith="4")
-        .exclude(third_party="")
+        .exclude(third_party__isnull=True)
         .count(),
         "class4_lines": year_lines(fiscal_year).filter(account__code__startswith="4").count(),
     }

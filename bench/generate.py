@@ -97,6 +97,7 @@ from ledger.models import (
     LedgerSequence,
 )
 from ledger.selectors import budget_availability
+from parties.models import ThirdParty
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,8 @@ class BlockWriter:
                     self.next_line, entry_id, lab.pk, day, books.accounts[code], label,
                     debit, credit, None if foreign is None else str(foreign), currency,
                     None if rate is None else str(rate),
-                    None if fx_date is None else fx_date.isoformat(), rate_source, third_party,
+                    None if fx_date is None else fx_date.isoformat(), rate_source,
+                    third_party or None,
                     budget_line,
                 )
             )  # fmt: skip
@@ -445,9 +447,24 @@ class BudgetPlan:
         return choices
 
 
+BENCH_SUPPLIERS = 60
+
+
+def bench_third_parties() -> None:
+    """The bench's suppliers S0001..S0060, office-wide, once."""
+    ThirdParty.objects.bulk_create(
+        [
+            ThirdParty(code=f"S{n:04d}", name=f"Supplier {n}", kind=ThirdParty.Kind.SUPPLIER)
+            for n in range(1, BENCH_SUPPLIERS + 1)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def books_open(code: str, lab_index: int, years: list[int], budget: BudgetPlan) -> LabBooks:
     """A lab with the bench chart, its journals, open fiscal years, funding sources and
     budget lines (`budget`), all through the services."""
+    bench_third_parties()
     cnrs = _institution("CNRS")
     lab = irls_services.lab_create(
         acting_user=None,

@@ -36,6 +36,7 @@ ALLOWED_HOSTS = [
 INSTALLED_APPS = [
     "irls",
     "ledger",
+    "parties",
     "reports",
     # Background work: the tasks API (django_tasks), its database queue (django_tasks_db,
     # whose admin jobs/admin.py takes away: the Jobs pages show what users may see).
@@ -325,6 +326,13 @@ if TASKS_BACKEND not in _TASKS_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASKS_BACKENDS[TASKS_BACKEND]}}
 # A statement whose period holds more posted lines than this is issued by a worker, with
 # its progress on the job's page; at or below it, the request hands the file out at once.
+# Accounts whose code starts with one of these prefixes are created needing a third party
+# on each line (suppliers 40, customers and partners 41, staff 42, other debtors and
+# creditors 46); the flag is then the account's own (`needs_third_party`).
+LEDGER_THIRD_PARTY_CLASSES = tuple(
+    os.environ.get("LEDGER_THIRD_PARTY_CLASSES", "40,41,42,46").replace(" ", "").split(",")
+)
+
 JOBS_STATEMENT_LINES = _env_int("JOBS_STATEMENT_LINES", 50_000)
 # A spreadsheet of more rows than this, once its preview is confirmed, is imported by a
 # worker (the preview itself is read in the request, as for any file).

@@ -66,6 +66,11 @@ _BUDGET_MISSING = f"""(SELECT kind FROM ledger_journal WHERE id = NEW.journal_id
       AND NEW.year_end = ''
       AND EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
                    WHERE l.entry_id = NEW.id AND a.needs_budget_line AND l.budget_line_id IS NULL)"""
+# A posted line on a third-party account names its third party (not in the year-end
+# entries nor in reversals, which carry what their lines had): over lines `l`, accounts
+# `a` and entries `n`, for the PostgreSQL guards (SQLite's aggregate says it its way).
+_PARTY_MISSING = """a.needs_third_party AND l.third_party IS NULL AND n.year_end = ''
+                          AND n.reversal_of_id IS NULL"""
 _BUDGET_YEAR = f"""EXISTS (SELECT 1 FROM {LINE} l JOIN ledger_budgetline b ON b.id = l.budget_line_id
                  WHERE l.entry_id = NEW.id AND b.fiscal_year_id <> NEW.fiscal_year_id)"""
 # Invariant 11, on posting: nothing enters a closed fiscal year; the year-end entries
@@ -142,13 +147,16 @@ def _sqlite_post_checks(written_at_once: bool) -> str:
          THEN RAISE(ABORT, 'LEDGER_BUDGET_MISSING: a line on an expense or equipment account names no budget line')
        WHEN other_year > 0
          THEN RAISE(ABORT, 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year')
+       WHEN no_party > 0 AND NEW.year_end = '' AND NEW.reversal_of_id IS NULL
+         THEN RAISE(ABORT, 'LEDGER_THIRD_PARTY_MISSING: a line on a third-party account names no third party')
        END
     FROM (SELECT COUNT(*) AS n,
                  COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) AS balance,
                  COALESCE(SUM(l.lab_id <> NEW.lab_id), 0) AS other_lab,
                  COALESCE(SUM(l.entry_date IS NOT NEW.date), 0) AS undated,
                  COALESCE(SUM(a.needs_budget_line AND l.budget_line_id IS NULL), 0) AS missing,
-                 COALESCE(SUM(b.fiscal_year_id <> NEW.fiscal_year_id), 0) AS other_year
+                 COALESCE(SUM(b.fiscal_year_id <> NEW.fiscal_year_id), 0) AS other_year,
+                 COALESCE(SUM(a.needs_third_party AND l.third_party IS NULL), 0) AS no_party
             FROM {LINE} l JOIN ledger_account a ON a.id = l.account_id
             LEFT JOIN ledger_budgetline b ON b.id = l.budget_line_id
            WHERE l.entry_id = NEW.id);
@@ -490,7 +498,8 @@ BEGIN
                           AND l.budget_line_id IS NULL AND n.year_end = ''
                           AND j.kind IS DISTINCT FROM 'opening'), false) AS budget_missing,
          COALESCE(bool_or(n.status = 'posted' AND b.fiscal_year_id <> n.fiscal_year_id), false)
-           AS budget_year
+           AS budget_year,
+         COALESCE(bool_or(n.status = 'posted' AND {_PARTY_MISSING}), false) AS party_missing
     FROM new_entries n
     JOIN {LINE} l ON l.entry_id = n.id
     LEFT JOIN ledger_account a ON a.id = l.account_id
@@ -510,6 +519,9 @@ BEGIN
   END IF;
   IF lines.budget_year THEN
     RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
+  END IF;
+  IF lines.party_missing THEN
+    RAISE EXCEPTION 'LEDGER_THIRD_PARTY_MISSING: a line on a third-party account names no third party' {_PG_RAISE};
   END IF;
   IF bad.problem = 9 THEN
     RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};
@@ -628,7 +640,8 @@ def _pg_entry_checks(source: str, using: str = "") -> str:
   EXECUTE $q$SELECT COUNT(DISTINCT n.id) AS posted,
          COALESCE(bool_or(a.needs_budget_line AND l.budget_line_id IS NULL
                           AND n.year_end = '' AND j.kind <> 'opening'), false) AS budget_missing,
-         COALESCE(bool_or(b.fiscal_year_id <> n.fiscal_year_id), false) AS budget_year
+         COALESCE(bool_or(b.fiscal_year_id <> n.fiscal_year_id), false) AS budget_year,
+         COALESCE(bool_or({_PARTY_MISSING}), false) AS party_missing
     FROM {source} n
     JOIN ledger_journal j ON j.id = n.journal_id
     LEFT JOIN {LINE} l ON l.entry_id = n.id
@@ -640,6 +653,9 @@ def _pg_entry_checks(source: str, using: str = "") -> str:
   END IF;
   IF lines.budget_year THEN
     RAISE EXCEPTION 'LEDGER_BUDGET_YEAR: a line consumes a budget line of another fiscal year' {_PG_RAISE};
+  END IF;
+  IF lines.party_missing THEN
+    RAISE EXCEPTION 'LEDGER_THIRD_PARTY_MISSING: a line on a third-party account names no third party' {_PG_RAISE};
   END IF;
   IF bad.problem = 9 THEN
     RAISE EXCEPTION 'LEDGER_CHAIN: the entry does not extend the lab''s hash chain' {_PG_RAISE};

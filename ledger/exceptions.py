@@ -232,6 +232,14 @@ class FixtureRefusedError(LedgerError):
 
 
 BUDGET_MISSING = _("Entry {ref}, line {n} (account {account}): name the budget line it consumes")
+THIRD_PARTY_MISSING = _(
+    "Entry {ref}, line {n} (account {account}): name the third party (supplier, customer, "
+    "partner or staff member) this line is with"
+)
+THIRD_PARTY_UNKNOWN = _(
+    "Third party {code} does not exist: create it on the Third parties page first, or "
+    "correct the code"
+)
 BUDGET_YEAR_CLOSED = _(
     "Budget line {code} belongs to {year}, which {lab} has closed: its budget and "
     "commitments no longer change"
@@ -262,6 +270,10 @@ class BudgetExceededError(BudgetError):
     """A posting or commitment would overspend a budget line whose policy is 'block'."""
 
 
+class ThirdPartyError(LedgerError):
+    """A line on a third-party account names no third party, or one that does not exist."""
+
+
 class CommitmentError(BudgetError):
     """A commitment cannot be used, settled or cancelled in its state."""
 
@@ -285,6 +297,7 @@ _TAGS: dict[str, type[LedgerError]] = {
     "LEDGER_BUDGET_YEAR": BudgetError,
     "LEDGER_BUDGET_ALLOCATION": BudgetError,
     "LEDGER_COMMITMENT_LINE": CommitmentError,
+    "LEDGER_THIRD_PARTY_MISSING": ThirdPartyError,
 }
 
 

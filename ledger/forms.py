@@ -29,6 +29,7 @@ from ledger.selectors.entry_form import (
     open_budget_lines,
     open_commitments,
     reads_french,
+    third_parties_offered,
 )
 from ledger.selectors.entry_list import amount_typed
 from ledger.services import LineInput
@@ -128,7 +129,8 @@ class EntryLineForm(forms.Form):
     credit = AmountField(label=gettext_lazy("Credit"))
     currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=())
     bank_rate = AmountField(label=gettext_lazy("Bank rate"), places=8)
-    third_party = forms.CharField(label=gettext_lazy("Third party"), max_length=40, required=False)
+    third_party = forms.CharField(label=gettext_lazy("Third party"), max_length=250, required=False)
+    due_date = forms.DateField(label=gettext_lazy("Due date"), required=False)
     budget_line = BudgetLineChoiceField(
         queryset=BudgetLine.objects.none(), label=gettext_lazy("Budget line"), required=False
     )
@@ -140,6 +142,7 @@ class EntryLineForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lab = lab
         self.accounts = choices.accounts
+        self.third_parties = choices.third_parties
         currency = self.fields["currency"]
         assert isinstance(currency, forms.ChoiceField)
         currency.choices = [(c, c) for c in choices.currencies]
@@ -170,10 +173,28 @@ class EntryLineForm(forms.Form):
             )
         return account
 
+    def clean_third_party(self) -> str:
+        """The code of a third party typed or picked ("CODE · name"), which must exist."""
+        written = (self.cleaned_data.get("third_party") or "").strip()
+        if not written:
+            return ""
+        code = written.split(" · ")[0].strip()
+        if code not in self.third_parties:
+            raise forms.ValidationError(
+                _("Third party %(code)s does not exist: create it on the Third parties page."),
+                params={"code": code},
+            )
+        return code
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.errors or self.is_blank():
             return data
+        account = data.get("account")
+        if account is not None and account.needs_third_party and not data.get("third_party"):
+            self.add_error(
+                "third_party", _("Account %(code)s needs a third party.") % {"code": account.code}
+            )
         debit, credit = data.get("debit") or ZERO, data.get("credit") or ZERO
         if data.get("account") is None:
             self.add_error("account", _("Choose the account."))
@@ -195,6 +216,7 @@ class EntryLineForm(forms.Form):
             "account": data["account"],
             "label": data.get("label") or "",
             "third_party": data.get("third_party") or "",
+            "due_date": data.get("due_date"),
             "budget_line": data.get("budget_line"),
             "commitment": data.get("commitment"),
         }
@@ -219,11 +241,13 @@ class EntryLineForm(forms.Form):
 class LineChoices:
     """The lab's choices, read once for every line of the form."""
 
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, lab: Lab, user: Any = None) -> None:
         self.accounts = {account.code: account for account in lab_accounts(lab)}
         self.currencies = currencies(lab)
         self.budget_lines = open_budget_lines(lab)
         self.commitments = open_commitments(lab)
+        # The active ones the user may name: code -> name, for the type-ahead and the check.
+        self.third_parties = third_parties_offered(user)
         self._budget_line_values: list[dict[str, Any]] | None = None
 
     def budget_line_values(self) -> list[dict[str, Any]]:
@@ -261,6 +285,9 @@ class LineChoices:
                 for pk, reference, label in self.commitments.values_list("id", "reference", "label")
             ),
         }
+
+    def third_party_options(self) -> list[tuple[str, str]]:
+        return list(self.third_parties.items())
 
     def account_options(self) -> list[tuple[str, str]]:
         """(code, "code name") for the type-ahead, in the reader's language, with the
@@ -318,7 +345,8 @@ def initial_lines(entry: Any, book_currency: str) -> list[dict[str, Any]]:
                 "credit": None if side_debit else amount,
                 "currency": str(line.amount_currency.currency) if foreign else book_currency,
                 "bank_rate": line.fx_rate if foreign and line.fx_rate_source == "bank" else None,
-                "third_party": line.third_party,
+                "third_party": line.third_party_id or "",
+                "due_date": line.due_date,
                 "budget_line": line.budget_line_id,
                 "commitment": line.commitment_id,
             }

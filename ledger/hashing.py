@@ -39,6 +39,7 @@ LINE_FIELDS = (
     "fx_rate_date",
     "fx_rate_source",
     "third_party",
+    "due_date",
 )
 HASHED_ENTRY_KEYS = (
     "lab__code",
@@ -53,7 +54,9 @@ HASHED_ENTRY_KEYS = (
     "reversal_of__number",
     "chain_index",
 )
-HASHED_LINE_KEYS = LINE_FIELDS[1:]
+# The line's values in this order; then its due date, only when it has one (lines
+# hashed before due dates existed keep their canonical form).
+HASHED_LINE_KEYS = LINE_FIELDS[1:-1]
 
 
 def _plain(value: Any) -> Any:
@@ -76,8 +79,17 @@ _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 def canonical_form(entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:
     """One JSON text for an entry and its lines (lines in id order)."""
     body = {key: _plain(entry[key]) for key in HASHED_ENTRY_KEYS}
-    body["lines"] = [[_plain(line[key]) for key in HASHED_LINE_KEYS] for line in lines]
+    body["lines"] = [_line_values(line) for line in lines]
     return _encode(body)
+
+
+def _line_values(line: dict[str, Any]) -> list[Any]:
+    values = [_plain(line[key]) for key in HASHED_LINE_KEYS]
+    if values[-1] is None:  # no third party: the blank text of the lines of old
+        values[-1] = ""
+    if line.get("due_date") is not None:
+        values.append(_plain(line["due_date"]))
+    return values
 
 
 def chain_hash(prev_hash: str, entry: dict[str, Any], lines: list[dict[str, Any]]) -> str:

@@ -15,7 +15,7 @@ as `PostingEntry`/`PostingLine` values: amounts in integer cents of the book cur
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -29,6 +29,7 @@ from ledger.exceptions import (
     OPENING_NOT_YEAR_END,
     PERIOD_CLOSED,
     PERIOD_MISSING_POSTING,
+    THIRD_PARTY_MISSING,
     TOO_FEW_LINES,
     UNBALANCED,
     YEAR_CLOSED,
@@ -38,6 +39,7 @@ from ledger.exceptions import (
     LedgerError,
     NoPeriodError,
     PeriodClosedError,
+    ThirdPartyError,
     TooFewLinesError,
     UnbalancedEntryError,
     YearClosedError,
@@ -72,6 +74,7 @@ class Books:
     years: dict[int, YearInfo]  # fiscal year id -> year
     accounts: dict[int, tuple[str, bool]]  # id -> (code, needs a budget line)
     budget_lines: dict[int, tuple[str, int]]  # id -> (code, fiscal year id)
+    party_accounts: frozenset[int]  # ids of the accounts whose lines name a third party
     months: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (fy, y, m) -> status
 
     def year_of(self, on: date) -> int | None:
@@ -92,6 +95,9 @@ def books_read(
     accounts = Account.objects.filter(lab=lab)
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
+    account_rows = list(
+        accounts.values_list("id", "code", "needs_budget_line", "needs_third_party")
+    )
     budget_lines = BudgetLine.objects.filter(lab=lab)
     if budget_line_ids is not None:
         budget_lines = budget_lines.filter(pk__in=list(budget_line_ids))
@@ -122,10 +128,8 @@ def books_read(
             for pk, code, kind in Journal.objects.filter(lab=lab).values_list("id", "code", "kind")
         },
         years=years,
-        accounts={
-            pk: (code, needs)
-            for pk, code, needs in accounts.values_list("id", "code", "needs_budget_line")
-        },
+        accounts={pk: (code, needs) for pk, code, needs, _ in account_rows},
+        party_accounts=frozenset(pk for pk, _, _, party in account_rows if party),
         budget_lines={
             pk: (code, year)
             for pk, code, year in budget_lines.values_list("id", "code", "fiscal_year_id")
@@ -145,12 +149,16 @@ class PostingLine(Protocol):
     credit: int  # cents
     budget_line_id: int | None
 
+    @property
+    def third_party(self) -> str | None: ...  # the third party's code; blank or None: none
+
 
 class PostingEntry(Protocol):
     journal_id: int
     fiscal_year_id: int
     date: date
     year_end: str
+    reversal_of_id: int | None
 
     @property
     def lines(self) -> Sequence[PostingLine]: ...
@@ -203,6 +211,28 @@ def needs_budget_line(account_needs: bool, journal_kind: str, year_end: str = ""
     return account_needs and journal_kind != Journal.Kind.OPENING and not year_end
 
 
+def needs_third_party(account_needs: bool, year_end: str = "", reversal: bool = False) -> bool:
+    """Lines on third-party accounts (suppliers, customers and partners, staff, other
+    debtors and creditors: LEDGER_THIRD_PARTY_CLASSES) name their third party, except
+    the year-end entries and reversals, which carry over what their lines had (lines
+    booked before third parties were required may have none)."""
+    return account_needs and not year_end and not reversal
+
+
+DUE_JOURNALS = frozenset({Journal.Kind.PURCHASES, Journal.Kind.SALES, Journal.Kind.MISSIONS})
+
+
+def due_date(
+    journal_kind: str, account_needs_party: bool, invoice_date: date, terms: int
+) -> date | None:
+    """The due date an invoice line takes by default: a line on a third-party account
+    in the purchases, sales or missions journal falls due `terms` days (the third party's
+    payment terms) after the invoice (its piece date, else the entry's)."""
+    if journal_kind not in DUE_JOURNALS or not account_needs_party:
+        return None
+    return invoice_date + timedelta(days=terms)
+
+
 def budget_line_year_ok(budget_line_year_id: int, entry_year_id: int) -> bool:
     """A line consumes a budget line of its entry's fiscal year (a later year's spending
     goes to that year's line: carried commitments and carry-overs move there)."""
@@ -249,7 +279,17 @@ def entry_breach(books: Books, entry: PostingEntry, ref: str) -> LedgerError | N
         if entry.year_end:
             return YearClosedError(YEAR_END_DATE.format(ref=ref, year=year.year))
         return YearClosedError(OPENING_NOT_YEAR_END.format(ref=ref, year=year.year))
-    return _budget_breach(books, entry, ref)
+    return _budget_breach(books, entry, ref) or _party_breach(books, entry, ref)
+
+
+def _party_breach(books: Books, entry: PostingEntry, ref: str) -> LedgerError | None:
+    if entry.year_end or entry.reversal_of_id is not None:
+        return None
+    for n, line in enumerate(entry.lines, start=1):
+        if not line.third_party and line.account_id in books.party_accounts:
+            code = books.accounts[line.account_id][0]
+            return ThirdPartyError(THIRD_PARTY_MISSING.format(ref=ref, n=n, account=code))
+    return None
 
 
 def _date_breach(books: Books, entry: PostingEntry, ref: str, state: str) -> LedgerError:

@@ -107,6 +107,7 @@ def _form_page(
         "header": header,
         "lines": lines,
         "account_options": choices.account_options(),
+        "third_party_options": choices.third_party_options(),
         **choices.select_options(),
         "form_data": form_data(lab, choices.budget_line_values()),
         "today": timezone.localdate(),
@@ -169,7 +170,7 @@ def _post_from_form(request: HttpRequest, entry: JournalEntry) -> None:
 
 
 def _edit(request: HttpRequest, lab: Lab, entry: JournalEntry | None) -> HttpResponse:
-    choices = LineChoices(lab)
+    choices = LineChoices(lab, _user(request))
     if request.method == "POST":
         header = EntryHeaderForm(request.POST, lab=lab)
         lines = line_formset(lab, choices, data=request.POST)

@@ -99,7 +99,7 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
             "entry__date",
             "account__code",
             "account__name_fr",
-            "third_party",
+            "third_party__code",
             "entry__piece_ref",
             "entry__piece_date",
             "label",

@@ -9,6 +9,7 @@ from irls import services as irls_services
 from irls.models import FundingSource, Institution, Lab
 from ledger import services
 from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry, Period
+from parties.models import ThirdParty
 
 CHART = [
     ("101", "Capital", "Capital"),
@@ -29,6 +30,37 @@ CHART = [
 BUDGETED = [
     ("6063", "Petit équipement", "Small equipment"),
     ("6251", "Voyages et déplacements", "Travel"),
+]
+# The third parties the tests' lines name (office-wide records; a line's third party is
+# a foreign key to one of them). The chart above asks for none on its 401 and 411 (the
+# core tests book suppliers without naming them); tests/parties/ test the requirement.
+THIRD_PARTIES = [
+    ("SUP-01", "Supplier One Pte Ltd", "supplier"),
+    ("SUP-1", "Supplier 1 Pte Ltd", "supplier"),
+    ("SUP-A", "Supplier A Pte Ltd", "supplier"),
+    ("S", "Supplier S", "supplier"),
+    ("T", "Supplier T", "supplier"),
+    ("X", "Supplier X", "supplier"),
+    ("WAFER-CO", "Wafer Co Pte Ltd", "supplier"),
+    ("PAPETERIE-SG", "Papeterie de Singapour", "supplier"),
+    ("OPTIQUE-SG", "Optique SG Pte Ltd", "supplier"),
+    ("LION-IT", "Lion IT Services", "supplier"),
+    ("JURONG-MICRO", "Jurong Micro Pte Ltd", "supplier"),
+    ("LASERCO", "LaserCo Pte Ltd", "supplier"),
+    ("SUP-LAB", "Lab Supplies Pte Ltd", "supplier"),
+    ("SUP-02", "Supplier Two Pte Ltd", "supplier"),
+    ("SUP-B", "Supplier B Pte Ltd", "supplier"),
+    ("SUP-CLEAN", "Cleanroom Supplies Pte Ltd", "supplier"),
+    ("SUP-26-1", "Supplier of 2026", "supplier"),
+    # Office-wide records, listed to every lab's people: their names name no lab.
+    ("SUP-CIN", "Supplier of the first lab", "supplier"),
+    ("SUP-MAJ", "Supplier of the second lab", "supplier"),
+    ("STAFF-1", "Research engineer", "staff"),
+    ("STAFF-2", "PhD student", "staff"),
+    ("PARTNER-X", "Partner X", "partner"),
+    ("THALES", "Thales Solutions Asia", "partner"),
+    ("CNRS", "Centre national de la recherche scientifique", "partner"),
+    ("T" * 40, "A forty-character code", "other"),
 ]
 JOURNALS = [
     ("AN", "À-nouveaux", "Opening balances", "opening"),
@@ -60,7 +92,8 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
         acting_user=None, lab=lab, institution=cnrs, role="cnrs", start_date=date(2020, 1, 1)
     )
     # The core tests book expenses without budgets on purpose: only the BUDGETED accounts
-    # ask for a budget line, as the budget tests need.
+    # ask for a budget line, as the budget tests need; nor does the chart ask for third
+    # parties (tests/parties/ do).
     for account_code, name_fr, name_en in CHART:
         services.account_create(
             acting_user=None,
@@ -69,7 +102,9 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
             name_fr=name_fr,
             name_en=name_en,
             needs_budget_line=False,
+            needs_third_party=False,
         )
+    third_parties_for_tests()
     for account_code, name_fr, name_en in BUDGETED:
         services.account_create(
             acting_user=None,
@@ -90,6 +125,18 @@ def lab_with_books(code: str, year: int = 2025) -> Lab:
         )
     services.fiscal_year_open(acting_user=None, lab=lab, year=year)
     return lab
+
+
+def third_parties_for_tests() -> None:
+    """The THIRD_PARTIES, once (office-wide: every lab's lines may name them)."""
+    existing = set(ThirdParty.objects.values_list("code", flat=True))
+    ThirdParty.objects.bulk_create(
+        [
+            ThirdParty(code=code, name=name, kind=kind)
+            for code, name, kind in THIRD_PARTIES
+            if code not in existing
+        ]
+    )
 
 
 def close_months(lab: Lab, *months: int, user: User | None = None, year: int = 2025) -> None:

@@ -47,6 +47,7 @@ from ledger.services import (
     entry_update_draft,
 )
 from ledger.services.guarded import db_guarded
+from parties.models import ThirdParty
 
 ZERO = Decimal("0.00")
 # Line fields whose choices are limited to the entry's lab once it has one.
@@ -178,7 +179,7 @@ class LineFormSet(BaseInlineFormSet):
                 credit=form.cleaned_data.get("credit") or ZERO,
                 label=form.cleaned_data.get("label", ""),
                 amount_currency=form.cleaned_data.get("amount_currency"),
-                third_party=form.cleaned_data.get("third_party", ""),
+                third_party=getattr(form.cleaned_data.get("third_party"), "code", ""),
                 budget_line=form.cleaned_data.get("budget_line"),
                 commitment=form.cleaned_data.get("commitment"),
             )
@@ -210,6 +211,16 @@ class JournalLineInline(admin.TabularInline):
         ]
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "third_party":
+            # The code typed, not a list of every third party of the office (another
+            # lab's suppliers are that lab's own).
+            return forms.ModelChoiceField(
+                queryset=ThirdParty.objects.all(),
+                to_field_name="code",
+                widget=forms.TextInput(attrs={"size": 12, "maxlength": 40}),
+                required=False,
+                label=db_field.verbose_name,
+            )
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None and db_field.name == "amount_currency":
             # A foreign amount of a CNRS lab is most often in euros; SGD is the book's own.

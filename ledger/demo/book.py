@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from djmoney.money import Money
 
 from irls.models import FundingSource, Lab
-from ledger import services
+from ledger import rules, services
 from ledger.demo.budget import PlannedAmendment, PlannedCommitment, PlannedRelease
 from ledger.demo.data import DemoDataError
 from ledger.demo.plan import ZERO, PlannedEntry, PlannedLine
@@ -36,6 +36,7 @@ from ledger.selectors.books import BookRates
 from ledger.selectors.budget import OPEN_STATUSES, commitments_to_review
 from ledger.services.entries_bulk import RATE_PLACES, EntryDraft, LineDraft
 from ledger.services.entries_bulk_post import entries_create_posted
+from parties.models import ThirdParty
 
 OPEN_AT_YEAR_END = (
     "{lab}: order {ref} is still open at the end of {year}: give it a year_end "
@@ -66,6 +67,8 @@ class LabBooks:
     # started (None until a draft needs it), less what the drafts take of it.
     room: dict[BudgetKey, Decimal] | None = None
     open_orders: dict[str, Decimal] = field(default_factory=dict)
+    # The third parties' payment terms (days), by code: the due dates of invoice lines.
+    terms: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def start(cls, *, lab: Lab, user: User, created: Counter[str]) -> "LabBooks":
@@ -76,6 +79,7 @@ class LabBooks:
             accounts={a.code: a for a in Account.objects.filter(lab=lab)},
             journals={j.code: j for j in Journal.objects.filter(lab=lab)},
             rates=BookRates(book_currency=lab.book_currency),
+            terms=dict(ThirdParty.objects.values_list("code", "payment_terms_days")),
         )
 
     def post(self) -> None:
@@ -137,13 +141,25 @@ class LabBooks:
                     "fx_rate_source": source,
                 }
             budget_line = self.budget_lines[(year, line.budget_line)] if line.budget_line else None
+            account = self.accounts[line.account]
+            due = (
+                rules.due_date(
+                    self.journals[planned.journal].kind,
+                    account.needs_third_party,
+                    planned.piece_date or planned.date,
+                    self.terms[line.third_party],
+                )
+                if line.third_party
+                else None
+            )
             lines.append(
                 LineDraft(
-                    account_id=self.accounts[line.account].pk,
+                    account_id=account.pk,
                     debit=int(line.debit * 100),
                     credit=int(line.credit * 100),
                     label=line.label[:200],
                     third_party=line.third_party,
+                    due_date=due,
                     budget_line_id=budget_line.pk if budget_line else None,
                     **fx,  # type: ignore[arg-type]
                 )

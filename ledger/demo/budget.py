@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ledger.demo.data import BudgetAmendmentRow
+from ledger.demo.data import BudgetAmendmentRow, staff_code
 from ledger.demo.plan import ZERO, DemoLab, PlannedEntry
 from ledger.fields import round_cents
 
@@ -92,7 +92,7 @@ def orders_plan(lab: DemoLab) -> dict[str, PlannedCommitment]:
                 ref, mission.funding, mission.envelope, MISSIONS, mission.order_date.year
             ),
             kind=MISSION_ORDER,
-            third_party=mission.traveller[:60],
+            third_party=staff_code(mission.traveller),
             label=f"Mission {mission.city}, {mission.start_date} to {mission.end_date}: "
             f"{mission.purpose}"[:200],
             amount=lab.scaled(mission, mission.order_amount),

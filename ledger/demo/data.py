@@ -15,6 +15,7 @@ the years of the date of loading.
 
 import csv
 import datetime
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -129,6 +130,12 @@ class PerDiemRow:
     city: str
     currency: str
     daily_rate: Decimal
+
+
+def staff_code(role: str) -> str:
+    """The third-party code of a staff member, by role (the demo names no one)."""
+    slug = re.sub(r"[^A-Z0-9]+", "-", role.upper()).strip("-")
+    return f"STAFF-{slug}"[:40].rstrip("-")
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,16 @@ from irls import services as irls_services
 from irls.models import Institution, Lab, Role, RoleGrant
 from ledger import services
 from ledger.demo.book import LabBooks, budget_open, orders_review, steps_book
-from ledger.demo.data import DemoData, DemoDataError, LabRow, demo_data_read
+from ledger.demo.data import DemoData, DemoDataError, LabRow, demo_data_read, staff_code
 from ledger.demo.plan import Convert
 from ledger.demo.scenario import lab_plan
 from ledger.demo.years import DemoCalendar, demo_calendar
 from ledger.fields import round_cents
 from ledger.models import ExchangeRate, FiscalYear, JournalEntry, Period
 from ledger.selectors.books import BookRates
+from ledger.services.audit import audit_record
 from ledger.services.years import fiscal_year_close
+from parties.models import ThirdParty
 
 WEAK_PASSWORD = "users.csv: the password of {user} fails Django's validators: {problems}"  # noqa: S105
 NO_ACCOUNTANT = "users.csv: an office-wide accountant is needed to book the demo entries"
@@ -87,6 +89,7 @@ def demo_load(*, today: date, directory: Path | None = None) -> DemoResult:
     result = DemoResult(calendar=calendar)
     with transaction.atomic():
         institutions = _institutions(data, result)
+        _third_parties(data, institutions, result)
         new_labs = _labs(data, institutions, calendar, result)
         _rates(data, today, result)
         accountant = _users(data, result)
@@ -112,6 +115,67 @@ def _institutions(data: DemoData, result: DemoResult) -> dict[str, Institution]:
             )
             result.created["institutions"] += 1
     return existing
+
+
+# The demo's payment terms (days): illustrative.
+TERMS_LOCAL, TERMS_ABROAD, TERMS_PARTNER, TERMS_STAFF = 30, 45, 60, 30
+
+
+def _third_parties(
+    data: DemoData, institutions: dict[str, Institution], result: DemoResult
+) -> None:
+    """The suppliers, the partner institutions and the staff (by role: the demo names no
+    one) the lines name, created when missing, each audited."""
+    wanted: list[ThirdParty] = [
+        ThirdParty(
+            code=row.code,
+            name=row.name,
+            kind=ThirdParty.Kind.SUPPLIER,
+            country=row.country,
+            currency="SGD" if row.country == "SG" else "EUR",
+            payment_terms_days=TERMS_LOCAL if row.country == "SG" else TERMS_ABROAD,
+        )
+        for row in data.suppliers
+    ]
+    wanted += [
+        ThirdParty(
+            code=code,
+            name=institution.name,
+            kind=ThirdParty.Kind.PARTNER,
+            institution=institution,
+            country=institution.country,
+            payment_terms_days=TERMS_PARTNER,
+        )
+        for code, institution in institutions.items()
+    ]
+    roles = {row.traveller for row in data.missions} | {row.role for row in data.payroll}
+    wanted += [
+        ThirdParty(
+            code=staff_code(role),
+            name=role[:1].upper() + role[1:],
+            kind=ThirdParty.Kind.STAFF,
+            country="SG",
+            payment_terms_days=TERMS_STAFF,
+        )
+        for role in sorted(roles)
+    ]
+    existing = set(
+        ThirdParty.objects.filter(code__in=[t.code for t in wanted]).values_list("code", flat=True)
+    )
+    for third_party in wanted:
+        if third_party.code in existing:
+            continue
+        third_party.full_clean()
+        third_party.save()
+        audit_record(
+            actor=None,
+            action="third_party.create",
+            obj=third_party,
+            lab=None,
+            after={"code": third_party.code, "name": third_party.name, "kind": third_party.kind},
+        )
+        existing.add(third_party.code)
+        result.created["third parties"] += 1
 
 
 def _lab_years(

@@ -33,6 +33,7 @@ from ledger.demo.data import (
     PayrollRow,
     PurchaseRow,
     TransferRow,
+    staff_code,
 )
 from ledger.demo.plan import (
     ZERO,
@@ -355,7 +356,7 @@ def _mission(lab: DemoLab, row: MissionRow) -> list[PlannedEntry]:
         EXPENSE_CLAIMS,
         credit=total,
         label=f"Expense claim of the {row.traveller}",
-        third_party=row.traveller[:40],
+        third_party=staff_code(row.traveller),
     )
     piece: dict[str, Any] = {"piece_ref": row.key, "piece_date": on}
     title = f"Mission {row.city}, {row.start_date} to {row.end_date}: {row.purpose}"
@@ -397,7 +398,10 @@ def _payroll(lab: DemoLab, row: PayrollRow) -> list[PlannedEntry]:
         piece: dict[str, Any] = {"piece_ref": f"PAYSLIP-{period}", "piece_date": booked_on}
         salary = PlannedLine(SALARIES, debit=gross, label=f"Salary {period}", **budget)
         due = PlannedLine(
-            SALARIES_PAYABLE, credit=gross, label=f"Salary due, {period}", third_party=row.role[:40]
+            SALARIES_PAYABLE,
+            credit=gross,
+            label=f"Salary due, {period}",
+            third_party=staff_code(row.role),
         )
         entries += [
             lab.entry(

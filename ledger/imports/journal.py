@@ -80,10 +80,12 @@ from ledger.imports.problems import (
     ROUNDING_NOTE,
     SIDE_CONFLICT,
     THE_SYSTEM,
+    THIRD_PARTY_REQUIRED,
     TOO_LONG,
     UNKNOWN_ACCOUNT,
     UNKNOWN_BUDGET_LINE,
     UNKNOWN_JOURNAL,
+    UNKNOWN_THIRD_PARTY,
     YEAR_CLOSED_ROW,
     count_text,
     rows_text,
@@ -98,6 +100,7 @@ from ledger.models import (
 )
 from ledger.selectors import BookRates, budget_availability, format_amount
 from ledger.services.entries_bulk import RATE_PLACES, EntryDraft, LineDraft, rate_kept
+from parties.models import ThirdParty
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -138,6 +141,10 @@ class Books:
                 "id", "fiscal_year_id", "code", "policy"
             )
         }
+        # Office-wide, a few hundred rows: code -> payment terms (days).
+        self.third_parties: dict[str, int] = dict(
+            ThirdParty.objects.values_list("code", "payment_terms_days")
+        )
         self._year_of: dict[date, tuple[int, int] | None] = {}
         self.rates = BookRates(book_currency=lab.book_currency)
         self.currencies = set(getattr(settings, "CURRENCIES", [])) | {"EUR"}
@@ -942,12 +949,15 @@ def _lines(
                 "budget_line",
             )
             ok = False
+        due_date, party_ok = _third_party(plan, books, group, row, journal_kind)
+        ok = ok and party_ok
         line = LineDraft(
             account_id=row.account_id,
             debit=row.debit,
             credit=row.credit,
             label=row.label,
             third_party=row.third_party,
+            due_date=due_date,
             budget_line_id=budget_line_id,
             budget_code=row.budget_code,
             source_row=row.number,
@@ -959,6 +969,35 @@ def _lines(
                 known = known and converted is not None
         lines.append(line)
     return lines, ok, known
+
+
+def _third_party(
+    plan: JournalPlan, books: Books, group: EntryRows, row: Row, journal_kind: str
+) -> tuple[date | None, bool]:
+    """The row's third party is known, and named where its account needs one (the
+    posting rulebook's question); its due date, by the third party's payment terms."""
+    party_account = row.account_id in books.rules.party_accounts
+    if not row.third_party:
+        if rules.needs_third_party(party_account):
+            plan.add(
+                THIRD_PARTY_REQUIRED.format(row=row.number, code=row.account_code),
+                row.number,
+                "third_party",
+            )
+            return None, False
+        return None, True
+    terms = books.third_parties.get(row.third_party)
+    if terms is None:
+        plan.add(
+            UNKNOWN_THIRD_PARTY.format(row=row.number, code=shown(row.third_party)),
+            row.number,
+            "third_party",
+        )
+        return None, False
+    invoiced = group.piece_date or group.date
+    if invoiced is None:
+        return None, True
+    return rules.due_date(journal_kind, party_account, invoiced, terms), True
 
 
 def _convert(

@@ -173,6 +173,14 @@ UNKNOWN_ACCOUNT = _("Row {row}: account {code} does not exist in {lab}'s chart")
 UNKNOWN_JOURNAL = _("Row {row}: journal {code} does not exist in {lab}")
 UNKNOWN_BUDGET_LINE = _("Row {row}: budget line {code} does not exist in {lab} for {year}")
 BUDGET_LINE_REQUIRED = _("Row {row}: account {code} needs a budget line (column budget_line)")
+UNKNOWN_THIRD_PARTY = _(
+    "Row {row}: third party {code} does not exist (column third_party); create it on the "
+    "Third parties page or correct the code"
+)
+THIRD_PARTY_REQUIRED = _(
+    "Row {row}: account {code} needs a third party (column third_party): the supplier, "
+    "customer, partner or staff member the line is with"
+)
 BOTH_SIDES = _("Row {row}: give a debit or a credit, not both")
 AMOUNT_AND_SIDES = _(
     "Row {row}: give either an amount and its side, or a debit or a credit, not both"

@@ -42,6 +42,14 @@ class Account(models.Model):
             "equipment; not depreciation or provisions)"
         ),
     )
+    needs_third_party = models.BooleanField(
+        _("needs a third party"),
+        default=False,
+        help_text=_(
+            "Lines on this account must name their third party (suppliers, customers and "
+            "partners, staff, other debtors and creditors)"
+        ),
+    )
 
     class Meta:
         ordering = ["lab__code", "code"]
@@ -363,7 +371,24 @@ class JournalLine(models.Model):
     fx_rate_source = models.CharField(
         _("rate source"), max_length=20, blank=True, choices=ExchangeRate.Source.choices
     )
-    third_party = models.CharField(_("third party"), max_length=40, blank=True)
+    # A foreign key to the third party's code, in the column that held the free text of
+    # old: a posted line's hash reads the same text (parties/models.py).
+    third_party = models.ForeignKey(
+        "parties.ThirdParty",
+        on_delete=models.PROTECT,
+        to_field="code",
+        db_column="third_party",
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("third party"),
+    )
+    due_date = models.DateField(
+        _("due date"),
+        null=True,
+        blank=True,
+        help_text=_("When an invoice line falls due: by the third party's payment terms"),
+    )
     # Indexed with the date in line_budget_date_idx (which also serves the foreign key).
     budget_line = models.ForeignKey(
         "ledger.BudgetLine",

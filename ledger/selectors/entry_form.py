@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import get_language
 
+from irls.access import READ_ROLES, has_office_role, labs_for_user
 from irls.models import Lab
 from ledger import rules
 from ledger.models import (
@@ -24,8 +25,22 @@ from ledger.models import (
     JournalLine,
 )
 from ledger.selectors.budget import OPEN_STATUSES, budget_availability
+from parties.models import ThirdParty
 
 ZERO = Decimal("0.00")
+
+
+def third_parties_offered(user: Any) -> dict[str, str]:
+    """The active third parties (code -> name) a user may name on a line: every one for
+    office-wide roles; for a user of some labs only, not those already named by lines of
+    labs they may not see (which suppliers another lab buys from is that lab's own)."""
+    offered = ThirdParty.objects.filter(is_active=True)
+    if not has_office_role(user, READ_ROLES):
+        elsewhere = JournalLine.objects.filter(third_party=OuterRef("code")).exclude(
+            lab__in=labs_for_user(user)
+        )
+        offered = offered.exclude(Exists(elsewhere))
+    return dict(offered.order_by("code").values_list("code", "name"))
 
 
 def reads_french() -> bool:

@@ -288,7 +288,12 @@ def filtered_entries(
     line_conditions = [
         Q(account_id=filters.account_id) if filters.account_id else None,
         Q(budget_line_id=filters.budget_line_id) if filters.budget_line_id else None,
-        Q(third_party__iexact=filters.third_party) if filters.third_party else None,
+        (
+            Q(third_party__code__iexact=filters.third_party)
+            | Q(third_party__name__icontains=filters.third_party)
+            if filters.third_party
+            else None
+        ),
     ]
     for condition in line_conditions:
         if condition is not None:

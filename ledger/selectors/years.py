@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from ledger.models import Account, FiscalYear, Journal, JournalEntry, JournalLine
 from ledger.selectors.books import _cents_sum
@@ -34,7 +35,7 @@ class OpeningDifference:
 def _grouped(lines: QuerySet[JournalLine]) -> dict[Key, Decimal]:
     """Balance (debit - credit) per account and, on classes 1 to 5, third party."""
     party = Case(
-        When(account__code__lt="6", then=F("third_party")),
+        When(account__code__lt="6", then=Coalesce(F("third_party"), Value(""))),
         default=Value(""),
         output_field=CharField(),
     )

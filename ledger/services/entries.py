@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -40,6 +40,7 @@ from ledger.exceptions import (
     REVERSAL_NO_MATCHING_LINE,
     REVERSAL_OF_REVERSAL,
     REVERSAL_OF_YEAR_END,
+    THIRD_PARTY_UNKNOWN,
     WHAT_ACCOUNT,
     WHAT_BUDGET_LINE,
     WHAT_COMMITMENT,
@@ -52,6 +53,7 @@ from ledger.exceptions import (
     InvalidLineError,
     NoPeriodError,
     ReversalError,
+    ThirdPartyError,
 )
 from ledger.fields import round_cents
 from ledger.hashing import ENTRY_FIELDS, LINE_FIELDS, chain_hash
@@ -73,6 +75,7 @@ from ledger.services.access import require_role
 from ledger.services.audit import audit_record, audit_records_many
 from ledger.services.budget import Overspending, posting_budget_check
 from ledger.services.guarded import db_guarded
+from parties.models import ThirdParty
 
 ZERO = Decimal("0.00")
 # The reversal's label, in the language of whoever reverses (it is stored as written).
@@ -98,7 +101,8 @@ class LineInput:
     label: str = ""
     amount_currency: Money | None = None
     side: Literal["debit", "credit"] | None = None
-    third_party: str = ""
+    third_party: str | None = ""  # the third party's code
+    due_date: date | None = None  # by default from the third party's payment terms
     budget_line: BudgetLine | None = None
     commitment: Commitment | None = None
 
@@ -165,7 +169,30 @@ def _budget_tags(entry: JournalEntry, line: LineInput) -> dict[str, Any]:
     return {"budget_line": budget_line, "commitment": commitment}
 
 
-def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
+def _third_parties(lines: Sequence[LineInput]) -> dict[str, int]:
+    """The payment terms of the third parties the lines name, by code; an unknown code
+    is refused by name."""
+    codes = {line.third_party for line in lines if line.third_party}
+    terms = dict(
+        ThirdParty.objects.filter(code__in=codes).values_list("code", "payment_terms_days")
+    )
+    for code in sorted(codes - terms.keys()):
+        raise ThirdPartyError(THIRD_PARTY_UNKNOWN.format(code=code))
+    return terms
+
+
+def _due_date(entry: JournalEntry, line: LineInput, terms: dict[str, int]) -> date | None:
+    if line.due_date is not None or not line.third_party:
+        return line.due_date
+    return rules.due_date(
+        entry.journal.kind,
+        line.account.needs_third_party,
+        entry.piece_date or entry.date,
+        terms[line.third_party],
+    )
+
+
+def _build_line(entry: JournalEntry, n: int, line: LineInput, terms: dict[str, int]) -> JournalLine:
     tags = _budget_tags(entry, line)
     debit, credit = round_cents(Decimal(line.debit)), round_cents(Decimal(line.credit))
     fx: dict[str, Any] = {}
@@ -207,7 +234,8 @@ def _build_line(entry: JournalEntry, n: int, line: LineInput) -> JournalLine:
         debit=debit,
         credit=credit,
         amount_currency=line.amount_currency,  # type: ignore[misc]  # djmoney has no stubs
-        third_party=line.third_party,
+        third_party_id=line.third_party or None,
+        due_date=_due_date(entry, line, terms),
         **tags,
         **fx,
     )
@@ -271,7 +299,8 @@ def _rounding_line(entry: JournalEntry, built: list[JournalLine]) -> JournalLine
 def _write_lines(
     entry: JournalEntry, lines: Sequence[LineInput], round_conversion: bool = False
 ) -> list[JournalLine]:
-    built = [_build_line(entry, n, line) for n, line in enumerate(lines, start=1)]
+    terms = _third_parties(lines)
+    built = [_build_line(entry, n, line, terms) for n, line in enumerate(lines, start=1)]
     if round_conversion:
         rounding = _rounding_line(entry, built)
         if rounding is not None:
@@ -503,6 +532,7 @@ class _Line:
     debit: int
     credit: int
     budget_line_id: int | None
+    third_party: str | None
 
 
 @dataclass(slots=True)
@@ -513,6 +543,7 @@ class _Posting:
     fiscal_year_id: int
     date: date
     year_end: str
+    reversal_of_id: int | None
     lines: list[_Line]
 
 
@@ -526,7 +557,15 @@ def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
     lines = list(
         JournalLine.objects.filter(entry_id__in=[d.pk for d in drafts])
         .order_by("entry_id", "id")
-        .values("entry_id", "account_id", "budget_line_id", "commitment_id", "debit", "credit")
+        .values(
+            "entry_id",
+            "account_id",
+            "budget_line_id",
+            "commitment_id",
+            "debit",
+            "credit",
+            "third_party",
+        )
     )
     by_entry: dict[int, list[_Line]] = defaultdict(list)
     for line in lines:
@@ -536,6 +575,7 @@ def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
                 int(line["debit"] * 100),
                 int(line["credit"] * 100),
                 line["budget_line_id"],
+                cast(str | None, line["third_party"]),
             )
         )
     # Only the accounts and budget lines these lines name are read (a few rows, not the
@@ -550,7 +590,12 @@ def _check_postable(drafts: list[JournalEntry]) -> list[Overspending]:
     }
     for draft in drafts:
         posting = _Posting(
-            draft.journal_id, draft.fiscal_year_id, draft.date, draft.year_end, by_entry[draft.pk]
+            draft.journal_id,
+            draft.fiscal_year_id,
+            draft.date,
+            draft.year_end,
+            draft.reversal_of_id,
+            by_entry[draft.pk],
         )
         breach = rules.entry_breach(books[draft.lab], posting, entry_ref(draft))
         if breach is not None:
@@ -780,7 +825,8 @@ def entry_reverse(
                     credit=ln.debit,
                     label=ln.label,
                     amount_currency=ln.amount_currency,
-                    third_party=ln.third_party,
+                    third_party=ln.third_party_id,
+                    due_date=ln.due_date,
                     budget_line=budget_line,
                     commitment=commitment,
                 )

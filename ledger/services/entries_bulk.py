@@ -74,7 +74,8 @@ class LineDraft:
     fx_rate: Decimal | None = None
     fx_rate_date: date | None = None
     fx_rate_source: str = ""
-    third_party: str = ""
+    third_party: str = ""  # the third party's code; blank for none
+    due_date: date | None = None
     budget_line_id: int | None = None
     source_row: int | None = None
     # Not stored: how the line was read, for the preview and the rounding check.
@@ -93,6 +94,7 @@ class EntryDraft:
     source_key: str = ""
     lines: list[LineDraft] = field(default_factory=list)
     year_end: str = ""
+    reversal_of_id: int | None = None  # the bulk path writes no reversal
 
 
 RATE_PLACES = Decimal("0.00000001")
@@ -135,6 +137,7 @@ LINE_COLUMNS = (
     "fx_rate_date",
     "fx_rate_source",
     "third_party",
+    "due_date",
     "budget_line_id",
     "source_row",
     "entry_date",
@@ -150,7 +153,7 @@ _POSTED_VALUES = (
     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'posted', %s, %s, %s, %s, %s, %s, %s)"
 )
 _LINE_SQL = f"INSERT INTO ledger_journalline ({', '.join(LINE_COLUMNS)}) VALUES "  # noqa: S608
-_LINE_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_LINE_VALUES = "(" + ", ".join(["%s"] * len(LINE_COLUMNS)) + ")"
 
 
 @dataclass(slots=True)
@@ -412,7 +415,8 @@ def _line_row(
             None,
             None,
             "",
-            line.third_party,
+            line.third_party or None,
+            ops.adapt_datefield_value(line.due_date),
             line.budget_line_id,
             line.source_row,
             entry_date,
@@ -429,7 +433,8 @@ def _line_row(
         ops.adapt_decimalfield_value(line.fx_rate, 18, 8),
         ops.adapt_datefield_value(line.fx_rate_date),
         line.fx_rate_source,
-        line.third_party,
+        line.third_party or None,
+        ops.adapt_datefield_value(line.due_date),
         line.budget_line_id,
         line.source_row,
         entry_date,

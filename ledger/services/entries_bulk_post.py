@@ -317,7 +317,7 @@ def _hashed_line(accounts: dict[int, tuple[str, bool]], line: LineDraft) -> list
         rate = f"{line.fx_rate:.8f}"
         rate_date = line.fx_rate_date.isoformat()
         source = line.fx_rate_source
-    return [
+    values = [
         accounts[line.account_id][0],
         line.label,
         f"{line.debit // 100}.{line.debit % 100:02d}",
@@ -327,5 +327,8 @@ def _hashed_line(accounts: dict[int, tuple[str, bool]], line: LineDraft) -> list
         rate,
         rate_date,
         source,
-        line.third_party,
+        line.third_party or "",
     ]
+    if line.due_date is not None:
+        values.append(line.due_date.isoformat())
+    return values

@@ -4,6 +4,7 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -36,6 +37,11 @@ def _require(user: User | None, lab: Lab, action: str) -> None:
         require_role(user, lab, action)
 
 
+def third_party_account(code: str) -> bool:
+    """Whether an account of this code is created needing a third party on each line."""
+    return code.startswith(tuple(settings.LEDGER_THIRD_PARTY_CLASSES))
+
+
 @transaction.atomic
 def account_create(
     *,
@@ -45,14 +51,19 @@ def account_create(
     name_fr: str,
     name_en: str,
     needs_budget_line: bool | None = None,
+    needs_third_party: bool | None = None,
 ) -> Account:
     """Add an account to the lab's chart; its parent is the longest existing prefix.
 
     `needs_budget_line`: lines on it must name the budget line they consume; by default
     expenses (class 6) and equipment (class 2), but not depreciation and provisions
-    (68, 28, 29), which consume no budget."""
+    (68, 28, 29), which consume no budget.
+    `needs_third_party`: lines on it must name their third party; by default the
+    accounts under LEDGER_THIRD_PARTY_CLASSES (40, 41, 42, 46)."""
     if needs_budget_line is None:
         needs_budget_line = code[:1] in "26" and code[:2] not in ("68", "28", "29")
+    if needs_third_party is None:
+        needs_third_party = third_party_account(code)
     _require(acting_user, lab, "create accounts")
     prefixes = [code[:n] for n in range(len(code) - 1, 2, -1)]
     parent = (
@@ -68,6 +79,7 @@ def account_create(
         kind=KIND_BY_CLASS.get(code[:1], ""),
         parent=parent,
         needs_budget_line=needs_budget_line,
+        needs_third_party=needs_third_party,
     )
     account.full_clean()
     account.save()
@@ -81,6 +93,7 @@ def account_create(
             "name_fr": name_fr,
             "name_en": name_en,
             "needs_budget_line": needs_budget_line,
+            "needs_third_party": needs_third_party,
         },
     )
     return account

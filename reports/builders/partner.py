@@ -193,7 +193,7 @@ def _contribution(
     year_lines = period_lines(options)
     not_movements = opening_entries(options) + closing_entries(options)
     receivable = grouped_sums(
-        year_lines.filter(account__code__startswith=RECEIVABLE, third_party=code),
+        year_lines.filter(account__code__startswith=RECEIVABLE, third_party__code=code),
         [],
         {
             "open_debit": cents_sum(when_cents(opening, "debit")),
@@ -203,11 +203,11 @@ def _contribution(
         },
         rates,
     ).get((), {})
-    partner_entries = JournalLine.objects.filter(lab=options.lab, third_party=code).values(
+    partner_entries = JournalLine.objects.filter(lab=options.lab, third_party__code=code).values(
         "entry_id"
     )
     invoiced_entry = JournalLine.objects.filter(
-        entry_id=OuterRef("entry_id"), account__code__startswith=RECEIVABLE, third_party=code
+        entry_id=OuterRef("entry_id"), account__code__startswith=RECEIVABLE, third_party__code=code
     )
     income = grouped_sums(
         year_lines.filter(

@@ -109,7 +109,7 @@ def test_accountant_records_an_entry_with_its_lines(client, accountant, cintra):
         ("6064", Decimal("120.50"), Decimal("0")),
         ("401", Decimal("0"), Decimal("120.50")),
     ]
-    assert entry.lines.get(account__code="401").third_party == "SUP-01"
+    assert entry.lines.get(account__code="401").third_party_id == "SUP-01"
     assert AuditEvent.objects.filter(action="entry.create", object_id=str(entry.pk)).count() == 1
     assert response["Location"] == ENTRIES  # back to the list, so the object had its pk
 

@@ -41,7 +41,7 @@ def lines_sql(rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     date, budget line id, commitment id)."""
     values, params = [], []
     for entry_id, lab, code, debit, credit, dated, budget, commitment in rows:
-        values.append("(%s, %s, %s, '', %s, %s, '', '', %s, %s, %s)")
+        values.append("(%s, %s, %s, '', %s, %s, '', NULL, %s, %s, %s)")
         params += [
             entry_id,
             lab.pk,
@@ -273,16 +273,16 @@ def test_rows_copied_in_are_checked_like_rows_inserted(accountant, cintra, majul
     with rolled_back():
         entry_id = free_id()
         rows = [
-            (entry_id, cintra.pk, account(cintra, "6064").pk, 1000, 0, MARCH, "", "", ""),
-            (entry_id, cintra.pk, account(majulab, "401").pk, 0, 1000, MARCH, "", "", ""),
+            (entry_id, cintra.pk, account(cintra, "6064").pk, 1000, 0, MARCH, "", "", None),
+            (entry_id, cintra.pk, account(majulab, "401").pk, 0, 1000, MARCH, "", "", None),
         ]
         with pytest.raises(IntegrityError, match="LEDGER_CROSS_LAB"), transaction.atomic():
             copy_rows("ledger_journalline", columns, rows)
     with rolled_back():
         entry_id = free_id()
         rows = [
-            (entry_id, cintra.pk, account(cintra, "6064").pk, 1000, 0, MARCH, "", "", ""),
-            (entry_id, cintra.pk, account(cintra, "401").pk, 0, 900, MARCH, "", "", ""),
+            (entry_id, cintra.pk, account(cintra, "6064").pk, 1000, 0, MARCH, "", "", None),
+            (entry_id, cintra.pk, account(cintra, "401").pk, 0, 900, MARCH, "", "", None),
         ]
         copy_rows("ledger_journalline", columns, rows)
         entry_columns = [

@@ -76,7 +76,7 @@ def test_unbalanced_raw_posting_fails_at_commit(accountant, cintra):
 
 LINE_INSERT = (
     "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
-    " fx_rate_source, third_party) VALUES (%s, %s, %s, '', %s, %s, '', '')"
+    " fx_rate_source, third_party) VALUES (%s, %s, %s, '', %s, %s, '', NULL)"
 )
 
 
@@ -149,6 +149,7 @@ def test_every_column_of_a_posted_line_is_frozen(accountant, cintra):
         "fx_rate_date": "2025-03-01",
         "fx_rate_source": "bank",
         "third_party": "X",
+        "due_date": "2025-04-30",
         "budget_line_id": 10**9,
         "commitment_id": 10**9,
         "source_row": 7,
@@ -376,7 +377,7 @@ def test_database_refuses_a_converted_amount_without_its_rate(accountant, cintra
     refused(
         "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
         " amount_currency, amount_currency_currency, fx_rate_source, third_party)"
-        " VALUES (%s, %s, %s, '', 100, 0, 1.00, 'EUR', '', '')",
+        " VALUES (%s, %s, %s, '', 100, 0, 1.00, 'EUR', '', NULL)",
         [entry.pk, cintra.pk, account(cintra, "6064").pk],
     )
 

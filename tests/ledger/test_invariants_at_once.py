@@ -23,7 +23,7 @@ APRIL = date(2025, 4, 2)
 LINE_AHEAD = (
     "INSERT INTO ledger_journalline (entry_id, lab_id, account_id, label, debit, credit,"
     " fx_rate_source, third_party, entry_date, budget_line_id)"
-    " VALUES (%s, %s, %s, '', %s, %s, '', '', %s, %s)"
+    " VALUES (%s, %s, %s, '', %s, %s, '', NULL, %s, %s)"
 )
 ENTRY_AT_ONCE = (
     "INSERT INTO ledger_journalentry (id, lab_id, journal_id, fiscal_year_id, date, label,"

@@ -132,14 +132,14 @@ def test_closing_posts_the_result_and_the_opening_balances(accountant, cintra, y
         2026,
     )
     carried = {
-        (ln.account.code, ln.third_party, ln.debit, ln.credit)
+        (ln.account.code, ln.third_party_id, ln.debit, ln.credit)
         for ln in opening.lines.select_related("account")
     }
     assert carried == {
-        ("101", "", Decimal("0.00"), Decimal("10000.00")),
-        ("120", "", Decimal("0.00"), Decimal("3800.00")),
+        ("101", None, Decimal("0.00"), Decimal("10000.00")),
+        ("120", None, Decimal("0.00"), Decimal("3800.00")),
         ("401", "SUP-A", Decimal("0.00"), Decimal("400.00")),
-        ("512", "", Decimal("14200.00"), Decimal("0.00")),
+        ("512", None, Decimal("14200.00"), Decimal("0.00")),
     }
     next_year = FiscalYear.objects.get(lab=cintra, year=2026)
     assert next_year.periods.count() == 12 and next_year.status == "open"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from ledger import services
+from parties.models import ThirdParty
 from reports.services import statement_issue
 from tests.books import account, journal
 from tests.security.world import World
@@ -24,6 +25,8 @@ COMMAND = "@SUM(1+1)*cmd|' /C calc'!A0"
 def typed(world: World):
     """A posted purchase of lab A whose texts are markup and formulas."""
     lab, user = world.a.lab, world.users["accountant"]
+    # A third party's code is text typed by someone: a tab, and markup for its name.
+    ThirdParty.objects.get_or_create(code="\tTAB", defaults={"name": MARKUP, "kind": "other"})
     entry = services.entry_create_draft(
         acting_user=user,
         lab=lab,

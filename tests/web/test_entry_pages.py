@@ -106,7 +106,7 @@ def test_a_eur_invoice_is_converted_at_the_chancellery_rate_and_posted(
         date(2025, 3, 1),
         "chancellery",
     )
-    assert debit.budget_line == books.supplies and credit.third_party == "LASERCO"
+    assert debit.budget_line == books.supplies and credit.third_party_id == "LASERCO"
     page = unescape(client.get(response["Location"]).content.decode())
     assert "Entry ACH-2025-000005 posted." in page
     assert "Chancellery rate (French Treasury): 1.4400 of March 1, 2025" in page
