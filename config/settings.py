@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ledger",
     "parties",
     "reports",
+    "banking",
     # Background work: the tasks API (django_tasks), its database queue (django_tasks_db,
     # whose admin jobs/admin.py takes away: the Jobs pages show what users may see).
     "django_tasks",

@@ -15,7 +15,9 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 urlpatterns = [
     path("", include("irls.urls")),
     path("", include("ledger.urls")),
+    path("", include("parties.urls")),
     path("labs/<str:code>/statements/", include("reports.urls")),
+    path("labs/<str:code>/bank/", include("banking.urls")),
     path("labs/<str:code>/jobs/", include("jobs.urls")),
     path("audit/", include("ledger.audit.urls")),
     path("login/", LoginView.as_view(), name="login"),

@@ -78,6 +78,7 @@ def _issue_statement(job: Job, progress: JobProgress) -> None:
         currency=asked.get("currency"),
         partner=asked.get("partner", ""),
         grant=asked.get("grant", ""),
+        third_party=asked.get("third_party", ""),
         format=asked.get("format"),
         progress=progress,
     )

@@ -27,7 +27,14 @@ a statement, through a queue table (`ledger_balance_pending`, migration 0012) an
 deferred constraint trigger on it. SQLite checks row by row.
 """
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from types import ModuleType
+
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.module_loading import module_has_submodule
 
 ENTRY = "ledger_journalentry"
 LINE = "ledger_journalline"
@@ -1068,3 +1075,31 @@ def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def every_app() -> list[ModuleType]:
+    """The database guards of every app that has some (a `db_guards` module with `drop`
+    and `install`), the ledger's first: the other apps' guards name ledger tables."""
+    from django.apps import apps
+
+    found = [sys.modules[__name__]]
+    for config in apps.get_app_configs():
+        if config.name != "ledger" and module_has_submodule(config.module, "db_guards"):
+            module = import_module(f"{config.name}.db_guards")
+            if hasattr(module, "drop") and hasattr(module, "install"):
+                found.append(module)
+    return found
+
+
+@contextmanager
+def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Every app's guards lifted for the block (flush, a migration run by hand) and put
+    back after it, whatever happens."""
+    guards = every_app()
+    for module in reversed(guards):
+        module.drop(connection)
+    try:
+        yield
+    finally:
+        for module in guards:
+            module.install(connection)

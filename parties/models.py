@@ -85,9 +85,12 @@ class ThirdParty(models.Model):
 class Lettering(models.Model):
     """Lines of one account of one lab that cancel out (an invoice and its payments)."""
 
-    lab = models.ForeignKey("irls.Lab", on_delete=models.PROTECT, related_name="+")
+    # No index of their own on lab, account and author: the unique (account, code) index
+    # serves the account's letterings, and an automatic lettering writes 45,000 rows at
+    # once (each index costs on every row; parties/lettering/services.py).
+    lab = models.ForeignKey("irls.Lab", on_delete=models.PROTECT, related_name="+", db_index=False)
     account = models.ForeignKey(
-        "ledger.Account", on_delete=models.PROTECT, related_name="letterings"
+        "ledger.Account", on_delete=models.PROTECT, related_name="letterings", db_index=False
     )
     third_party = models.ForeignKey(
         ThirdParty,
@@ -105,7 +108,11 @@ class Lettering(models.Model):
     )
     lettered_on = models.DateField(_("lettering date"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,7 +1,10 @@
-"""The pages of third parties and of lettering (to come: parties/views.py)."""
+"""The pages of third parties (parties/views.py) and of lettering (parties/lettering/)."""
 
-from django.urls import URLPattern
+from django.urls import include, path
 
 app_name = "parties"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", include("parties.urls_third_parties")),
+    path("", include("parties.lettering.urls")),
+]

@@ -56,6 +56,10 @@ YEAR_STATEMENTS = (
     "balance-sheet",
     "income-statement",
     "budget-execution",
+    "third-party-balance",
+    "third-party-ledger",
+    "payables-ageing",
+    "receivables-ageing",
 )
 FORMATS = (PDF, XLSX)
 STEP = "package"  # the progress step (jobs.selectors.STEPS)

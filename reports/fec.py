@@ -8,6 +8,11 @@ numbering the entries 1, 2, 3... without gaps. The opening entries of a year are
 when the year before is closed, often after January's entries: they still open the file,
 as the FEC rules ask, the others following in the order they were posted. The lines are
 streamed from the database, never held as a list.
+
+A line on a third-party account (class 4) names its third party: CompAuxNum its code,
+CompAuxLib its name. A lettered line carries its lettering: EcritureLet the code (in
+lower case while the lettering is partial, as Sage writes it: the line is not settled
+yet), DateLet the day it was lettered. Both read in the same query as the lines (joins).
 """
 
 import io
@@ -22,8 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from irls.models import Institution, Lab
+from irls.models import Lab
 from ledger.models import FiscalYear, Journal, JournalEntry, JournalLine
+from parties.lettering.codes import code_shown
 from reports.exceptions import NO_FISCAL_YEAR, StatementError
 
 FIELDS: tuple[str, ...] = (
@@ -73,7 +79,6 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
     """The FEC's lines one by one (header first), encoded: for streaming responses."""
     fiscal_year = _fiscal_year(lab, year)
     yield _encode(FIELDS)
-    names = dict(Institution.objects.values_list("code", "name"))
     lines = (
         JournalLine.objects.filter(
             entry__lab=lab,
@@ -99,7 +104,8 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
             "entry__date",
             "account__code",
             "account__name_fr",
-            "third_party__code",
+            "third_party_id",
+            "third_party__name",
             "entry__piece_ref",
             "entry__piece_date",
             "label",
@@ -110,16 +116,22 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
             "entry__posted_at",
             "amount_currency",
             "amount_currency_currency",
+            # The lettering as it stands when the file is made, even one made after the
+            # end of the fiscal year (an auditor reads what is settled today).
+            "lettered__lettering__code",
+            "lettered__lettering__complete",
+            "lettered__lettering__lettered_on",
         )
     )
     number, current = 0, None
     for row in lines.iterator(CHUNK):
-        (entry_id, journal, journal_name, on, account, account_name, third_party, piece_ref,
-         piece_date, label, entry_label, entry_number, debit, credit, posted_at, foreign,
-         foreign_currency) = row  # fmt: skip
+        (entry_id, journal, journal_name, on, account, account_name, third_party,
+         third_party_name, piece_ref, piece_date, label, entry_label, entry_number, debit,
+         credit, posted_at, foreign, foreign_currency, lettering, complete,
+         lettered_on) = row  # fmt: skip
         if entry_id != current:
             number, current = number + 1, entry_id
-        auxiliary = third_party if third_party and account.startswith(AUXILIARY_CLASS) else ""
+        auxiliary = bool(third_party) and account.startswith(AUXILIARY_CLASS)
         yield _encode(
             (
                 journal,
@@ -128,15 +140,15 @@ def fec_lines(lab: Lab, year: int) -> Iterator[bytes]:
                 _date(on),
                 account,
                 account_name,
-                auxiliary,
-                names.get(auxiliary, auxiliary),
+                str(third_party) if auxiliary else "",
+                third_party_name if auxiliary else "",
                 piece_ref or entry_number or "",
                 _date(piece_date or on),
                 label or entry_label,
                 _amount(debit),
                 _amount(credit),
-                "",
-                "",
+                code_shown(lettering, complete),
+                _date(lettered_on) if lettering else "",
                 _date(timezone.localtime(posted_at).date()),
                 _amount(foreign) if foreign is not None else "",
                 foreign_currency or "" if foreign is not None else "",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.models import FundingSource, Institution, Lab
 from ledger.models import FiscalYear
-from reports.builders import FEC
+from reports.builders import FEC, THIRD_PARTY_KINDS
 from reports.services import PDF, TXT, XLSX
 
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes: far above any statement the project issues
@@ -24,6 +24,10 @@ KIND_CHOICES = [
     ("balance-sheet", _("Balance sheet")),
     ("income-statement", _("Income statement")),
     ("closing", _("Closing statement (closed year)")),
+    ("payables-ageing", _("Payables ageing")),
+    ("receivables-ageing", _("Receivables ageing")),
+    ("third-party-ledger", _("Third-party ledger")),
+    ("third-party-balance", _("Third-party balance")),
     (FEC, _("FEC (audit export)")),
 ]
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
@@ -58,6 +62,15 @@ class StatementForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
     partner = forms.ChoiceField(label=_("Partner institution"), required=False)
     grant = forms.ChoiceField(label=_("Funding source"), required=False)
+    third_party = forms.CharField(
+        label=_("Third party"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Third-party ledger, balance and ageings only: the code of one third party, or "
+            "empty for all. An ageing is at the period's last day."
+        ),
+    )
 
     def __init__(self, *args: Any, lab: Lab, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +114,8 @@ class StatementForm(forms.Form):
             data["grant"] = ""
         elif not data.get("grant"):
             self.add_error("grant", NEEDS_GRANT)
+        if kind not in THIRD_PARTY_KINDS:
+            data["third_party"] = ""
         return data
 
     def statement_options(self) -> dict[str, Any]:
@@ -118,6 +133,7 @@ class StatementForm(forms.Form):
             "format": data["format"],
             "partner": data["partner"],
             "grant": data["grant"],
+            "third_party": data["third_party"],
         }
 
 

@@ -78,6 +78,7 @@ def statement_issue(
     grant: str = "",
     format: str | None = None,  # the option's name on the command line
     progress: Progress | None = None,
+    third_party: str = "",
 ) -> IssuedStatement:
     """Build statement `kind` of `lab`, render it, and archive the file with who asked,
     when, its sha256 and the ledger's chain head; audited as 'statement.issue'.
@@ -87,7 +88,17 @@ def statement_issue(
     if acting_user is not None:
         require_role(acting_user, lab, "issue statements", READ_ROLES)
     fmt, options = _checked_options(
-        lab, kind, year, date_from, date_to, language, currency, partner, grant, format
+        lab,
+        kind,
+        year,
+        date_from,
+        date_to,
+        language,
+        currency,
+        partner,
+        grant,
+        format,
+        third_party,
     )
     # The file is written to disk, hashed and archived in chunks: a million-line ledger
     # never sits whole in memory (reports/archive.py).
@@ -97,7 +108,14 @@ def statement_issue(
             spool.truncate()
             chain = _chain_state(lab)
             produced = _produce(
-                options, kind, fmt, into=spool, partner=partner, grant=grant, progress=progress
+                options,
+                kind,
+                fmt,
+                into=spool,
+                partner=partner,
+                grant=grant,
+                third_party=third_party,
+                progress=progress,
             )
             if _chain_state(lab) == chain:
                 break
@@ -150,11 +168,22 @@ def statement_size(
     partner: str = "",
     grant: str = "",
     format: str | None = None,
+    third_party: str = "",
 ) -> int:
     """The posted lines in the period of the statement asked for (one count in SQL), the
     options checked as `statement_issue` checks them (StatementError when wrong)."""
     _fmt, options = _checked_options(
-        lab, kind, year, date_from, date_to, language, currency, partner, grant, format
+        lab,
+        kind,
+        year,
+        date_from,
+        date_to,
+        language,
+        currency,
+        partner,
+        grant,
+        format,
+        third_party,
     )
     return statement_line_count(lab=lab, date_from=options.date_from, date_to=options.date_to)
 
@@ -170,8 +199,9 @@ def _checked_options(
     partner: str,
     grant: str,
     format: str | None,
+    third_party: str = "",
 ) -> tuple[str, StatementOptions]:
-    check_kind(kind, partner=partner, grant=grant)
+    check_kind(kind, partner=partner, grant=grant, third_party=third_party)
     fmt = format or formats_for(kind)[0]
     if fmt not in formats_for(kind):
         raise StatementError(
@@ -236,6 +266,7 @@ def _produce(
     into: IO[bytes],
     partner: str,
     grant: str,
+    third_party: str = "",
     progress: Progress | None = None,
 ) -> StatementFile:
     """The statement written to `into`, from its current position."""
@@ -264,6 +295,7 @@ def _produce(
         currency=options.currency,
         partner=partner,
         grant=grant,
+        third_party=third_party,
     )
     if progress is not None:
         total = statement_line_count(lab=lab, date_from=options.date_from, date_to=options.date_to)
@@ -271,7 +303,7 @@ def _produce(
     render_to(statement, fmt, into)
     return StatementFile(
         into,
-        statement_file_name(options, kind, fmt, partner or grant),
+        statement_file_name(options, kind, fmt, partner or grant or third_party),
         statement.parameters,
     )
 
@@ -328,7 +360,7 @@ def render_to(statement: Statement, fmt: str, file: IO[bytes]) -> None:
 def statement_file_name(options: StatementOptions, kind: str, fmt: str, subject: str = "") -> str:
     """CINTRA_trial-balance_2025_en_SGD.pdf; any other period (inside a year or across
     years) is written 20250101-20250630; a partner or grant statement names its partner
-    or grant."""
+    or grant, a third-party statement asked for one third party names it."""
     period = (
         str(options.fiscal_year.year)
         if options.whole_year

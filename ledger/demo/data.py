@@ -180,6 +180,9 @@ class IncomeRow:
     invoice_date: date | None  # None: received without an invoice of ours
     received_date: date
     bank: str
+    # Received in part (the partner paid less than invoiced; the rest is still due):
+    # empty when the whole invoice was received. Only for an invoice of ours.
+    received_amount: Decimal | None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from banking.demo import bank_demo_load
 from irls import services as irls_services
 from irls.models import Institution, Lab, Role, RoleGrant
 from ledger import services
@@ -40,6 +41,7 @@ from ledger.models import ExchangeRate, FiscalYear, JournalEntry, Period
 from ledger.selectors.books import BookRates
 from ledger.services.audit import audit_record
 from ledger.services.years import fiscal_year_close
+from parties.lettering.demo import letter_demo
 from parties.models import ThirdParty
 
 WEAK_PASSWORD = "users.csv: the password of {user} fails Django's validators: {problems}"  # noqa: S105
@@ -95,6 +97,8 @@ def demo_load(*, today: date, directory: Path | None = None) -> DemoResult:
         accountant = _users(data, result)
         for row, lab in new_labs:
             _lab_years(data, row, lab, calendar, accountant, result)
+            letter_demo(lab, accountant)  # invoices lettered with their payments (issue 14)
+        bank_demo_load(calendar=calendar, user=accountant, created=result.created)
     for code in result.labs_loaded:
         entries = JournalEntry.objects.filter(lab__code=code)
         result.entries[code] = (

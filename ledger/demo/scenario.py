@@ -226,13 +226,23 @@ def _income(lab: DemoLab, row: IncomeRow) -> list[PlannedEntry]:
         [receivable, income],
         **piece,
     )
+    owed = clearing(receivable, booked_on=on)
+    received = amount
+    if row.received_amount is not None:
+        # Paid in part: the receipt clears what came in; the rest stays due on 411.
+        received = lab.scaled(row, row.received_amount)
+        if owed.currency or not ZERO < received < amount:
+            raise lab.fail(
+                row.key, "received_amount: less than the amount, on an invoice in book currency"
+            )
+        owed = replace(owed, credit=received)
     receipt = lab.settlement(
         key=f"{row.key}/receipt",
         on=row.received_date,
         receive=True,
         bank=row.bank,
-        owed=clearing(receivable, booked_on=on),
-        amount=amount,
+        owed=owed,
+        amount=received,
         currency=row.currency,
         funding=row.funding,
         label=f"Receipt of invoice {row.piece_ref}, {name}",

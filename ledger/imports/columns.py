@@ -290,6 +290,8 @@ BUDGET = (
     Column("policy", _("warn (default) or block overspending"), "warn", False, ("politique",)),
 )
 
+# Other apps add their kinds here, with their sheet names in reading.SHEET_NAMES, when
+# their import module loads (parties.imports: third_parties, office-wide).
 KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
     "accounts": ACCOUNTS,
     "rates": RATES,

@@ -22,8 +22,10 @@ AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ACCOUNTANT, Role.OFFICE_HEAD})
 OFFICE = "-"
 SYSTEM = "system"
 # The office's reference data every lab's books rely on (a rate converts every lab's EUR
-# figures): their events carry no lab, and every auditor sees them, whatever the scope.
-OFFICE_REFERENCE_TYPES = ("ledger.ExchangeRate", "irls.Institution")
+# figures; a third party is named by every lab's lines, its bank details never kept in
+# full by its events): their events carry no lab, and every auditor sees them, whatever
+# the scope.
+OFFICE_REFERENCE_TYPES = ("ledger.ExchangeRate", "irls.Institution", "parties.ThirdParty")
 
 
 def office_reference_events() -> Q:

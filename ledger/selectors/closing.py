@@ -9,6 +9,7 @@ for that year only.
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -23,6 +24,9 @@ class MonthRow:
     period: Period
     drafts: int
     next_to_close: bool  # the first open month of an open year: the one that can close
+    # Each bank account's reconciliation that month (banking), shown for information:
+    # closing does not wait for it.
+    bank: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class ClosingOverview:
     lab: Lab
     years: tuple[YearPanel, ...]  # latest first
     year_to_open: int  # the year after the latest one (this year when there is none)
+    has_bank_accounts: bool = False
 
 
 def _drafts_by_month(lab: Lab) -> dict[date, int]:
@@ -66,6 +71,10 @@ def closing_overview(*, lab: Lab, today: date) -> ClosingOverview:
     ):
         periods[period.fiscal_year_id].append(period)
     drafts = _drafts_by_month(lab)
+    # Imported here: banking builds on the ledger, not the other way round.
+    from banking.selectors import bank_month_states, lab_has_bank_accounts
+
+    bank = bank_month_states(lab=lab, months=[p.start_date for ps in periods.values() for p in ps])
     first_open = next((fy for fy in years if fy.status == FiscalYear.Status.OPEN), None)
     panels = []
     for fiscal_year in years:
@@ -78,6 +87,7 @@ def closing_overview(*, lab: Lab, today: date) -> ClosingOverview:
                 period=p,
                 drafts=drafts.get(p.start_date.replace(day=1), 0),
                 next_to_close=is_open and p == first_month,
+                bank=bank.get(p.start_date.replace(day=1), ()),
             )
             for p in periods[fiscal_year.pk]
         )
@@ -85,4 +95,9 @@ def closing_overview(*, lab: Lab, today: date) -> ClosingOverview:
         checklist = fiscal_year_checklist(fiscal_year) if is_next else None
         panels.append(YearPanel(fiscal_year, months, is_next, checklist))
     year_to_open = years[-1].year + 1 if years else today.year
-    return ClosingOverview(lab=lab, years=tuple(reversed(panels)), year_to_open=year_to_open)
+    return ClosingOverview(
+        lab=lab,
+        years=tuple(reversed(panels)),
+        year_to_open=year_to_open,
+        has_bank_accounts=lab_has_bank_accounts(lab),
+    )

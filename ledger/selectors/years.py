@@ -7,15 +7,37 @@ by the database, in cents.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from irls.models import Lab
 from ledger.models import Account, FiscalYear, Journal, JournalEntry, JournalLine
 from ledger.selectors.books import _cents_sum
 
 Key = tuple[int, str]  # (account id, third party)
+
+# Opening entries (à-nouveaux): those the year-end closing writes, and any entry of the
+# opening journal AN (the balances a lab brought into its first year).
+OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEnd.OPENING)
+
+
+def carried_openings(lab: Lab, on: date | None = None) -> list[int]:
+    """The posted opening entries (up to `on`, when given) of every fiscal year of the lab
+    but its first: they restate, per third party, balances whose lines are already in the
+    books (the first year's opening entries bring in balances from before the books began).
+
+    The items of a third-party account are its posted lines less these entries' lines: an
+    invoice of December paid in January is lettered with its payment, and is what the
+    ageing, the third-party ledger and the lettering pages show, across the year boundary
+    (one rule for parties/lettering and reports/builders)."""
+    first = FiscalYear.objects.filter(lab=lab).order_by("start_date").values("id")[:1]
+    entries = JournalEntry.objects.filter(OPENING, lab=lab, status=JournalEntry.Status.POSTED)
+    if on is not None:
+        entries = entries.filter(date__lte=on)
+    return list(entries.exclude(fiscal_year_id__in=first).values_list("id", flat=True))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Lettering (lettrage) of third-party accounts: services, selectors, pages, guards."""

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from irls.models import Lab, Partnership
 from ledger.fields import CentsField, round_cents
-from ledger.models import Account, ExchangeRate, FiscalYear, Journal, JournalEntry, JournalLine
+from ledger.models import Account, ExchangeRate, FiscalYear, JournalEntry, JournalLine
+from ledger.selectors.years import OPENING
 from reports.exceptions import (
     BAD_CURRENCY,
     BAD_LANGUAGE,
@@ -460,11 +461,6 @@ def _year_end_entries(years: Sequence[FiscalYear], condition: Q) -> list[int]:
             status=JournalEntry.Status.POSTED,
         ).values_list("id", flat=True)
     )
-
-
-# Opening entries (à-nouveaux): those the year-end closing writes, and any entry of the
-# opening journal AN (the balances a lab brought into its first year).
-OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEnd.OPENING)
 
 
 def opening_entries(options: StatementOptions) -> list[int]:

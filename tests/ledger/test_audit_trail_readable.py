@@ -330,3 +330,22 @@ def test_what_the_models_name_in_english_is_read_in_the_readers_language(
     )
     [drafted_en] = readable_events(events[:1], audit_scope(auditor))
     assert drafted_en.object_text == f"Journal entry draft #{entry.pk} of 2025-03-14"
+
+
+def test_every_action_the_code_records_has_words_for_the_auditor():
+    """The audit trail's filter and its export show each action in words; an action
+    recorded somewhere in the code without words would show as its code (`lettering.add`)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ledger.audit.readable import ACTION_WORDS
+
+    recorded = set()
+    for path in Path(settings.BASE_DIR).rglob("*.py"):
+        if {".venv", "tests", "node_modules"} & set(path.parts):
+            continue
+        recorded |= set(re.findall(r'action\s*=\s*"([a-z_]+\.[a-z_.]+)"', path.read_text()))
+    assert "lettering.unletter" in recorded and "bank_match.create" in recorded
+    assert sorted(recorded - set(ACTION_WORDS)) == []

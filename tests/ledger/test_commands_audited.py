@@ -93,9 +93,11 @@ REFUSES_BOOKS = {"loaddata"}
 
 # Commands that write to the books: each one is run below (RUNS, test_load_demo_...).
 BOOK_WRITERS = {
+    "add_bank_account",
     "audit_package",
     "close_period",
     "close_year",
+    "import_bank_statement",
     "import_sheet",
     "load_demo",
     "open_year",
@@ -114,6 +116,10 @@ PART_OF = {
     "ledger.JournalLine": ("entry_id", "ledger.JournalEntry"),
     "ledger.Period": ("fiscal_year_id", "ledger.FiscalYear"),
     "ledger.BudgetAmendment": ("budget_line_id", "ledger.BudgetLine"),
+    "banking.BankStatementLine": ("statement_id", "banking.BankStatement"),
+    "banking.BankMatchStatementLine": ("match_id", "banking.BankMatch"),
+    "banking.BankMatchBookLine": ("match_id", "banking.BankMatch"),
+    "parties.LetteredLine": ("lettering_id", "parties.Lettering"),
 }
 # State kept by posting (numbering counters, the hash-chain head, the monthly spending of
 # a budget line, kept by a trigger): accounted for by an `entry.post` event in the lab.
@@ -200,6 +206,24 @@ class Run:
 
 
 AS = ("--as", "cintra_accountant")
+# A bank account of CINTRA on 512, reading DBS's CSV exports (banking/).
+BANK_ACCOUNT = (
+    "add_bank_account",
+    "--lab",
+    "CINTRA",
+    "--ledger-account",
+    "512",
+    "--name",
+    "DBS",
+    "--csv",
+    "dbs",
+)
+BANK_CSV = (
+    b"Transaction Date,Reference,Debit Amount,Credit Amount,Transaction Ref1,"
+    b"Transaction Ref2,Transaction Ref3\r\n"
+    b'03 Mar 2025,ICT,,"75,000.00",THALES SOLUTIONS ASIA,CINTRA-VT-2025-001,\r\n'
+    b"31 Mar 2025,SC,55.30,,SERVICE CHARGE,MAR 2025,\r\n"
+)
 CINTRA = ("--lab", "CINTRA")
 # Two purchases posted, then every month of 2025 closed in order: a year ready to close.
 YEAR_READY = (
@@ -287,6 +311,19 @@ RUNS = [
         setup=(*YEAR_READY, ("close_year", *CINTRA, "--year", "2025", *AS)),
     ),
     Run(
+        "add_bank_account",
+        BANK_ACCOUNT[1:],
+        {"bank_account.create"},
+    ),
+    Run(
+        "import_bank_statement",
+        ("{file}", *CINTRA, "--account", "512", *AS),
+        {"bank_statement.import"},
+        actor="cintra_accountant",
+        sheet=BANK_CSV,
+        setup=(BANK_ACCOUNT,),
+    ),
+    Run(
         "statement",
         ("trial-balance", "--lab", "CINTRA", "--year", "2025", "--format", "xlsx", "-o", "{dir}"),
         {"statement.issue"},
@@ -353,6 +390,21 @@ def last_event() -> int:
     return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+def _confirmed(events: list[AuditEvent], lab_id: int, account: str, code: str) -> bool:
+    """A lettering written by a confirmation: one event for all of them, naming per
+    account the first and last codes written (parties/lettering/writing.py)."""
+    rank = (len(code), code)  # AA ... ZZ, then AAA
+    for event in events:
+        if event.action != "lettering.confirm" or event.lab_id != lab_id:
+            continue
+        codes = (event.after or {}).get("codes", {})
+        if account in codes:
+            first, last = codes[account].split(" - ")
+            if (len(first), first) <= rank <= (len(last), last):
+                return True
+    return False
+
+
 def unaccounted(before: dict[str, set[Any]], since: int) -> dict[str, set[Any]]:
     """The new rows of the books that no audit event after `since` accounts for."""
     events = list(AuditEvent.objects.filter(pk__gt=since))
@@ -375,6 +427,20 @@ def unaccounted(before: dict[str, set[Any]], since: int) -> dict[str, set[Any]]:
         elif label in POSTING_STATE:
             state = rows.filter(**{f"{POSTING_STATE[label]}__in": posted_in})
             accounted[label] = set(state.values_list("pk", flat=True))
+        elif label == "parties.Lettering":
+            accounted[label] = {
+                pk
+                for pk, lab_id, account, code in rows.values_list(
+                    "pk", "lab_id", "account__code", "code"
+                )
+                if str(pk) in on[label] or _confirmed(events, lab_id, account, code)
+            }
+        elif label == "parties.LetteringCounter":
+            # The next code of an account, kept by lettering: any lettering in its lab.
+            lettered = {e.lab_id for e in events if e.action.startswith("lettering.")}
+            accounted[label] = set(
+                rows.filter(account__lab_id__in=lettered).values_list("pk", flat=True)
+            )
         elif label == "ledger.ImportBatch":
             # A refused attempt is itself the trace the auditors read (audit workspace).
             accounted[label] = {

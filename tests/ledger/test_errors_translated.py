@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from openpyxl import load_workbook
 
+import banking.exceptions
 import irls.exceptions
 import ledger.audit.readable
 import ledger.exceptions
@@ -33,10 +34,14 @@ import ledger.services.budget
 import ledger.services.commitments
 import ledger.services.entries
 import ledger.services.imports
+import parties.exceptions
+import parties.imports
+import parties.lettering.exceptions
 import reports.builders.closing
 import reports.builders.common
 import reports.exceptions
 import reports.fec
+from banking.services.access import ACTIONS as BANK_ACTIONS
 from irls.exceptions import OFFICE_HEAD_ACTIONS
 from jobs.services import ACTIONS as JOB_ACTIONS
 from ledger import services
@@ -56,6 +61,7 @@ from ledger.models import Period
 from ledger.services.access import ACTIONS
 from ledger.services.imports import import_file
 from ledger.templatetags.ledger_format import moment
+from parties.exceptions import ACTIONS as THIRD_PARTY_ACTIONS
 from tests.books import account, close_months, draft, journal, posted
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 
@@ -75,6 +81,10 @@ MODULES: tuple[ModuleType, ...] = (
     ledger.services.imports,
     reports.builders.closing,
     reports.builders.common,
+    banking.exceptions,
+    parties.lettering.exceptions,
+    parties.exceptions,
+    parties.imports,
 )
 # Words that French writes as English does.
 SAME_IN_FRENCH = {"point", "gain", "code", "nature", "source", "Justification"}
@@ -143,7 +153,15 @@ def test_every_message_constant_has_a_french_translation_with_the_same_placehold
 def test_every_refused_action_is_said_in_french():
     with translation.override("fr"):
         same = [
-            a for a in (*ACTIONS, *OFFICE_HEAD_ACTIONS, *JOB_ACTIONS) if translation.gettext(a) == a
+            a
+            for a in (
+                *ACTIONS,
+                *OFFICE_HEAD_ACTIONS,
+                *JOB_ACTIONS,
+                *THIRD_PARTY_ACTIONS,
+                *BANK_ACTIONS,
+            )
+            if translation.gettext(a) == a
         ]
     assert not same
 
@@ -152,19 +170,22 @@ def test_every_action_a_service_names_is_listed_for_translation():
     """require_role(user, lab, "post entries"): the action is said in the user's language
     only if ACTIONS (or OFFICE_HEAD_ACTIONS) lists it for makemessages."""
     root = Path(settings.BASE_DIR)
-    call = re.compile(r"(?:require_role|require_office_role|_require|_require_office_head)\(")
+    call = re.compile(
+        r"(?:require_role|require_office_role|_require|_require_office_head|\brequire)\("
+    )
     named: set[str] = set()
     for path in [
         *root.glob("ledger/**/*.py"),
         *root.glob("irls/**/*.py"),
         *root.glob("reports/**/*.py"),
+        *root.glob("banking/**/*.py"),
     ]:
         text = path.read_text(encoding="utf-8")
         for match in call.finditer(text):
             arguments = text[match.end() : match.end() + 200].split(")")[0]
             named.update(re.findall(r'"([a-z][a-z ]+)"', arguments))
     assert named, "no role check found"
-    assert named <= set(ACTIONS) | set(OFFICE_HEAD_ACTIONS) | set(JOB_ACTIONS)
+    assert named <= set(ACTIONS) | set(OFFICE_HEAD_ACTIONS) | set(JOB_ACTIONS) | set(BANK_ACTIONS)
 
 
 def test_the_fragments_follow_the_language():

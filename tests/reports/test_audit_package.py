@@ -46,6 +46,10 @@ YEAR_STATEMENTS = (
     "balance-sheet",
     "income-statement",
     "budget-execution",
+    "third-party-balance",
+    "third-party-ledger",
+    "payables-ageing",
+    "receivables-ageing",
 )
 
 

@@ -31,10 +31,10 @@ def test_fec_has_the_18_fields_and_every_posted_entry_in_validation_order(books:
         "AN", "À-nouveaux", "1", "20250101", "512", "Banque SGD", "", "", "AN-2025", "20250101",
         "Opening balances", "10000,00", "0,00", "", "", TODAY, "", "",
     ]  # fmt: skip
-    # The partner's receivable carries it as auxiliary account.
+    # The partner's receivable carries it as auxiliary account: its code and its name.
     assert rows[3][:8] == [
         "OD", "Opérations diverses", "2", "20250120", "411", "Partenaires - créances", "THALES",
-        "Thales",
+        "Thales Solutions Asia",
     ]  # fmt: skip
     # Numbered 1 to 10 in posting order: the receipt of 4 March was posted sixth.
     assert [row[2] for row in rows[1:]] == [str(n) for n in range(1, 11) for _ in range(2)]

@@ -395,7 +395,7 @@ def test_the_fec_of_a_year_starts_with_its_opening_entries(two_years: TwoYears):
         ("BQS", "2", "20260115", "627", "20,00", "0,00"),
         ("BQS", "2", "20260115", "512", "0,00", "20,00"),
     ]
-    assert rows[3][6:8] == ["THALES", "Thales"]
+    assert rows[3][6:8] == ["THALES", "Thales Solutions Asia"]  # CompAuxNum, CompAuxLib
     assert [r[2] for r in rows[8:]] == ["3", "3", "4", "4", "5", "5"]
     assert fec_validate(data, fec_file_name(two_years.lab, 2026)) == []
 

@@ -102,6 +102,17 @@ JOB_RETRY = "302 302 302 302 404 403 404 403 403 404 302"
 # The audit package's form posted empty: refused (400) to who may ask for the package,
 # 403 for the lab's directors, 404 elsewhere.
 AUDIT_PACKAGE = "302 302 400 400 404 403 404 400 400 404 400"
+# The office's third parties (parties/): read by accountants, auditors and the office head
+# (a director alone: 404, as the audit workspace); written by every accountant and the
+# office head, a form posted empty refused (400); auditors 403.
+THIRD_PARTY_READERS = AUDIT
+THIRD_PARTY_FORM = "302 302 200 200 200 404 404 403 403 403 200"
+THIRD_PARTY_POSTED_EMPTY = "302 302 400 400 400 404 404 403 403 403 400"
+# Its admin: the list (403 to a director alone) and its object (404 to a director alone,
+# read-only to auditors, a form posted empty shown again to who may write).
+THIRD_PARTY_ADMIN_LIST = "302 302 200 200 200 403 403 200 200 200 200"
+THIRD_PARTY_ADMIN_CHANGE = "302 302 200 200 200 404 404 403 403 403 200"
+THIRD_PARTY_ADMIN_DELETE = "302 302 403 403 403 404 404 403 403 403 403"
 
 MATRIX: dict[str, dict[str, str]] = {
     "": {"GET": HOME, "POST": NOT_ALLOWED},
@@ -162,10 +173,77 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": OWN_LAB,
         "POST": NOT_ALLOWED,
     },
+    # Bank reconciliation (issue 14): every reader of the lab sees the bank accounts, their
+    # statements and months; accountants and the office head add, set up, import and match
+    # (their forms posted empty: 400); directors and auditors read (403 on every form) and
+    # issue the month's statement (posted empty: 400); another lab's people 404.
+    "labs/<str:code>/bank/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/bank/new/": {"GET": ENTRY_FORM, "POST": CLOSING_FORM},
+    "labs/<str:code>/bank/<int:bank_account_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/bank/<int:bank_account_id>/settings/": {
+        "GET": ENTRY_FORM,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/import/": {"GET": ENTRY_FORM, "POST": CLOSING_FORM},
+    "labs/<str:code>/bank/<int:bank_account_id>/import/confirm/": {
+        "GET": NOT_ALLOWED,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/statements/<int:bank_statement_id>/": {
+        "GET": OWN_LAB,
+        "POST": NOT_ALLOWED,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/": {
+        "GET": OWN_LAB,
+        "POST": NOT_ALLOWED,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/obvious/": {
+        "GET": NOT_ALLOWED,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/match/": {
+        "GET": NOT_ALLOWED,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/entries/": {
+        "GET": NOT_ALLOWED,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/unmatch/": {
+        "GET": NOT_ALLOWED,
+        "POST": CLOSING_FORM,
+    },
+    "labs/<str:code>/bank/<int:bank_account_id>/<int:year>/<int:month>/statement/": {
+        "GET": NOT_ALLOWED,
+        "POST": BAD_REQUEST_OWN,
+    },
     "labs/<str:code>/jobs/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/jobs/<int:job_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/jobs/<int:job_id>/progress/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/jobs/<int:job_id>/retry/": {"GET": NOT_ALLOWED, "POST": JOB_RETRY},
+    # Lettering (issue 14): every reader of the lab sees the lines and the automatic
+    # proposal; a form posted empty (no line, no lettering, no group) is refused (400) to
+    # who may letter, 403 for directors and auditors, another lab's people 404.
+    "labs/<str:code>/lettering/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/lettering/letter/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/lettering/unletter/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "labs/<str:code>/lettering/propose/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/lettering/confirm/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
+    "third-parties/": {"GET": THIRD_PARTY_READERS, "POST": NOT_ALLOWED},
+    "third-parties/new/": {"GET": THIRD_PARTY_FORM, "POST": THIRD_PARTY_POSTED_EMPTY},
+    "third-parties/<path:party>/": {"GET": THIRD_PARTY_READERS, "POST": NOT_ALLOWED},
+    "third-parties/<path:party>/edit/": {
+        "GET": THIRD_PARTY_FORM,
+        "POST": THIRD_PARTY_POSTED_EMPTY,
+    },
+    "third-parties/<path:party>/deactivate/": {
+        "GET": NOT_ALLOWED,
+        "POST": THIRD_PARTY_POSTED_EMPTY,
+    },
+    "third-parties/<path:party>/reactivate/": {
+        "GET": NOT_ALLOWED,
+        "POST": THIRD_PARTY_POSTED_EMPTY,
+    },
     "audit/": {"GET": AUDIT, "POST": NOT_ALLOWED},
     "audit/trail/": {"GET": AUDIT, "POST": NOT_ALLOWED},
     "audit/trail/export.xlsx": {"GET": AUDIT, "POST": NOT_ALLOWED},
@@ -297,6 +375,40 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/ledger/importbatch/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
     "admin/ledger/importbatch/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
     "admin/ledger/importbatch/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/parties/thirdparty/": {"GET": THIRD_PARTY_ADMIN_LIST, "POST": THIRD_PARTY_ADMIN_LIST},
+    "admin/parties/thirdparty/add/": {"GET": WRITERS, "POST": WRITERS},
+    "admin/parties/thirdparty/<path:object_id>/history/": {
+        "GET": THIRD_PARTY_READERS,
+        "POST": THIRD_PARTY_READERS,
+    },
+    "admin/parties/thirdparty/<path:object_id>/delete/": {
+        "GET": THIRD_PARTY_ADMIN_DELETE,
+        "POST": THIRD_PARTY_ADMIN_DELETE,
+    },
+    "admin/parties/thirdparty/<path:object_id>/change/": {
+        "GET": THIRD_PARTY_READERS,
+        "POST": THIRD_PARTY_ADMIN_CHANGE,
+    },
+    "admin/parties/thirdparty/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    # Bank reconciliation in the admin: read-only (the bank pages write).
+    "admin/banking/bankaccount/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/banking/bankaccount/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/banking/bankaccount/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/banking/bankaccount/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/banking/bankaccount/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/banking/bankaccount/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/banking/bankstatement/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/banking/bankstatement/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/banking/bankstatement/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/banking/bankstatement/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/banking/bankstatement/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/banking/bankstatement/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    "admin/banking/bankmatch/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/banking/bankmatch/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/banking/bankmatch/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/banking/bankmatch/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/banking/bankmatch/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/banking/bankmatch/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
     "admin/auth/group/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/group/add/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/group/<path:object_id>/history/": {"GET": NOBODY, "POST": NOBODY},
@@ -310,7 +422,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/auth/user/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/user/<path:object_id>/change/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/user/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
-    "admin/^(?P<app_label>irls|ledger|auth)/$": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/^(?P<app_label>irls|ledger|parties|banking|auth)/$": {
+        "GET": EVERY_ROLE,
+        "POST": EVERY_ROLE,
+    },
     "admin/(?P<url>.*)$": {"GET": NOT_FOUND, "POST": NOT_FOUND},
 }
 

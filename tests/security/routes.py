@@ -3,17 +3,19 @@ real URL for each, built with the ids of one lab's objects."""
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ledger.models import JournalEntry
+from parties.models import ThirdParty
 from tests.security.world import World
 
 # The admin's pages of a model: admin/<app>/<model>/...
 ADMIN_MODEL = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
 # Objects of the office, not of a lab: their pages are the same for both labs.
-OFFICE_MODELS = {"exchangerate", "institution", "group"}
+OFFICE_MODELS = {"exchangerate", "institution", "group", "thirdparty"}
 YEAR = 2025
 # The admin's autocomplete asked for a journal line's account, as its widget would.
 AUTOCOMPLETE_QUERY = "?app_label=ledger&model_name=journalline&field_name=account&term=6"
@@ -73,7 +75,7 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
     if url == "admin/r/<path:content_type_id>/<path:object_id>/":
         content_type = ContentType.objects.get_for_model(JournalEntry)
         return f"/admin/r/{content_type.pk}/{lab['journalentry'].pk}/"
-    if url == "admin/^(?P<app_label>irls|ledger|auth)/$":
+    if url.startswith("admin/^(?P<app_label>"):  # the apps of the admin's index pages
         return "/admin/ledger/"
     if url == "admin/(?P<url>.*)$":
         return "/admin/no-such-page/"
@@ -88,10 +90,15 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         "<int:entry_id>": str(lab["journalentry"].pk),
         "<int:batch_id>": str(lab["importbatch"].pk),
         "<int:job_id>": str(lab["job"].pk),
+        "<int:bank_account_id>": str(lab["bankaccount"].pk),
+        "<int:bank_statement_id>": str(lab["bankstatement"].pk),
+        "<int:month>": "3",
         "<int:document_id>": str(lab["supportingdocument"].pk),
         "<id>": str(lab["user"].pk),
         "<str:kind>": "journal",
         "<path:source>": lab["fundingsource"].code,
+        # A third party is the office's: the same page for people of either lab.
+        "<path:party>": cast(ThirdParty, world.office["thirdparty"]).code,
         "<int:user_id>": str(lab["user"].pk),
         # A password-reset link that does not work (the page says so, to anyone).
         "<uidb64>": "MQ",

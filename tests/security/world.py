@@ -29,7 +29,9 @@ from ledger.models import (
 )
 from ledger.services.documents import document_attach
 from ledger.services.imports import import_file
+from parties.models import ThirdParty
 from reports.services import statement_issue
+from tests.banking.world import bank_world
 from tests.books import account, budget_line, draft, funding, journal, lab_with_books
 
 D = Decimal
@@ -178,13 +180,17 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
             "auditevent": AuditEvent.objects.filter(lab=lab).order_by("-id").first(),  # type: ignore[dict-item]
         }
     )
+    bank, bank_identifiers = bank_world(lab, accountant, tag)
+    world.objects.update(bank)
+    world.identifiers |= bank_identifiers
     world.identifiers |= {
         code,
         lab.name,
         f"{tag}-SUP",
         f"{tag}-MIS",
         f"PO-{tag}-77",
-        f"SUP-{tag}",
+        # Not SUP-{tag}: third parties are the office's records, listed to every lab's
+        # people (parties/selectors.py); the lines that name them stay behind the walls.
         f"INV-{tag}-0001",
         f"DRAFT-{tag}-1",
         f"chart-{tag}.csv",
@@ -230,6 +236,8 @@ def world_build() -> World:
         "exchangerate": ExchangeRate.objects.get(),
         "institution": Institution.objects.get(code="CNRS"),
         "group": Group.objects.create(name="Unused group"),
+        # The third party of lab A's invoice: lab B's people see its record, not its lines.
+        "thirdparty": ThirdParty.objects.get(code="SUP-CIN"),
     }
     return World(labs, users, office)
 

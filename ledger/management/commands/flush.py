@@ -1,5 +1,7 @@
-"""Django's `flush`, which empties every table: the ledger guards refuse deleting posted
-entries and audit events, so they are lifted for the flush and put back after it."""
+"""Django's `flush`, which empties every table: the database guards refuse deleting posted
+entries and audit events (and, on SQLite, a matched bank line's link), so every app's
+guards (its `db_guards` module: `drop` and `install`) are lifted for the flush and put
+back after it."""
 
 from typing import Any
 
@@ -10,12 +12,8 @@ from ledger import db_guards
 
 
 class Command(flush.Command):
-    help = flush.Command.help + " Lifts and restores the ledger's database guards."
+    help = flush.Command.help + " Lifts and restores the database guards."
 
     def handle(self, **options: Any) -> None:
-        connection = connections[options["database"]]
-        db_guards.drop(connection)
-        try:
+        with db_guards.lifted(connections[options["database"]]):
             super().handle(**options)
-        finally:
-            db_guards.install(connection)

@@ -1,4 +1,5 @@
-"""Import a spreadsheet (chart, rates, budget lines or journal entries) into a lab."""
+"""Import a spreadsheet (chart, rates, budget lines or journal entries) into a lab, or the
+office's third parties (kind third_parties: office-wide, no --lab; parties/imports.py)."""
 
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,9 @@ from ledger.exceptions import LedgerError
 from ledger.imports.problems import FILE_TOO_LARGE, size_text
 from ledger.imports.reading import max_bytes
 from ledger.services.imports import KINDS, ImportOutcome, import_file
+
+# The office-wide kind of sheet, imported without a lab (parties/imports.py).
+OFFICE_KIND = "third_parties"
 
 STAGES = {"rows": "checking rows", "write": "writing", "post": "writing and posting"}
 PROGRESS_FROM_ROWS = 5_000
@@ -58,9 +62,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=KINDS, help="what the sheet holds")
+        parser.add_argument("kind", choices=[*KINDS, OFFICE_KIND], help="what the sheet holds")
         parser.add_argument("file", help="the .xlsx, .ods, .xls or .csv file")
-        parser.add_argument("--lab", required=True, help="lab code, e.g. CINTRA")
+        parser.add_argument(
+            "--lab", help="lab code, e.g. CINTRA (every kind but third_parties, office-wide)"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and show what would be imported"
         )
@@ -83,14 +89,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["kind"] == OFFICE_KIND:
+            self._third_parties(options)
+            return
+        if not options["lab"]:
+            raise CommandError(f"--lab is required to import {options['kind']}")
         lab = Lab.objects.filter(code=options["lab"]).first()
         if lab is None:
             raise CommandError(f"No lab with code {options['lab']!r}")
-        user = None
-        if options["username"]:
-            user = User.objects.filter(username=options["username"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['username']!r}")
+        user = self._user(options["username"])
         path = Path(options["file"])
         data = self._read(path)
         bars = ProgressBars(self.stderr._out, not options["no_progress"])
@@ -112,6 +119,56 @@ class Command(BaseCommand):
             bars.close()
         self._report(outcome)
 
+    def _third_parties(self, options: dict[str, Any]) -> None:
+        """The office's third parties: every row or none, through parties.services."""
+        # Imported here: parties builds on ledger, not the other way round.
+        from parties.imports import third_parties_import
+
+        if options["lab"]:
+            raise CommandError("Third parties are office-wide: import them without --lab")
+        user = self._user(options["username"])
+        path = Path(options["file"])
+        data = self._read(path)
+        bars = ProgressBars(self.stderr._out, not options["no_progress"])
+        try:
+            outcome = third_parties_import(
+                acting_user=user,
+                file_name=path.name,
+                data=data,
+                dry_run=options["dry_run"],
+                progress=bars,
+            )
+        except LedgerError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bars.close()
+        where = f"{outcome.file_name} ({OFFICE_KIND}, office-wide)"
+        self._problems_and_notes(outcome, where)
+        preview = outcome.preview()
+        summary = ", ".join(f"{name} {value}" for name, value in preview.summary) if preview else ""
+        done = "dry run, nothing written" if outcome.dry_run else "imported"
+        self.stdout.write(f"{where}: {outcome.rows} rows {done} ({summary})")
+
+    def _user(self, username: str | None) -> User | None:
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user {username!r}")
+        return user
+
+    def _problems_and_notes(self, outcome: Any, where: str) -> None:
+        """Every problem, then the notes; exit 1 when there is a problem."""
+        for problem in outcome.problems:
+            self.stdout.write(problem.message)
+        for note in outcome.notes:
+            self.stdout.write(f"Note: {note}")
+        if outcome.problems:
+            count = len(outcome.problems)
+            raise CommandError(
+                f"{where}: {count} problem{'s' if count > 1 else ''}; nothing was imported"
+            )
+
     def _read(self, path: Path) -> bytes:
         if not path.is_file():
             raise CommandError(f"No file {str(path)!r}")
@@ -124,15 +181,7 @@ class Command(BaseCommand):
 
     def _report(self, outcome: ImportOutcome) -> None:
         where = f"{outcome.file_name} ({outcome.kind}, {outcome.lab.code})"
-        for problem in outcome.problems:
-            self.stdout.write(problem.message)
-        for note in outcome.notes:
-            self.stdout.write(f"Note: {note}")
-        if outcome.problems:
-            count = len(outcome.problems)
-            raise CommandError(
-                f"{where}: {count} problem{'s' if count > 1 else ''}; nothing was imported"
-            )
+        self._problems_and_notes(outcome, where)
         preview = outcome.preview()
         summary = ", ".join(f"{name} {value}" for name, value in preview.summary) if preview else ""
         if outcome.dry_run:

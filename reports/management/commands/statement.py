@@ -41,9 +41,15 @@ class Command(BaseCommand):
             "--from",
             dest="date_from",
             help="first day, YYYY-MM-DD; without --year, trial-balance, general-ledger, "
-            "journal and partner accept a period across fiscal years",
+            "journal, partner and the third-party statements accept a period across "
+            "fiscal years",
         )
-        parser.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+        parser.add_argument(
+            "--to",
+            "--at",
+            dest="date_to",
+            help="last day, YYYY-MM-DD; the date of an ageing (--at says the same)",
+        )
         parser.add_argument("--format", help="pdf (default) or xlsx; txt for fec")
         parser.add_argument("--lang", default="en", help="en (default) or fr")
         parser.add_argument("--currency", help="SGD, as booked (default), or EUR")
@@ -56,6 +62,13 @@ class Command(BaseCommand):
         parser.add_argument("--partner", default="", help="institution code (partner)")
         parser.add_argument("--grant", default="", help="funding source code (grant)")
         parser.add_argument(
+            "--third-party",
+            dest="third_party",
+            default="",
+            help="third party code: that third party alone (ageings, third-party ledger "
+            "and balance)",
+        )
+        parser.add_argument(
             "--as",
             dest="username",
             help="act as this user (their roles are checked); default: the system",
@@ -64,7 +77,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
         try:
-            check_kind(kind, partner=options["partner"], grant=options["grant"])
+            check_kind(
+                kind,
+                partner=options["partner"],
+                grant=options["grant"],
+                third_party=options["third_party"],
+            )
         except LedgerError as exc:
             raise CommandError(str(exc)) from exc
         lab = _lab(options["lab"])
@@ -85,6 +103,7 @@ class Command(BaseCommand):
                 currency=options["currency"],
                 partner=options["partner"],
                 grant=options["grant"],
+                third_party=options["third_party"],
                 format=options["format"],
             )
         except LedgerError as exc:
