@@ -8,12 +8,9 @@ and the office head; directors and auditors read: 403); validate the form (400 w
 reason); call the service; come back with what was done or refused.
 """
 
-import json
-import time
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -36,10 +33,11 @@ from banking.services.imports import BankImportOutcome, max_bytes
 from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_in_or_404
 from irls.models import Lab
 from ledger.exceptions import LedgerError
+from ledger.imports import kept
 
 LINES_PER_PAGE = 100
 PREVIEW_LINES = 200
-KEEP_UPLOADS_SECONDS = 24 * 3600
+AREA = "bank"  # where the previewed statements are kept (ledger.imports.kept)
 BODY_MARGIN = 64 * 1024
 BAD_LENGTH = gettext_lazy(
     "The upload's Content-Length header is not a length in bytes: send the file again."
@@ -192,25 +190,6 @@ def statement_page(
 # -- import: upload, preview, confirm --------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    base = getattr(settings, "IMPORT_UPLOAD_DIR", settings.VAR_DIR / "imports")
-    directory = Path(base) / "bank"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-def _kept(user_id: int, sha256: str, suffix: str) -> Path:
-    return _upload_dir() / f"{int(user_id)}-{sha256}{suffix}"
-
-
-def _forget_old_uploads() -> None:
-    """Previews never confirmed are not kept past a day."""
-    limit = time.time() - KEEP_UPLOADS_SECONDS
-    for stale in _upload_dir().iterdir():
-        if stale.stat().st_mtime < limit:
-            stale.unlink(missing_ok=True)
-
-
 def _import_page(
     request: HttpRequest,
     lab: Lab,
@@ -283,11 +262,8 @@ def _preview(request: HttpRequest, lab: Lab, bank_account: BankAccount) -> HttpR
     except LedgerError as error:
         return _import_page(request, lab, bank_account, reason=str(error), status=400)
     if outcome.ok and outcome.new_lines:
-        _forget_old_uploads()
-        user_id = _user(request).pk
-        _kept(user_id, outcome.sha256, ".upload").write_bytes(data)
         asked = {"bank_account": bank_account.pk, "file_name": name}
-        _kept(user_id, outcome.sha256, ".json").write_text(json.dumps(asked))
+        kept.keep(AREA, _user(request).pk, outcome.sha256, data, asked)
     return _import_page(request, lab, bank_account, outcome=outcome)
 
 
@@ -302,12 +278,10 @@ def statement_import_confirm(request: HttpRequest, code: str, bank_account_id: i
     if not form.is_valid():
         return _import_page(request, lab, bank_account, reason=str(UPLOAD_GONE), status=400)
     user_id, sha256 = _user(request).pk, form.cleaned_data["sha256"]
-    data_path, asked_path = _kept(user_id, sha256, ".upload"), _kept(user_id, sha256, ".json")
-    try:
-        asked: dict[str, Any] = json.loads(asked_path.read_text())
-        data = data_path.read_bytes()
-    except (OSError, ValueError):
+    found = kept.kept(AREA, user_id, sha256)
+    if found is None:
         return _import_page(request, lab, bank_account, reason=str(UPLOAD_GONE), status=400)
+    data, asked = found
     if asked.get("bank_account") != bank_account.pk:
         return _import_page(request, lab, bank_account, reason=str(UPLOAD_GONE), status=400)
     try:
@@ -320,8 +294,7 @@ def statement_import_confirm(request: HttpRequest, code: str, bank_account_id: i
     except LedgerError as error:
         return _import_page(request, lab, bank_account, reason=str(error), status=400)
     finally:
-        data_path.unlink(missing_ok=True)
-        asked_path.unlink(missing_ok=True)
+        kept.forget(AREA, user_id, sha256)
     if not outcome.ok:
         return _import_page(request, lab, bank_account, outcome=outcome, status=400)
     if outcome.statement is None:

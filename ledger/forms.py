@@ -20,6 +20,8 @@ from djmoney.money import Money
 from irls.models import Lab
 from ledger.fields import round_cents
 from ledger.imports import cells
+from ledger.imports.problems import FILE_TOO_LARGE, size_text
+from ledger.imports.reading import max_bytes
 from ledger.models import Account, BudgetLine, Commitment, Journal
 from ledger.selectors.entry_form import (
     account_name,
@@ -356,3 +358,16 @@ def initial_lines(entry: Any, book_currency: str) -> list[dict[str, Any]]:
 
 def blank_lines(book_currency: str, count: int = 2) -> list[dict[str, Any]]:
     return [{"currency": book_currency} for _ in range(count)]
+
+
+class SheetFileField(forms.FileField):
+    """A spreadsheet to import: refused above IMPORT_MAX_BYTES, saying its size and the
+    limit (what the file holds is the import's to check)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        limit = max_bytes()
+        if value and value.size > limit:
+            raise forms.ValidationError(
+                FILE_TOO_LARGE.format(size=size_text(value.size), limit=size_text(limit))
+            )

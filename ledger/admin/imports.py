@@ -5,13 +5,10 @@ The uploaded bytes stay on the server between the preview and the confirmation, 
 file named after the user and the file's sha256, with what was asked (kind, lab, post,
 file name) beside it: the confirmation names only the sha256 and imports exactly the
 bytes that were previewed, as they were previewed (a re-upload or an edited form is
-never trusted); both files are deleted once used. Nothing is written before the
-accountant confirms a preview without problems.
+never trusted); both files are deleted once used (ledger/imports/kept.py). Nothing is
+written before the accountant confirms a preview without problems.
 """
 
-import json
-import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,30 +30,16 @@ from irls.admin_base import LabFilter, LabScopedAdmin, acting_user, admin_access
 from irls.models import Lab
 from jobs.services import job_enqueue_import
 from ledger.exceptions import NotPermittedError
-from ledger.imports.problems import FILE_TOO_LARGE, size_text
-from ledger.imports.reading import max_bytes
+from ledger.forms import SheetFileField
+from ledger.imports import kept
 from ledger.imports.templates import template_name, template_workbook
 from ledger.models import ImportBatch
 from ledger.services.imports import ImportOutcome, import_file
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
-KEEP_UPLOADS_SECONDS = 24 * 3600
-
-
-def _upload_dir() -> Path:
-    directory = Path(getattr(settings, "IMPORT_UPLOAD_DIR", settings.VAR_DIR / "imports"))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-def _upload_path(user_id: int, sha256: str, suffix: str = ".upload") -> Path:
-    if not SHA256.fullmatch(sha256):
-        raise Http404("No such upload")
-    return _upload_dir() / f"{int(user_id)}-{sha256}{suffix}"
+AREA = ""  # the admin's spreadsheet imports (ledger.imports.kept)
 
 
 def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
-    _upload_path(user_id, outcome.sha256).write_bytes(data)
     asked = {
         "kind": outcome.kind,
         "lab": outcome.lab.pk,
@@ -65,19 +48,7 @@ def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
         "date_order": outcome.date_order,
         "rows": outcome.rows,
     }
-    _upload_path(user_id, outcome.sha256, ".json").write_text(json.dumps(asked))
-
-
-def _forget_upload(user_id: int, sha256: str) -> None:
-    for suffix in (".upload", ".json"):
-        _upload_path(user_id, sha256, suffix).unlink(missing_ok=True)
-
-
-def _forget_old_uploads() -> None:
-    limit = time.time() - KEEP_UPLOADS_SECONDS
-    for stale in [*_upload_dir().glob("*.upload"), *_upload_dir().glob("*.json")]:
-        if stale.stat().st_mtime < limit:
-            stale.unlink(missing_ok=True)
+    kept.keep(AREA, user_id, outcome.sha256, data, asked)
 
 
 class UploadForm(forms.Form):
@@ -88,7 +59,7 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("Unticked, journal entries are imported as drafts"),
     )
-    file = forms.FileField(label=_("File (.xlsx, .ods, .xls or .csv)"))
+    file = SheetFileField(label=_("File (.xlsx, .ods, .xls or .csv)"))
     date_order = forms.ChoiceField(
         label=_("Dates written like 03/04/2025"),
         choices=[
@@ -103,15 +74,6 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, labs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lab"].queryset = labs  # type: ignore[attr-defined]
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        limit = max_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                FILE_TOO_LARGE.format(size=size_text(upload.size), limit=size_text(limit))
-            )
-        return upload
 
 
 @admin.register(ImportBatch)
@@ -227,7 +189,7 @@ class ImportBatchAdmin(LabScopedAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data = b"".join(upload.chunks())
-            _forget_old_uploads()
+            kept.forget_old(AREA)
             try:
                 outcome = import_file(
                     acting_user=acting_user(request),
@@ -268,24 +230,26 @@ class ImportBatchAdmin(LabScopedAdmin):
             return HttpResponseForbidden(_("Only accountants and the office head import files."))
         user_id = acting_user(request).pk
         sha256 = request.POST.get("sha256", "")
-        stored, asked_file = _upload_path(user_id, sha256), _upload_path(user_id, sha256, ".json")
-        if not stored.exists() or not asked_file.exists():
+        if not kept.SHA256.fullmatch(sha256):
+            raise Http404("No such upload")
+        found = kept.kept(AREA, user_id, sha256)
+        if found is None:
             messages.error(request, _("That preview has expired: upload the file again."))
             return HttpResponseRedirect(reverse("admin:ledger_importbatch_import"))
-        asked = json.loads(asked_file.read_text())
-        lab = self._import_labs(request).filter(pk=asked["lab"]).first()
+        data, asked = found
+        lab = self._import_labs(request).filter(pk=asked.get("lab")).first()
         if lab is None:
-            _forget_upload(user_id, sha256)
+            kept.forget(AREA, user_id, sha256)
             raise Http404("No such import")
         if int(asked.get("rows", 0)) > settings.JOBS_IMPORT_ROWS:
-            return self._import_by_a_worker(request, lab, asked, stored, sha256)
+            return self._import_by_a_worker(request, lab, asked, data, sha256)
         try:
             outcome = import_file(
                 acting_user=acting_user(request),
                 lab=lab,
                 kind=asked["kind"],
                 file_name=asked["file_name"],
-                data=stored.read_bytes(),
+                data=data,
                 post=bool(asked["post"]),
                 date_order=asked.get("date_order", "auto"),
             )
@@ -293,7 +257,7 @@ class ImportBatchAdmin(LabScopedAdmin):
             # The roles changed since the preview (an office-wide grant revoked).
             return HttpResponseForbidden(str(refusal))
         finally:
-            _forget_upload(user_id, sha256)
+            kept.forget(AREA, user_id, sha256)
         if not outcome.ok or outcome.batch is None:
             return self._preview_page(request, outcome)
         batch = outcome.batch
@@ -319,7 +283,7 @@ class ImportBatchAdmin(LabScopedAdmin):
         return HttpResponseRedirect(reverse("admin:ledger_importbatch_change", args=[batch.pk]))
 
     def _import_by_a_worker(
-        self, request: HttpRequest, lab: Lab, asked: dict[str, Any], stored: Path, sha256: str
+        self, request: HttpRequest, lab: Lab, asked: dict[str, Any], data: bytes, sha256: str
     ) -> HttpResponse:
         """A file of more than JOBS_IMPORT_ROWS rows, its preview confirmed: imported by a
         worker (the same service, every row or none), its progress on the job's page."""
@@ -330,7 +294,7 @@ class ImportBatchAdmin(LabScopedAdmin):
                 lab=lab,
                 kind=asked["kind"],
                 file_name=asked["file_name"],
-                data=stored.read_bytes(),
+                data=data,
                 post=bool(asked["post"]),
                 date_order=asked.get("date_order", "auto"),
                 rows=int(asked.get("rows", 0)),
@@ -338,7 +302,7 @@ class ImportBatchAdmin(LabScopedAdmin):
         except NotPermittedError as refusal:
             return HttpResponseForbidden(str(refusal))
         finally:
-            _forget_upload(user.pk, sha256)
+            kept.forget(AREA, user.pk, sha256)
         messages.success(
             request,
             _("%(file)s: %(rows)s rows, imported by a worker in the background (job %(job)s)")
