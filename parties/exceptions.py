@@ -49,7 +49,7 @@ FIELD_REQUIRED = _("{field}: required")
 FIELD_TOO_LONG = _("{field}: {length} characters, at most {limit}")
 CODE_SHAPE = _(
     "{field}: « {value} » cannot be a code: no slash, backslash or control character, no "
-    "space at either end, and not the word new"
+    "space at either end, and not the words new or import"
 )
 KIND_UNKNOWN = _(
     "{field}: « {value} » is not a kind of third party (supplier, customer, partner, staff "

@@ -37,6 +37,7 @@ from ledger.imports.problems import (
     shown,
 )
 from ledger.imports.reading import SHEET_NAMES, FileRefused, read_sheet
+from ledger.imports.templates import TITLES as TEMPLATE_TITLES
 from ledger.services.audit import audit_record
 from parties.exceptions import FIELD_REQUIRED, INSTITUTION_UNKNOWN
 from parties.models import ThirdParty
@@ -167,6 +168,7 @@ KIND_WORDS: dict[str, str] = {
 # The readers of ledger.imports find this kind's columns and sheet by its name.
 KIND_COLUMNS[THIRD_PARTIES] = COLUMNS
 SHEET_NAMES[THIRD_PARTIES] = ("third parties", "tiers", "fournisseurs", "partenaires")
+TEMPLATE_TITLES[THIRD_PARTIES] = _("Third parties")
 
 # -- the preview's words ------------------------------------------------------------------------
 

@@ -106,9 +106,9 @@ LA_POSTE_SIREN = "356000000"
 LA_POSTE_HEAD_OFFICE = "35600000000048"
 PAYMENT_TERMS_LIMIT = 365
 # Codes: anything printable but what would break an address or a file (a slash names a
-# page of its own, /third-parties/new/ is the form).
+# page of its own, /third-parties/new/ is the form, /third-parties/import/ the sheet's import).
 _CODE_REFUSED = re.compile(r"[/\\\x00-\x1f\x7f]")
-RESERVED_CODES = frozenset({"new"})
+RESERVED_CODES = frozenset({"new", "import"})
 _SPACES = re.compile(r"[\s.\-]+")
 
 _UEN_BUSINESS = re.compile(r"[0-9]{8}[A-Z]")

@@ -225,7 +225,7 @@ def test_the_code_changes_until_a_line_names_it_then_never(accountant, cintra, s
 
 
 def test_a_code_cannot_break_an_address(accountant):
-    for code in ("A/B", "new", " padded-inside\\", "TAB\tCODE"):
+    for code in ("A/B", "new", "import", " padded-inside\\", "TAB\tCODE"):
         with pytest.raises(ThirdPartyInvalidError) as refused:
             third_party_create(acting_user=accountant, code=code, name="x", kind="other")
         assert list(refused.value.problems) == ["code"], code

@@ -231,6 +231,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "labs/<str:code>/lettering/confirm/": {"GET": NOT_ALLOWED, "POST": CLOSING_FORM},
     "third-parties/": {"GET": THIRD_PARTY_READERS, "POST": NOT_ALLOWED},
     "third-parties/new/": {"GET": THIRD_PARTY_FORM, "POST": THIRD_PARTY_POSTED_EMPTY},
+    # The sheet's import: for who keeps the file; a form posted empty (no file, no
+    # preview) is refused with the reason (400).
+    "third-parties/import/": {"GET": THIRD_PARTY_FORM, "POST": THIRD_PARTY_POSTED_EMPTY},
+    "third-parties/import/confirm/": {"GET": NOT_ALLOWED, "POST": THIRD_PARTY_POSTED_EMPTY},
+    "third-parties/import/template/": {"GET": THIRD_PARTY_FORM, "POST": NOT_ALLOWED},
     "third-parties/<path:party>/": {"GET": THIRD_PARTY_READERS, "POST": NOT_ALLOWED},
     "third-parties/<path:party>/edit/": {
         "GET": THIRD_PARTY_FORM,
