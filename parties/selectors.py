@@ -21,6 +21,7 @@ from irls.access import WRITE_ROLES, UserLike, labs_for_user
 from irls.models import Lab, Role, RoleGrant
 from ledger.fields import CentsField
 from ledger.models import Account, JournalLine
+from ledger.selectors.years import carried_opening_entries
 from parties.models import ThirdParty
 from parties.validation import BANK_FIELDS, compact
 
@@ -161,11 +162,14 @@ def _cents_sum(name: str) -> Sum:
 
 def third_party_lab_totals(*, third_party: ThirdParty, user: UserLike | None) -> list[LabTotal]:
     """Per lab `user` may read, then per account (by code): the number of posted lines
-    naming the third party, their total debit and credit. One grouped query over the
-    lines (the foreign key's index), one over their accounts."""
+    naming the third party, their total debit and credit, across the years: the opening
+    entries that restate an earlier year's balances are left out (they would count the
+    same invoice twice; ledger.selectors.years.carried_opening_entries). One grouped
+    query over the lines (the foreign key's index), one over their accounts."""
     labs = labs_for_user(user)
     sums = list(
         JournalLine.objects.filter(third_party=third_party, lab__in=labs, entry_date__isnull=False)
+        .exclude(entry_id__in=carried_opening_entries(labs).values("id"))
         .values("account_id")
         .annotate(lines=Count("id"), debit=_cents_sum("debit"), credit=_cents_sum("credit"))
         .order_by()

@@ -6,11 +6,12 @@ third party: the opening entries carry the third-party detail. Every figure is s
 by the database, in cents.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from irls.models import Lab
@@ -24,20 +25,29 @@ Key = tuple[int, str]  # (account id, third party)
 OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEnd.OPENING)
 
 
-def carried_openings(lab: Lab, on: date | None = None) -> list[int]:
-    """The posted opening entries (up to `on`, when given) of every fiscal year of the lab
-    but its first: they restate, per third party, balances whose lines are already in the
-    books (the first year's opening entries bring in balances from before the books began).
+def carried_opening_entries(labs: Iterable[Lab] | QuerySet[Lab]) -> QuerySet[JournalEntry]:
+    """The posted opening entries of every fiscal year of the labs but each lab's first:
+    they restate, per third party, balances whose lines are already in the books (the
+    first year's opening entries bring in balances from before the books began).
 
     The items of a third-party account are its posted lines less these entries' lines: an
     invoice of December paid in January is lettered with its payment, and is what the
-    ageing, the third-party ledger and the lettering pages show, across the year boundary
-    (one rule for parties/lettering and reports/builders)."""
-    first = FiscalYear.objects.filter(lab=lab).order_by("start_date").values("id")[:1]
-    entries = JournalEntry.objects.filter(OPENING, lab=lab, status=JournalEntry.Status.POSTED)
+    ageing, the third-party ledger, the lettering pages and the third parties' pages show,
+    across the year boundary (one rule for parties and reports/builders). A query, to be
+    used as a subquery (`entry_id__in=...values("id")`)."""
+    first = FiscalYear.objects.filter(lab=OuterRef("lab")).order_by("start_date").values("id")[:1]
+    return JournalEntry.objects.filter(
+        OPENING, lab__in=labs, status=JournalEntry.Status.POSTED
+    ).exclude(fiscal_year_id=Subquery(first))
+
+
+def carried_openings(lab: Lab, on: date | None = None) -> list[int]:
+    """The ids of the lab's carried opening entries (`carried_opening_entries`), up to
+    `on` when given."""
+    entries = carried_opening_entries([lab])
     if on is not None:
         entries = entries.filter(date__lte=on)
-    return list(entries.exclude(fiscal_year_id__in=first).values_list("id", flat=True))
+    return list(entries.values_list("id", flat=True))
 
 
 @dataclass(frozen=True)

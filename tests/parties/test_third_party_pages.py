@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -245,6 +246,30 @@ def test_a_third_party_page_sums_its_posted_lines_per_lab_in_the_readers_labs(
     # Lines, debit, credit, balance: the 401 account, then CINTRA's total.
     assert rows_of[:4] == ["2", "500.00", "1,090.00", "-590.00"]
     assert rows_of[4:8] == ["2", "500.00", "1,090.00", "-590.00"]
+
+
+def test_a_balance_carried_into_the_next_year_is_not_counted_twice(accountant, cintra, supplier):
+    """The opening entry of 2026 restates the unpaid 2025 invoice per third party: the
+    page shows the invoice and its payment, as the ageing and the lettering do, never
+    the invoice a second time (the same rule: carried_opening_entries)."""
+    from ledger import services
+    from ledger.models import FiscalYear, JournalLine
+    from ledger.services.years import fiscal_year_close
+    from tests.books import close_months
+
+    invoice(accountant, cintra, supplier, "1090.00", on=date(2025, 12, 10))
+    services.fiscal_year_open(acting_user=accountant, lab=cintra, year=2026)
+    close_months(cintra, *range(1, 13), user=accountant)
+    fiscal_year_close(
+        acting_user=accountant, fiscal_year=FiscalYear.objects.get(lab=cintra, year=2025)
+    )
+    carried = JournalLine.objects.filter(third_party=supplier, entry__year_end="opening")
+    assert [line.credit for line in carried] == [Decimal("1090.00")]  # restated in 2026
+    rows_of = re.findall(r"<td class=\"num\">([^<]+)</td>", text(client_of(accountant).get(PAGE)))
+    assert rows_of[:4] == ["1", "0.00", "1,090.00", "-1,090.00"]
+    payment(accountant, cintra, supplier, "1090.00", date(2026, 1, 20))
+    rows_of = re.findall(r"<td class=\"num\">([^<]+)</td>", text(client_of(accountant).get(PAGE)))
+    assert rows_of[:4] == ["2", "1,090.00", "1,090.00", "0.00"]
 
 
 # -- the form ---------------------------------------------------------------------------------
