@@ -135,7 +135,10 @@ class PerDiemRow:
 def staff_code(role: str) -> str:
     """The third-party code of a staff member, by role (the demo names no one)."""
     slug = re.sub(r"[^A-Z0-9]+", "-", role.upper()).strip("-")
-    return f"STAFF-{slug}"[:40].rstrip("-")
+    code = f"STAFF-{slug}"
+    while len(code) > 40:  # a code holds 40 characters: whole words are dropped, never cut
+        code = code.rsplit("-", 1)[0]
+    return code
 
 
 @dataclass(frozen=True)

@@ -318,12 +318,13 @@ def columns(language: str) -> tuple[Column, ...]:
     return (
         Column("date", words(language, "date"), "date", 9),
         # Landscape A4 holds the six amount columns and what is left is shared by the
-        # text: an entry number (ACH-2025-000001) fits on one line.
-        Column("entry", words(language, "entry"), "text", 26),
-        Column("piece", words(language, "piece"), "text", 17),
-        Column("label", words(language, "label"), "text", 22),
+        # text: an entry number (ACH-2025-000001) and a supplier's invoice number of as
+        # many characters each fit on one line (the label wraps).
+        Column("entry", words(language, "entry"), "text", 25),
+        Column("piece", words(language, "piece"), "text", 23),
+        Column("label", words(language, "label"), "text", 17),
         Column("due", words(language, "due"), "date", 9),
-        Column("lettering", words(language, "lettering"), "text", 9),
+        Column("lettering", words(language, "lettering"), "text", 8),
         *(Column(name, word(TEXT, language, name), "amount", 11) for name, *_ in BUCKETS),
         Column("total", word(TEXT, language, "total"), "amount", 12),
     )

@@ -187,14 +187,15 @@ class Balances:
 
 def columns(language: str) -> tuple[Column, ...]:
     return (
-        Column("third_party", words(language, "third_party"), "text", 12),
+        # A code of up to 20 characters on one line; the amounts need no more than 12.
+        Column("third_party", words(language, "third_party"), "text", 18),
         Column("name", words(language, "name"), "text", 28),
-        Column("opening_debit", word(TEXT, language, "opening_debit"), "amount", 13),
-        Column("opening_credit", word(TEXT, language, "opening_credit"), "amount", 13),
-        Column("debit", common(language, "debit"), "amount", 13),
-        Column("credit", common(language, "credit"), "amount", 13),
-        Column("closing_debit", word(TEXT, language, "closing_debit"), "amount", 13),
-        Column("closing_credit", word(TEXT, language, "closing_credit"), "amount", 13),
+        Column("opening_debit", word(TEXT, language, "opening_debit"), "amount", 12),
+        Column("opening_credit", word(TEXT, language, "opening_credit"), "amount", 12),
+        Column("debit", common(language, "debit"), "amount", 12),
+        Column("credit", common(language, "credit"), "amount", 12),
+        Column("closing_debit", word(TEXT, language, "closing_debit"), "amount", 12),
+        Column("closing_credit", word(TEXT, language, "closing_credit"), "amount", 12),
     )
 
 
