@@ -236,6 +236,10 @@ THIRD_PARTY_MISSING = _(
     "Entry {ref}, line {n} (account {account}): name the third party (supplier, customer, "
     "partner or staff member) this line is with"
 )
+THIRD_PARTY_INACTIVE = _(
+    "Third party {code} is deactivated: new lines cannot name it. Reactivate it on the "
+    "Third parties page, or name another third party"
+)
 THIRD_PARTY_UNKNOWN = _(
     "Third party {code} does not exist: create it on the Third parties page first, or "
     "correct the code"

@@ -219,6 +219,13 @@ def needs_third_party(account_needs: bool, year_end: str = "", reversal: bool = 
     return account_needs and not year_end and not reversal
 
 
+def third_party_usable(active: bool, year_end: str = "", reversal: bool = False) -> bool:
+    """A line written now names an active third party (a deactivated one stays on the
+    lines and statements that already name it); reversals and the year-end entries carry
+    over the third parties their lines had, active or not."""
+    return active or bool(year_end) or reversal
+
+
 DUE_JOURNALS = frozenset({Journal.Kind.PURCHASES, Journal.Kind.SALES, Journal.Kind.MISSIONS})
 
 

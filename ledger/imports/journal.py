@@ -58,6 +58,7 @@ from ledger.imports.problems import (
     ENTRY_NO_LABEL,
     ENTRY_ONE_LINE,
     ENTRY_UNBALANCED,
+    INACTIVE_THIRD_PARTY,
     NEGATIVE_CURRENCY,
     NEGATIVE_SIDE,
     NO_AMOUNT,
@@ -141,10 +142,11 @@ class Books:
                 "id", "fiscal_year_id", "code", "policy"
             )
         }
-        # Office-wide, a few hundred rows: code -> payment terms (days).
-        self.third_parties: dict[str, int] = dict(
-            ThirdParty.objects.values_list("code", "payment_terms_days")
-        )
+        # Office-wide, a few hundred rows: code -> payment terms (days), and which are
+        # deactivated (new lines may not name them).
+        parties = list(ThirdParty.objects.values_list("code", "payment_terms_days", "is_active"))
+        self.third_parties: dict[str, int] = {code: days for code, days, _active in parties}
+        self.inactive_parties = frozenset(code for code, _days, active in parties if not active)
         self._year_of: dict[date, tuple[int, int] | None] = {}
         self.rates = BookRates(book_currency=lab.book_currency)
         self.currencies = set(getattr(settings, "CURRENCIES", [])) | {"EUR"}
@@ -993,6 +995,10 @@ def _third_party(
             row.number,
             "third_party",
         )
+        return None, False
+    if row.third_party in books.inactive_parties and not rules.third_party_usable(False):
+        inactive = INACTIVE_THIRD_PARTY.format(row=row.number, code=row.third_party)
+        plan.add(inactive, row.number, "third_party")
         return None, False
     invoiced = group.piece_date or group.date
     if invoiced is None:

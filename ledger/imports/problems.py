@@ -177,6 +177,10 @@ UNKNOWN_THIRD_PARTY = _(
     "Row {row}: third party {code} does not exist (column third_party); create it on the "
     "Third parties page or correct the code"
 )
+INACTIVE_THIRD_PARTY = _(
+    "Row {row}: third party {code} is deactivated (column third_party): reactivate it on "
+    "the Third parties page, or name another third party"
+)
 THIRD_PARTY_REQUIRED = _(
     "Row {row}: account {code} needs a third party (column third_party): the supplier, "
     "customer, partner or staff member the line is with"

@@ -40,6 +40,7 @@ from ledger.exceptions import (
     REVERSAL_NO_MATCHING_LINE,
     REVERSAL_OF_REVERSAL,
     REVERSAL_OF_YEAR_END,
+    THIRD_PARTY_INACTIVE,
     THIRD_PARTY_UNKNOWN,
     WHAT_ACCOUNT,
     WHAT_BUDGET_LINE,
@@ -169,15 +170,21 @@ def _budget_tags(entry: JournalEntry, line: LineInput) -> dict[str, Any]:
     return {"budget_line": budget_line, "commitment": commitment}
 
 
-def _third_parties(lines: Sequence[LineInput]) -> dict[str, int]:
-    """The payment terms of the third parties the lines name, by code; an unknown code
-    is refused by name."""
+def _third_parties(entry: JournalEntry, lines: Sequence[LineInput]) -> dict[str, int]:
+    """The payment terms of the third parties the lines name, by code; an unknown code,
+    or a deactivated third party on a new line (rules.third_party_usable), is refused by
+    name."""
     codes = {line.third_party for line in lines if line.third_party}
-    terms = dict(
-        ThirdParty.objects.filter(code__in=codes).values_list("code", "payment_terms_days")
+    found = ThirdParty.objects.filter(code__in=codes).values_list(
+        "code", "payment_terms_days", "is_active"
     )
+    terms = {code: days for code, days, _active in found}
     for code in sorted(codes - terms.keys()):
         raise ThirdPartyError(THIRD_PARTY_UNKNOWN.format(code=code))
+    reversal = entry.reversal_of_id is not None
+    for code, _days, active in sorted(found):
+        if not rules.third_party_usable(active, entry.year_end, reversal):
+            raise ThirdPartyError(THIRD_PARTY_INACTIVE.format(code=code))
     return terms
 
 
@@ -299,7 +306,7 @@ def _rounding_line(entry: JournalEntry, built: list[JournalLine]) -> JournalLine
 def _write_lines(
     entry: JournalEntry, lines: Sequence[LineInput], round_conversion: bool = False
 ) -> list[JournalLine]:
-    terms = _third_parties(lines)
+    terms = _third_parties(entry, lines)
     built = [_build_line(entry, n, line, terms) for n, line in enumerate(lines, start=1)]
     if round_conversion:
         rounding = _rounding_line(entry, built)
