@@ -6,6 +6,7 @@ conversions a cell, which is most of the time of a 50,000-line ledger.
 """
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,12 +102,20 @@ def text_width(text: str, font: str, size: float) -> float:
     return sum(map(_WIDTHS[font].__getitem__, raw)) * size / 1000
 
 
+# French puts a space before : ; ? ! » and after «: the line never breaks there (a
+# no-break space binds the sign to its word). Lines break at the other spaces only.
+_BOUND = re.compile(r" (?=[:;?!»])|(?<=«) ")
+_BREAKS = re.compile(r"[ \t\r\f\v]+")
+NO_BREAK_SPACE = "\u00a0"
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """`text` in lines no wider than `width`; a word too long is broken, never cut."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for token in paragraph.split():
+        paragraph = _BOUND.sub(NO_BREAK_SPACE, paragraph)
+        for token in (t for t in _BREAKS.split(paragraph) if t):
             candidate = f"{current} {token}" if current else token
             if text_width(candidate, font, size) <= width:
                 current = candidate

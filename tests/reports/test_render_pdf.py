@@ -182,6 +182,17 @@ def test_a_long_label_is_wrapped_in_full_never_cut() -> None:
     assert account_number in text.replace(" ", "")
 
 
+def test_french_punctuation_stays_with_its_word_when_a_line_breaks() -> None:
+    from reports.render.pdf_layout import REGULAR, wrap
+
+    note = "Solde du compte 411 au 31/12/2025 : 1 234,56 ; écart « aucun » ?"
+    for width in range(60, 400, 5):  # wider than the longest word and its signs
+        lines = wrap(note, REGULAR, 8, width)
+        assert not any(line.startswith((":", ";", "?", "»")) for line in lines), lines
+        assert not any(line.endswith("«") for line in lines), lines
+        assert " ".join(lines).replace("\u00a0", " ") == note
+
+
 def test_text_from_users_is_printed_literally_never_as_markup() -> None:
     label = "<b>R&D</b> & co <script>alert(1)</script> (draft) \\ back"
     rows = [Row((date(2025, 2, 3), "OD", "OD-00001", label, Decimal("5.00"), None, None))]
