@@ -97,9 +97,18 @@ WHAT_STATEMENT_LINE = _("Statement line")
 WHAT_BOOK_LINE = _("Book line")
 NO_SUCH_MATCH = _("No such match in the bank account {name}")
 COUNTER_ACCOUNT = _(
-    "Account {code} cannot take the other side of a bank line: choose an expense, income "
-    "or third-party account"
+    "Account {code} cannot take the other side of a bank line: choose an expense or income account"
 )
+COUNTER_NEEDS_PARTY = _(
+    "Account {code} needs a third party on each line, which an entry created from a bank "
+    "line cannot name: book it from the journal entry form, then match it"
+)
+COUNTER_YEAR_END = _(
+    "Account {code} is written by the year-end closing only (retained earnings, result "
+    "for the year): choose an expense or income account"
+)
+BUDGET_LINE_NEEDED = _("Account {code} needs a budget line: choose the budget line it consumes")
+REASON_NEEDED = _("Say why the match is undone: the reason is kept in the audit trail")
 BANK_LINE_LABEL = _("Bank line of {date}")
 DATABASE_REFUSED = _("The database refused the change: {detail}")
 

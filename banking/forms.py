@@ -6,10 +6,15 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from banking.exceptions import BUDGET_LINE_NEEDED, REASON_NEEDED
 from banking.importing.presets import PRESETS
 from banking.models import BankAccount
+from banking.selectors.books import counter_accounts
 from irls.models import Lab
+from ledger.forms import BudgetLineChoiceField
 from ledger.models import Account, BudgetLine, FiscalYear, Journal
+from ledger.rules import needs_budget_line
+from ledger.selectors.entry_form import account_name
 
 PRESET_CHOICES = [
     ("", _("Keep the columns below")),
@@ -23,7 +28,7 @@ FORMAT_CHOICES = [("pdf", "PDF"), ("xlsx", "XLSX")]
 
 class CodedAccountField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} {obj.name_fr}"
+        return f"{obj.code} {account_name(obj)}"
 
 
 class BankAccountForm(forms.ModelForm):
@@ -145,7 +150,7 @@ class EntriesForm(forms.Form):
     """Entries for the selected statement lines (posted as `statement_line`)."""
 
     account = CodedAccountField(queryset=Account.objects.none(), label=_("Account"))
-    budget_line = forms.ModelChoiceField(
+    budget_line = BudgetLineChoiceField(
         queryset=BudgetLine.objects.none(), label=_("Budget line"), required=False
     )
     label = forms.CharField(label=_("Label"), max_length=200, required=False)
@@ -154,23 +159,25 @@ class EntriesForm(forms.Form):
         self, data: Any = None, *, lab: Lab, initial: dict[str, Any] | None = None
     ) -> None:
         super().__init__(data, initial=initial)
-        self.fields["account"].queryset = (  # type: ignore[attr-defined]
-            Account.objects.filter(lab=lab, is_active=True)
-            .exclude(code__startswith="512")
-            .order_by("code")
-        )
+        # Only the accounts such an entry can book: no third-party account (the form
+        # names none), no bank account, no year-end result account.
+        self.fields["account"].queryset = counter_accounts(lab)  # type: ignore[attr-defined]
         self.fields["budget_line"].queryset = (  # type: ignore[attr-defined]
             BudgetLine.objects.filter(lab=lab, fiscal_year__status=FiscalYear.Status.OPEN)
             .select_related("fiscal_year")
             .order_by("-fiscal_year__year", "code")
         )
-        self.fields["budget_line"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda line: f"{line.fiscal_year.year} · {line.code} · {line.label_fr}"
-        )
         self.statement_ids: list[int] = []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        account: Account | None = data.get("account")
+        if (
+            account is not None
+            and data.get("budget_line") is None
+            and needs_budget_line(account.needs_budget_line, Journal.Kind.BANK)
+        ):
+            self.add_error("budget_line", str(BUDGET_LINE_NEEDED.format(code=account.code)))
         self.statement_ids = _ids(self, cast(QueryDict, self.data).getlist("statement_line"))
         if not self.statement_ids:
             raise forms.ValidationError(_("Select the statement lines to book."))
@@ -179,7 +186,7 @@ class EntriesForm(forms.Form):
 
 class UnmatchForm(forms.Form):
     match = forms.IntegerField(min_value=1, max_value=2**62)
-    reason = forms.CharField(max_length=500, required=False)
+    reason = forms.CharField(max_length=500, strip=True, error_messages={"required": REASON_NEEDED})
 
 
 class StatementForm(forms.Form):

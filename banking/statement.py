@@ -10,11 +10,13 @@ statement's language (French or English), not the reader's.
     difference (book - bank): zero when the month is reconciled
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from banking.models import BankAccount
 from banking.selectors.months import month_end
 from banking.selectors.reconciliation import Reconciliation, reconciliation_at
+from banking.selectors.state import DIFFERENCE, UNMATCHED
 from reports.builders.common import lab_header, now
 from reports.statement import Column, Row, Section, Statement, format_amount, format_date
 
@@ -38,7 +40,18 @@ TEXT = {
         "adjusted_bank": "Adjusted bank balance",
         "adjusted_book": "Adjusted book balance",
         "difference": "Difference (adjusted book balance - adjusted bank balance)",
-        "reconciled": "Reconciled: the adjusted balances agree.",
+        "reconciled": (
+            "Reconciled: every bank line is matched or booked and the adjusted balances agree."
+        ),
+        "unmatched": (
+            "Not reconciled yet: the adjusted balances agree, but {count} bank line(s) dated on "
+            "or before {date} are still to match or book."
+        ),
+        "no_statement": (
+            "Not reconciled: the adjusted balances agree, but no statement of the bank covers "
+            "this month yet."
+        ),
+        "before_start": "The month ends before the bank account's statements start.",
         "not_reconciled": (
             "Not reconciled: the adjusted balances differ by {difference}; the items do not "
             "explain it (the starting balance, or a line dated before the starting date)."
@@ -72,7 +85,20 @@ TEXT = {
         "adjusted_bank": "Solde bancaire rectifié",
         "adjusted_book": "Solde comptable rectifié",
         "difference": "Écart (solde comptable rectifié - solde bancaire rectifié)",
-        "reconciled": "Rapprochement effectué : les soldes rectifiés concordent.",
+        "reconciled": (
+            "Rapprochement effectué : chaque opération bancaire est rapprochée ou "
+            "comptabilisée et les soldes rectifiés concordent."
+        ),
+        "unmatched": (
+            "Rapprochement non terminé : les soldes rectifiés concordent, mais {count} "
+            "opération(s) bancaire(s) datée(s) du {date} au plus tard reste(nt) à rapprocher "
+            "ou à comptabiliser."
+        ),
+        "no_statement": (
+            "Rapprochement non terminé : les soldes rectifiés concordent, mais aucun relevé de "
+            "la banque ne couvre encore ce mois."
+        ),
+        "before_start": "Le mois se termine avant le début des relevés du compte bancaire.",
         "not_reconciled": (
             "Rapprochement non abouti : les soldes rectifiés diffèrent de {difference}, que "
             "les opérations listées n'expliquent pas (solde de départ, ou ligne datée avant "
@@ -203,6 +229,8 @@ def bank_reconciliation_build(
             "bank_account": bank_account.name,
             "ledger_account": code,
             "month": f"{first:%Y-%m}",
+            "date_from": first.isoformat(),
+            "date_to": last.isoformat(),
             "language": language,
             "currency": bank_account.currency,
         },
@@ -234,6 +262,19 @@ def _none_row(items: tuple[object, ...], words: dict[str, str]) -> list[Row]:
     return [] if items else [Row((None, "", words["none"], None), "note")]
 
 
+def _state_note(figures: Reconciliation, language: str, money: Callable[[object], str]) -> str:
+    """The month's state (banking/selectors/state.py), as the month's page says it."""
+    words = _words(language)
+    state = figures.state
+    if state == DIFFERENCE or not figures.balances_agree:
+        return words["not_reconciled"].format(difference=money(figures.difference))
+    if state == UNMATCHED:
+        return words["unmatched"].format(
+            count=figures.open_bank_lines, date=format_date(figures.on, language)
+        )
+    return words[state]
+
+
 def _notes(figures: Reconciliation, language: str) -> tuple[str, ...]:
     words = _words(language)
     bank_account = figures.bank_account
@@ -242,9 +283,7 @@ def _notes(figures: Reconciliation, language: str) -> tuple[str, ...]:
         return f"{format_amount(value, language)} {bank_account.currency}"  # type: ignore[arg-type]
 
     notes = [
-        words["reconciled"]
-        if figures.reconciled
-        else words["not_reconciled"].format(difference=money(figures.difference)),
+        _state_note(figures, language, money),
         words["open_rule"].format(date=format_date(figures.on, language)),
     ]
     gap = figures.statement_gap

@@ -34,6 +34,7 @@ from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_i
 from irls.models import Lab
 from ledger.exceptions import LedgerError
 from ledger.imports import kept
+from ledger.selectors.entry_form import account_name
 
 LINES_PER_PAGE = 100
 PREVIEW_LINES = 200
@@ -152,6 +153,7 @@ def bank_account_page(request: HttpRequest, code: str, bank_account_id: int) -> 
     context = {
         "lab": lab,
         "bank_account": bank_account,
+        "account_name": account_name(bank_account.account),
         "months": bank_account_months(bank_account, today=timezone.localdate()),
         "statements": statements.order_by("-period_end", "-id")[:24],
         "may_write": has_role(request.user, lab, WRITE_ROLES),

@@ -49,6 +49,7 @@ from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_i
 from irls.models import Lab
 from ledger.exceptions import LedgerError
 from ledger.models import Account
+from ledger.selectors import format_amount
 from reports import archive
 from reports.services import CONTENT_TYPES
 
@@ -295,7 +296,9 @@ def month_match(
             book_line_ids=form.book_ids,
             kind=kind or BankMatch.Kind.MANUAL,
         ),
-        lambda match: _("The lines are matched (%(amount)s).") % {"amount": match.amount},
+        lambda match: (
+            _("The lines are matched (%(amount)s).") % {"amount": format_amount(match.amount)}
+        ),
     )
     return redirect(back)
 

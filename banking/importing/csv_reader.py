@@ -137,12 +137,15 @@ def _read_row(
         # under the description continues the description of the line above (OCBC).
         _continue_description(parsed, number, row, columns)
         return
-    date_name = mapping.date_column
+    # Every problem of the row is said, each naming its column: the date, the value
+    # date, the amounts.
+    problems = len(parsed.problems)
     booking = parse_date(date_text, mapping.date_format)
     if booking is None:
         fmt = date_format_text(mapping.date_format)
-        parsed.problem(number, date_name, str(BAD_DATE.format(value=date_text, format=fmt)))
-        return
+        parsed.problem(
+            number, mapping.date_column, str(BAD_DATE.format(value=date_text, format=fmt))
+        )
     value_date = None
     if columns["value_date"]:
         value_text = _cell(row, columns["value_date"][0])
@@ -154,9 +157,8 @@ def _read_row(
                 mapping.value_date_column,
                 str(BAD_DATE.format(value=value_text, format=fmt)),
             )
-            return
     amount = _amount(parsed, number, row, columns, mapping)
-    if amount is None:
+    if amount is None or booking is None or len(parsed.problems) > problems:
         return
     if amount == 0:
         parsed.left_out += 1
@@ -209,11 +211,14 @@ def _amount(
     credit_text = _cell(row, columns["credit"][0])
     debit = parse_amount(debit_text, separator) if debit_text else None
     credit = parse_amount(credit_text, separator) if credit_text else None
+    bad = False
     if debit_text and debit is None:
         parsed.problem(number, mapping.debit_column, str(BAD_AMOUNT.format(value=debit_text)))
-        return None
+        bad = True
     if credit_text and credit is None:
         parsed.problem(number, mapping.credit_column, str(BAD_AMOUNT.format(value=credit_text)))
+        bad = True
+    if bad:
         return None
     if debit and credit:
         problem = BOTH_AMOUNTS.format(debit=debit_text, credit=credit_text)

@@ -17,8 +17,14 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet, Sum, Value
 
 from banking.models import BankAccount, BankStatementLine
+from irls.models import Lab
 from ledger.fields import CentsField
-from ledger.models import Journal, JournalEntry, JournalLine
+from ledger.models import Account, Journal, JournalEntry, JournalLine
+from ledger.rules import needs_third_party
+
+# Retained earnings (11) and the result for the year (12): written by the year-end
+# closing and the opening it carries, never by a bank line.
+YEAR_END_PREFIXES = ("11", "12")
 
 ZERO = Decimal("0.00")
 OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEnd.OPENING)
@@ -27,6 +33,24 @@ OPENING = Q(journal__kind=Journal.Kind.OPENING) | Q(year_end=JournalEntry.YearEn
 def cents_sum(expression: object) -> Sum:
     """An exact SUM of cents on both databases (never through floating point)."""
     return Sum(expression, output_field=CentsField(), default=Value(0, output_field=CentsField()))
+
+
+def counter_account_bookable(account: Account) -> bool:
+    """Whether an entry created from a bank line (which names no third party) can book
+    `account` against the bank: not a bank account, not a year-end account, and not one
+    whose lines need a third party (the rulebook, ledger/rules.py, says which)."""
+    return not (
+        account.code.startswith("512")
+        or account.code.startswith(YEAR_END_PREFIXES)
+        or needs_third_party(account.needs_third_party)
+    )
+
+
+def counter_accounts(lab: Lab) -> QuerySet[Account]:
+    """The active accounts of `lab` an entry created from a bank line can book, by code."""
+    accounts = Account.objects.filter(lab=lab, is_active=True).order_by("code")
+    bookable = [a.pk for a in accounts if counter_account_bookable(a)]  # a chart: ~100
+    return accounts.filter(pk__in=bookable)
 
 
 def opening_entry_ids(bank_account: BankAccount, *, carried_only: bool = False) -> list[int]:

@@ -7,7 +7,7 @@ is a book item not yet on the bank's statement at 31 March, reconciled at 30 Apr
 
     adjusted bank balance = bank balance + book items not yet on the bank's statement
     adjusted book balance = book balance + bank items not yet in the books
-    difference            = adjusted book balance - adjusted bank balance   (0 when reconciled)
+    difference            = adjusted book balance - adjusted bank balance   (0: they agree)
 
 A difference left is what the items do not explain: the bank's starting balance not
 agreeing with the books on the starting date, or a line of either side dated before it.
@@ -21,7 +21,14 @@ from typing import Any, cast
 from django.db.models import Q, QuerySet
 
 from banking.models import BankAccount, BankMatch, BankStatement
-from banking.selectors.books import bank_balance, book_balance, book_lines, statement_lines
+from banking.selectors.books import (
+    bank_balance,
+    book_balance,
+    book_lines,
+    statement_lines,
+    unmatched_statement_lines,
+)
+from banking.selectors.state import RECONCILED, month_state
 
 ZERO = Decimal("0.00")
 
@@ -56,6 +63,12 @@ class Reconciliation:
     # The closing balance the bank gave for this day (a statement ending on it), if any.
     statement_closing: Decimal | None
     statement_file: str
+    # What the state needs (banking/selectors/state.py): bank lines dated on or before
+    # `on` not matched yet, whether a statement covers its month, whether `on` comes on
+    # or before the starting date.
+    open_bank_lines: int = 0
+    covered: bool = False
+    before_start: bool = False
 
     @property
     def book_items_total(self) -> Decimal:
@@ -78,8 +91,22 @@ class Reconciliation:
         return self.adjusted_book - self.adjusted_bank
 
     @property
-    def reconciled(self) -> bool:
+    def balances_agree(self) -> bool:
         return self.difference == ZERO
+
+    @property
+    def state(self) -> str:
+        return month_state(
+            before_start=self.before_start,
+            open_bank_lines=self.open_bank_lines,
+            covered=self.covered,
+            difference=self.difference,
+        )
+
+    @property
+    def reconciled(self) -> bool:
+        """Every bank line so far matched or booked, and the adjusted balances agree."""
+        return self.state == RECONCILED
 
     @property
     def statement_gap(self) -> Decimal | None:
@@ -149,4 +176,20 @@ def reconciliation_at(bank_account: BankAccount, on: date) -> Reconciliation:
         bank_items=tuple(OpenBankItem(*row) for row in bank),
         statement_closing=closing[0] if closing else None,
         statement_file=closing[1] if closing else "",
+        open_bank_lines=unmatched_statement_lines(bank_account)
+        .filter(booking_date__lte=on)
+        .count(),
+        covered=_covered(bank_account, on),
+        before_start=bank_account.opening_date is not None and on <= bank_account.opening_date,
+    )
+
+
+def _covered(bank_account: BankAccount, on: date) -> bool:
+    """A statement of the bank covers the month of `on` (its period, or a line of it)."""
+    first = on.replace(day=1)
+    return (
+        statement_lines(bank_account).filter(booking_date__gte=first, booking_date__lte=on).exists()
+        or BankStatement.objects.filter(
+            bank_account=bank_account, period_start__lte=on, period_end__gte=first
+        ).exists()
     )

@@ -6,19 +6,25 @@ with the line it came from. All or nothing."""
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from banking.exceptions import (
     BANK_LINE_LABEL,
+    BUDGET_LINE_NEEDED,
     COUNTER_ACCOUNT,
+    COUNTER_NEEDS_PARTY,
+    COUNTER_YEAR_END,
     NO_BANK_JOURNAL,
     NOTHING_SELECTED,
     MatchError,
 )
 from banking.models import BankAccount, BankMatch
-from ledger.models import Account, BudgetLine, JournalEntry
+from banking.selectors.books import YEAR_END_PREFIXES
+from ledger.models import Account, BudgetLine, Journal, JournalEntry
+from ledger.rules import needs_budget_line, needs_third_party
 from ledger.services import LineInput, entries_post, entry_create_draft
 
 from .access import require
@@ -39,26 +45,25 @@ def bank_entries_create(
 ) -> list[JournalEntry]:
     """For each unmatched statement line: an entry dated its booking day, the bank's
     ledger account against `account` (with `budget_line` when the account needs one),
-    labelled `label` or the bank's text; posted, and matched with its statement line."""
+    labelled `label` or the bank's text, with the bank's reference; posted, and matched
+    with its statement line."""
     require(acting_user, bank_account.lab, "reconcile bank accounts")
     ids = sorted(set(statement_line_ids))
     if not ids:
         raise MatchError(str(NOTHING_SELECTED))
     with transaction.atomic():
         bank_account = _locked(bank_account)
-        if account.pk == bank_account.account_id or account.code.startswith("512"):
-            raise MatchError(COUNTER_ACCOUNT.format(code=account.code))
         journal = bank_account.journal or default_journal(bank_account.lab, bank_account.currency)
         if journal is None:
             raise MatchError(
                 NO_BANK_JOURNAL.format(lab=bank_account.lab.code, name=bank_account.name)
             )
+        _check_counter_account(bank_account, account, journal, budget_line)
         rows = _statement_rows(bank_account, ids)
         drafts = []
         for row in rows:
             amount: Decimal = row["amount"]
-            text = label or row["description"]
-            text = (text or BANK_LINE_LABEL.format(date=row["booking_date"].isoformat()))[:200]
+            text = _entry_label(label, row)
             money_in = amount > 0
             drafts.append(
                 entry_create_draft(
@@ -109,3 +114,29 @@ def bank_entries_create(
         ]
         _guarded_write(acting_user, bank_account, BankMatch.Kind.ENTRY, groups)
     return posted
+
+
+def _check_counter_account(
+    bank_account: BankAccount, account: Account, journal: Journal, budget_line: BudgetLine | None
+) -> None:
+    """Refuse, naming the account, what the posting rulebook would refuse later in words
+    about drafts the accountant never saw."""
+    code = account.code
+    if account.pk == bank_account.account_id or code.startswith("512"):
+        raise MatchError(COUNTER_ACCOUNT.format(code=code))
+    if code.startswith(YEAR_END_PREFIXES):
+        raise MatchError(COUNTER_YEAR_END.format(code=code))
+    if needs_third_party(account.needs_third_party):
+        raise MatchError(COUNTER_NEEDS_PARTY.format(code=code))
+    if budget_line is None and needs_budget_line(account.needs_budget_line, journal.kind):
+        raise MatchError(BUDGET_LINE_NEEDED.format(code=code))
+
+
+def _entry_label(label: str, row: dict[str, Any]) -> str:
+    """The label typed, else the bank's text (else the line's date), then the bank's
+    reference when the text does not hold it already."""
+    text = label or row["description"] or str(BANK_LINE_LABEL.format(date=row["booking_date"]))
+    reference = row["reference"]
+    if reference and reference.casefold() not in text.casefold():
+        text = f"{text} · {reference}"
+    return text[:200]

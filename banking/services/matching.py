@@ -23,6 +23,7 @@ from banking.exceptions import (
     LINE_NOT_OF_ACCOUNT,
     NO_SUCH_MATCH,
     NOTHING_SELECTED,
+    REASON_NEEDED,
     WHAT_BOOK_LINE,
     WHAT_STATEMENT_LINE,
     MatchError,
@@ -156,7 +157,7 @@ def _statement_rows(bank_account: BankAccount, ids: Sequence[int]) -> list[Any]:
     rows = list(
         statement_lines(bank_account)
         .filter(id__in=ids)
-        .values("id", "booking_date", "amount", "description", "match_link")
+        .values("id", "booking_date", "amount", "description", "reference", "match_link")
     )
     found = {row["id"] for row in rows}
     for line_id in ids:
@@ -283,11 +284,15 @@ def bank_matches_confirm_obvious(
 
 
 def bank_match_undo(
-    *, acting_user: User | None, bank_account: BankAccount, match_id: int, reason: str = ""
+    *, acting_user: User | None, bank_account: BankAccount, match_id: int, reason: str
 ) -> None:
-    """Undo a match of `bank_account`: its lines are unmatched again (an entry created
-    from a statement line stays: posted entries are reversed, never deleted)."""
+    """Undo a match of `bank_account`, saying why (kept in the audit trail): its lines
+    are unmatched again (an entry created from a statement line stays: posted entries
+    are reversed, never deleted)."""
     require(acting_user, bank_account.lab, "reconcile bank accounts")
+    reason = (reason or "").strip()
+    if not reason:
+        raise MatchError(str(REASON_NEEDED))
     with transaction.atomic():
         bank_account = _locked(bank_account)
         match = BankMatch.objects.filter(pk=match_id, bank_account=bank_account).first()

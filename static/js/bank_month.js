@@ -2,14 +2,23 @@
 // accountant sees they agree before matching (the service checks it again).
 (function () {
   "use strict";
+  // Amounts come as "-1404.90" (a point, whatever the language): summed in cents, never
+  // as floating-point amounts, and shown as the page's language writes them.
   function cents(text) {
-    var value = Math.round(parseFloat(text) * 100);
-    return isNaN(value) ? 0 : value;
+    var negative = text.charAt(0) === "-";
+    var parts = text.replace("-", "").split(".");
+    var value = parseInt(parts[0], 10) * 100 + parseInt((parts[1] || "0").padEnd(2, "0").slice(0, 2), 10);
+    if (isNaN(value)) {
+      return 0;
+    }
+    return negative ? -value : value;
   }
   function show(total) {
-    var sign = total < 0 ? "-" : "";
-    var whole = Math.abs(total);
-    return sign + Math.floor(whole / 100) + "." + String(whole % 100).padStart(2, "0");
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+    return format.format(total / 100);
   }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector(".bank-lists-form");

@@ -64,7 +64,10 @@ def test_every_month_is_reconciled_but_a_fee_of_the_last(demo: str, code: str):
     assert (fee.booking_date, fee.amount) == (date(2026, 11, 30), Decimal("-15.00"))
     figures = reconciliation_at(bank_account, date(2026, 11, 30))
     assert [item.amount for item in figures.bank_items] == [Decimal("-15.00")]
-    assert figures.reconciled
+    # The balances agree, but a bank line is still to book: not reconciled, as its
+    # month's state says.
+    assert figures.balances_agree and not figures.reconciled
+    assert figures.state == november.state
 
 
 def test_the_accountant_books_the_fee_from_the_page_and_november_is_reconciled(demo: str):

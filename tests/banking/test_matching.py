@@ -200,7 +200,9 @@ def test_undoing_a_match_is_audited_and_frees_its_lines(accountant, march, books
     assert event.after == {"reason": "Wrong receipt"}
     assert (event.before or {})["amount"] == "75000.00"
     with pytest.raises(MatchError, match="No such match"):
-        bank_match_undo(acting_user=accountant, bank_account=march, match_id=match.pk)
+        bank_match_undo(
+            acting_user=accountant, bank_account=march, match_id=match.pk, reason="Again"
+        )
 
 
 def test_directors_and_auditors_match_nothing(director_cintra, auditor, march, books):

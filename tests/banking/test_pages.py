@@ -151,7 +151,8 @@ def test_the_whole_month_from_the_pages(accountant, dbs, books, cintra):
         "suggested",
     ]
     page = client.get(march(dbs), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Reconciled: the adjusted balances agree." in page
+    reconciled = "Reconciled: every bank line is matched or booked and the adjusted balances agree."
+    assert reconciled in page
     assert "Every bank line is matched." in page
     account_page = client.get(base(dbs), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reconciled" in account_page
