@@ -205,7 +205,7 @@ def test_a_row_links_to_its_entry_and_says_its_number_status_and_flags(office, b
     html = office.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     table = {cells[4]: cells for cells in rows(office)[1:-1]}
     wafers = table["Clean-room wafers"]
-    assert wafers[:4] == ["03/10/2025", book.wafers.number, "ACH", "INV-77"]
+    assert wafers[:4] == ["10/03/2025", book.wafers.number, "ACH", "INV-77"]  # day first
     assert wafers[5:7] == ["WAFER-CO", "2,500.00"]
     assert wafers[7] == "Posted"
     assert wafers[8] == f"Reversed by {book.reversal.number}"

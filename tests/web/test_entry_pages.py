@@ -109,7 +109,7 @@ def test_a_eur_invoice_is_converted_at_the_chancellery_rate_and_posted(
     assert debit.budget_line == books.supplies and credit.third_party_id == "LASERCO"
     page = unescape(client.get(response["Location"]).content.decode())
     assert "Entry ACH-2025-000005 posted." in page
-    assert "Chancellery rate (French Treasury): 1.4400 of March 1, 2025" in page
+    assert "Chancellery rate (French Treasury): 1.4400 of 1 Mar 2025" in page
 
 
 def test_lines_that_balance_in_eur_get_the_conversion_rounding_line(
