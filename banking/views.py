@@ -17,7 +17,6 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +33,7 @@ from irls.access import WRITE_ROLES, has_role, lab_for_user_or_404, lab_to_act_i
 from irls.models import Lab
 from ledger.exceptions import LedgerError
 from ledger.imports import kept
+from ledger.imports.problems import size_text
 from ledger.selectors.entry_form import account_name
 
 LINES_PER_PAGE = 100
@@ -209,7 +209,7 @@ def _import_page(
         "outcome": outcome,
         "preview": outcome.new_lines[:PREVIEW_LINES] if outcome is not None else [],
         "reason": reason,
-        "limit": max_bytes(),
+        "limit": size_text(max_bytes()),  # in MB as the README and the imports say it
     }
     return render(request, "banking/import.html", context, status=status)
 
@@ -237,7 +237,7 @@ def statement_import(request: HttpRequest, code: str, bank_account_id: int) -> H
     if length is None:
         return _import_page(request, lab, bank_account, reason=str(BAD_LENGTH), status=400)
     if length > max_bytes() + BODY_MARGIN:
-        reason = TOO_LARGE.format(limit=filesizeformat(max_bytes()))
+        reason = TOO_LARGE.format(limit=size_text(max_bytes()))
         return _import_page(request, lab, bank_account, reason=reason, status=413)
     return _preview(request, lab, bank_account)
 
@@ -249,7 +249,7 @@ def _preview(request: HttpRequest, lab: Lab, bank_account: BankAccount) -> HttpR
         return _import_page(request, lab, bank_account, form=form, reason=str(NO_FILE), status=400)
     upload = form.cleaned_data["file"]
     if upload.size > max_bytes():
-        reason = TOO_LARGE.format(limit=filesizeformat(max_bytes()))
+        reason = TOO_LARGE.format(limit=size_text(max_bytes()))
         return _import_page(request, lab, bank_account, reason=reason, status=413)
     data = upload.read()
     name = Path(upload.name or "statement").name

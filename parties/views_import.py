@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ledger.exceptions import LedgerError
 from ledger.forms import SheetFileField
 from ledger.imports import kept
+from ledger.imports.problems import size_text
 from ledger.imports.reading import max_bytes
 from ledger.imports.templates import template_name, template_workbook
 from parties.imports import THIRD_PARTIES, ThirdPartiesOutcome, third_parties_import
@@ -59,7 +60,7 @@ def _page(
         and outcome.plan is not None
         and (outcome.plan.count("new") or outcome.plan.count("changed")),
         "reason": reason,
-        "limit": max_bytes(),
+        "limit": size_text(max_bytes()),
     }
     return render(request, "parties/import.html", context, status=status)
 

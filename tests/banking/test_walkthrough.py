@@ -457,3 +457,11 @@ def test_an_entry_created_from_a_bank_line_keeps_the_banks_reference(
     )
 
     assert typed.label == "Bank charges, March · MAR 2025"
+
+
+def test_the_upload_limit_is_said_in_megabytes_as_the_readme_says(accountant, dbs, settings):
+    settings.BANK_STATEMENT_MAX_BYTES = 10_000_000
+    client = logged_in(accountant)
+    url = f"/labs/CINTRA/bank/{dbs.pk}/import/"
+    assert "at most 10.0 MB" in page(client, url)
+    assert "de 10,0 Mo au plus" in page(client, url, "fr")

@@ -146,3 +146,8 @@ def test_the_page_reads_in_french(accountant):
     client.cookies["django_language"] = "fr"
     text = client.get(IMPORT, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Importer une feuille de tiers" in text
+
+
+def test_the_upload_limit_is_said_in_megabytes(accountant, settings):
+    settings.IMPORT_MAX_BYTES = 10_000_000
+    assert "at most 10.0 MB" in client_of(accountant).get(IMPORT).content.decode()
