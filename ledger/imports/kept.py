@@ -62,7 +62,7 @@ def keep(area: str, user_id: int, sha256: str, data: bytes, asked: dict[str, Any
 
 def kept(area: str, user_id: int, sha256: str) -> tuple[bytes, dict[str, Any]] | None:
     """The bytes and what was asked of a file this user previewed; None when there is no
-    such preview (expired, already confirmed, or another user's)."""
+    such preview (over a day old, already confirmed, or another user's)."""
     data_path, asked_path = (
         _path(area, user_id, sha256, ".upload"),
         _path(area, user_id, sha256, ".json"),
@@ -70,6 +70,8 @@ def kept(area: str, user_id: int, sha256: str) -> tuple[bytes, dict[str, Any]] |
     if data_path is None or asked_path is None:
         return None
     try:
+        if time.time() - data_path.stat().st_mtime > KEEP_SECONDS:
+            return None  # a preview of yesterday is confirmed no more
         asked = json.loads(asked_path.read_text())
         data = data_path.read_bytes()
     except (OSError, ValueError):

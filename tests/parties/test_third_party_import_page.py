@@ -151,3 +151,18 @@ def test_the_page_reads_in_french(accountant):
 def test_the_upload_limit_is_said_in_megabytes(accountant, settings):
     settings.IMPORT_MAX_BYTES = 10_000_000
     assert "at most 10.0 MB" in client_of(accountant).get(IMPORT).content.decode()
+
+
+def test_a_preview_of_yesterday_is_confirmed_no_more(accountant, cintra, _kept_in_tmp):
+    import os
+    import time
+
+    client = client_of(accountant)
+    preview = upload(client, "lo-fr-tiers.csv")
+    day_and_a_minute_ago = time.time() - 24 * 3600 - 60
+    for kept_file in _kept_in_tmp.iterdir():
+        os.utime(kept_file, (day_and_a_minute_ago, day_and_a_minute_ago))
+    before = ThirdParty.objects.count()
+    late = client.post(CONFIRM, {"sha256": sha256_of(preview)})
+    assert late.status_code == 400 and "That preview has expired" in late.content.decode()
+    assert ThirdParty.objects.count() == before
