@@ -108,6 +108,7 @@ def run(database: str, args: argparse.Namespace) -> dict[str, Any]:
         keep=args.keep,
     ):
         result = _measure(database, args)
+    env.OUT.mkdir(parents=True, exist_ok=True)
     _json_path(database, args.open_lines).write_text(json.dumps(result, indent=2, default=str))
     return result
 

@@ -4,13 +4,28 @@ Installed after every `migrate` by the parties app's post_migrate handler (and d
 by its pre_migrate handler, so that a migration rebuilding a ledger table on SQLite never
 meets a trigger that names it: parties/apps.py); `flush` lifts them with every app's
 guards (ledger/management/commands/flush.py). `ledger.db_guards.drop()` leaves them: they
-guard only the lettering tables, which the ledger's tampering tests do not touch.
+guard the lettering tables (and an account's lab, once it has letterings), which the
+ledger's tampering tests do not touch.
 
 - A lettered line is a posted line of its lettering's lab, account and third party
-  (LETTERING_LINE); a lettering's account is of its lab; a line is in one lettering at
-  most (the unique key of `LetteredLine.line`).
+  (LETTERING_LINE); a lettering's account is of its lab, and an account with letterings
+  keeps its lab; a line is in one lettering at most (the unique key of
+  `LetteredLine.line`).
+- Keys held by the guards rather than by foreign keys (PostgreSQL checks a foreign key
+  row by row at commit: some 230,000 lookups for an automatic lettering, each locking
+  the row it finds; parties/models.py): a lettered line's lettering and journal line
+  exist when it is written (a missing one does not fit: LETTERING_LINE; so a lettering
+  is written before its lines); a lettering with lines is not deleted (LETTERING_LINE;
+  the ORM deletes its lines first), nor truncated without them on PostgreSQL; a
+  lettered line, being posted, is never deleted, re-keyed nor undated (the ledger's
+  guards: LEDGER_FROZEN); a lettering's lab is its account's, whose foreign key stays.
+  On PostgreSQL the statement that writes lettered lines locks their letterings (FOR KEY
+  SHARE, set-based, as a foreign key does row by row): a lettering another transaction
+  deletes meanwhile is seen missing, or its DELETE waits for this transaction, then
+  sees the lines.
 - A lettering marked complete has at least two lines and they sum to zero
-  (LETTERING_UNBALANCED): checked when it is marked so and when lines join or leave it.
+  (LETTERING_UNBALANCED): checked when it is marked so and when lines join or leave it
+  (on PostgreSQL, also when the lettered lines are truncated).
   On PostgreSQL at commit (each statement that writes letterings or their lines queues
   their ids in `parties_lettering_pending`, one row a statement, and a deferred
   constraint trigger checks every set of the transaction at once), so a lettering may be
@@ -41,10 +56,12 @@ M_UNBALANCED = (
     "LETTERING_UNBALANCED: the lines of a complete lettering sum to zero (two lines at least)"
 )
 M_FROZEN = "LETTERING_FROZEN: a lettering keeps its lab, account, third party and code"
+M_HELD = "LETTERING_LINE: a lettering with lines cannot be deleted (its lines first)"
+M_ACCOUNT_KEPT = "LETTERING_LINE: an account with letterings keeps its lab"
 
-# A line fits its lettering (over `x`, a row of lettered lines). A posted line is a dated
-# one: the ledger's guards let only posting date a line (`entry_date`), so no join to the
-# entry is needed.
+# A line fits its lettering (over `x`, a row of lettered lines); a missing line or
+# lettering does not. A posted line is a dated one: the ledger's guards let only posting
+# date a line (`entry_date`), so no join to the entry is needed.
 _LINE_FITS = f"""EXISTS (SELECT 1 FROM ledger_journalline jl
                  JOIN {LETTERING} lt ON lt.id = x.lettering_id
                 WHERE jl.id = x.line_id AND jl.entry_date IS NOT NULL
@@ -85,6 +102,17 @@ BEGIN
   SELECT RAISE(ABORT, '{M_FROZEN}') WHERE {_SQLITE_FROZEN};
   SELECT RAISE(ABORT, '{M_UNBALANCED}') WHERE NEW.complete AND {_sqlite_lines_off("NEW.id")};
 END""",
+        f"""CREATE TRIGGER parties_lettering_delete BEFORE DELETE ON {LETTERING}
+BEGIN
+  SELECT RAISE(ABORT, '{M_HELD}')
+   WHERE EXISTS (SELECT 1 FROM {ITEM} WHERE lettering_id = OLD.id);
+END""",
+        f"""CREATE TRIGGER parties_account_lab_kept BEFORE UPDATE OF lab_id ON ledger_account
+WHEN NEW.lab_id IS NOT OLD.lab_id
+BEGIN
+  SELECT RAISE(ABORT, '{M_ACCOUNT_KEPT}')
+   WHERE EXISTS (SELECT 1 FROM {LETTERING} WHERE account_id = OLD.id);
+END""",
         f"""CREATE TRIGGER parties_lettered_line_insert BEFORE INSERT ON {ITEM}
 BEGIN
   SELECT RAISE(ABORT, '{M_LINE}') WHERE NOT {new_fits};
@@ -114,19 +142,25 @@ END""",
 
 _PG_RAISE = "USING ERRCODE = 'integrity_constraint_violation'"
 
-# How many lettered lines of `x` (a transition table) do not fit their lettering, as one
-# set-based query (EXECUTE: planned for each statement's size, hash joins for a bulk
+# How many lettered lines a statement wrote (`new_items`) do not fit their lettering, as
+# one set-based query (EXECUTE: planned for each statement's size, hash joins for a bulk
 # confirmation, index lookups for one line). Counted, never `LIMIT 1`: a LIMIT makes the
 # planner bet on stopping early (a fast-start nested loop), a bet lost when nothing is
-# wrong, which is always. Lines whose lettering is not written yet are left to the
-# lettering's INSERT; missing lines to the foreign key.
-_PG_MISFITS = f"""SELECT COUNT(*) FROM {{source}} x
-    JOIN {LETTERING} lt ON lt.id = x.lettering_id
-    JOIN ledger_journalline jl ON jl.id = x.line_id
-   WHERE jl.entry_date IS NULL OR jl.account_id <> lt.account_id OR jl.lab_id <> lt.lab_id
-      OR jl.third_party IS DISTINCT FROM lt.third_party"""
-# The lines already pointing to the letterings a statement writes.
-_PG_LINES_OF_NEW = f"(SELECT i.* FROM new_letterings n JOIN {ITEM} i ON i.lettering_id = n.id)"
+# wrong, which is always. A missing lettering or line is a misfit: no foreign key holds
+# them (parties/models.py), and so a lettering is written before its lines. The
+# letterings are locked as they are read, as a foreign key would lock them row by row
+# (FOR KEY SHARE): a concurrent DELETE of one waits for this transaction, then its guard
+# sees these lines; one deleted meanwhile is skipped by the lock, its lines counted
+# missing (every line written, less those joined to a locked lettering).
+_PG_MISFITS = f"""SELECT (SELECT COUNT(*) FROM new_items) - COUNT(*)
+         + COUNT(*) FILTER (WHERE misfit)
+    FROM (SELECT jl.id IS NULL OR jl.entry_date IS NULL OR jl.account_id <> lt.account_id
+                 OR jl.lab_id <> lt.lab_id OR jl.third_party IS DISTINCT FROM lt.third_party
+                 AS misfit
+            FROM new_items x
+            JOIN {LETTERING} lt ON lt.id = x.lettering_id
+            LEFT JOIN ledger_journalline jl ON jl.id = x.line_id
+             FOR KEY SHARE OF lt) fits"""
 
 
 def _pg_sql() -> list[str]:
@@ -139,7 +173,7 @@ DECLARE
   hits bigint;
 BEGIN
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    EXECUTE $q${_PG_MISFITS.format(source="new_items")}$q$ INTO hits;
+    EXECUTE $q${_PG_MISFITS}$q$ INTO hits;
     IF hits > 0 THEN
       RAISE EXCEPTION '{M_LINE}' {_PG_RAISE};
     END IF;
@@ -161,8 +195,9 @@ EXECUTE FUNCTION parties_lettered_lines_written()""",
         f"""CREATE TRIGGER parties_lettered_lines_deleted AFTER DELETE ON {ITEM}
 REFERENCING OLD TABLE AS old_items FOR EACH STATEMENT
 EXECUTE FUNCTION parties_lettered_lines_written()""",
-        # Letterings written: of their lab's account; on INSERT, lines written before
-        # them fit; the complete ones queued.
+        # Letterings written: of their lab's account (a missing account is the foreign
+        # key's, at commit); the complete ones queued. No lines point to a lettering not
+        # written yet (they are refused), so an INSERT has no lines to check.
         f"""CREATE OR REPLACE FUNCTION parties_letterings_written() RETURNS trigger
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
@@ -172,12 +207,6 @@ BEGIN
               WHERE a.lab_id <> n.lab_id$q$ INTO hits;
   IF hits > 0 THEN
     RAISE EXCEPTION '{M_ACCOUNT}' {_PG_RAISE};
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    EXECUTE $q${_PG_MISFITS.format(source=_PG_LINES_OF_NEW)}$q$ INTO hits;
-    IF hits > 0 THEN
-      RAISE EXCEPTION '{M_LINE}' {_PG_RAISE};
-    END IF;
   END IF;
   INSERT INTO {QUEUE} (lettering_ids)
   SELECT array_agg(id) FROM new_letterings WHERE complete HAVING COUNT(*) > 0;
@@ -189,6 +218,52 @@ EXECUTE FUNCTION parties_letterings_written()""",
         f"""CREATE TRIGGER parties_letterings_updated AFTER UPDATE ON {LETTERING}
 REFERENCING NEW TABLE AS new_letterings FOR EACH STATEMENT
 EXECUTE FUNCTION parties_letterings_written()""",
+        # Letterings deleted: none of them has lines left.
+        f"""CREATE OR REPLACE FUNCTION parties_letterings_deleted() RETURNS trigger
+LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  hits bigint;
+BEGIN
+  EXECUTE $q$SELECT COUNT(*) FROM old_letterings o JOIN {ITEM} i ON i.lettering_id = o.id$q$
+    INTO hits;
+  IF hits > 0 THEN
+    RAISE EXCEPTION '{M_HELD}' {_PG_RAISE};
+  END IF;
+  RETURN NULL;
+END $$""",
+        f"""CREATE TRIGGER parties_letterings_deleted AFTER DELETE ON {LETTERING}
+REFERENCING OLD TABLE AS old_letterings FOR EACH STATEMENT
+EXECUTE FUNCTION parties_letterings_deleted()""",
+        # TRUNCATE fires no DELETE trigger. After it (every table it names is empty by
+        # then): no lettered line is left without its lettering, no complete lettering
+        # without its lines.
+        f"""CREATE OR REPLACE FUNCTION parties_lettering_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = '{LETTERING}' AND EXISTS (SELECT 1 FROM {ITEM}) THEN
+    RAISE EXCEPTION '{M_HELD}' {_PG_RAISE};
+  END IF;
+  IF TG_TABLE_NAME = '{ITEM}' AND EXISTS (SELECT 1 FROM {LETTERING} WHERE complete) THEN
+    RAISE EXCEPTION '{M_UNBALANCED}' {_PG_RAISE};
+  END IF;
+  RETURN NULL;
+END $$""",
+        f"""CREATE TRIGGER parties_lettering_truncated AFTER TRUNCATE ON {LETTERING}
+FOR EACH STATEMENT EXECUTE FUNCTION parties_lettering_truncated()""",
+        f"""CREATE TRIGGER parties_lettered_lines_truncated AFTER TRUNCATE ON {ITEM}
+FOR EACH STATEMENT EXECUTE FUNCTION parties_lettering_truncated()""",
+        # Row by row, only when an account changes lab: one with letterings keeps it (a
+        # lettering's lab is its account's).
+        f"""CREATE OR REPLACE FUNCTION parties_account_lab_kept() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM {LETTERING} WHERE account_id = OLD.id) THEN
+    RAISE EXCEPTION '{M_ACCOUNT_KEPT}' {_PG_RAISE};
+  END IF;
+  RETURN NEW;
+END $$""",
+        """CREATE TRIGGER parties_account_lab_kept BEFORE UPDATE ON ledger_account FOR EACH ROW
+WHEN (NEW.lab_id IS DISTINCT FROM OLD.lab_id) EXECUTE FUNCTION parties_account_lab_kept()""",
         # Row by row, without a query: what a lettering keeps.
         f"""CREATE OR REPLACE FUNCTION parties_lettering_frozen() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -245,6 +320,9 @@ _PG_DROP = [
     "DROP FUNCTION IF EXISTS parties_letterings_written() CASCADE",
     "DROP FUNCTION IF EXISTS parties_lettering_frozen() CASCADE",
     "DROP FUNCTION IF EXISTS parties_lettering_check() CASCADE",
+    "DROP FUNCTION IF EXISTS parties_letterings_deleted() CASCADE",
+    "DROP FUNCTION IF EXISTS parties_lettering_truncated() CASCADE",
+    "DROP FUNCTION IF EXISTS parties_account_lab_kept() CASCADE",
 ]
 
 
@@ -256,8 +334,7 @@ def drop(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(sql)
         else:
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND (name LIKE 'parties_lettering%' OR name LIKE 'parties_lettered%')"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'parties_%'"
             )
             for (name,) in cursor.fetchall():
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')

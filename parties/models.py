@@ -88,7 +88,17 @@ class Lettering(models.Model):
     # No index of their own on lab, account and author: the unique (account, code) index
     # serves the account's letterings, and an automatic lettering writes 45,000 rows at
     # once (each index costs on every row; parties/lettering/services.py).
-    lab = models.ForeignKey("irls.Lab", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The lab has no foreign key in the database (db_constraint=False): it is its
+    # account's lab, which the guards check set-based (parties/db_guards.py; an account
+    # with letterings keeps its lab), and the account's own key holds it; a key checked
+    # row by row at commit would cost 45,000 lookups for an automatic lettering.
+    lab = models.ForeignKey(
+        "irls.Lab",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     account = models.ForeignKey(
         "ledger.Account", on_delete=models.PROTECT, related_name="letterings", db_index=False
     )
@@ -151,9 +161,21 @@ class LetteringCounter(models.Model):
 class LetteredLine(models.Model):
     """One posted line in a lettering (a line is in one lettering at most)."""
 
-    lettering = models.ForeignKey(Lettering, on_delete=models.CASCADE, related_name="items")
+    # Neither key is a foreign key in the database (db_constraint=False): PostgreSQL
+    # checks those row by row at commit (185,000 lookups for an automatic lettering of
+    # 92,000 lines, each locking the row it finds). The guards hold the same set-based
+    # (parties/db_guards.py): a lettered line's lettering and posted line exist when it
+    # is written; a lettering with lines is not deleted; a posted line is never deleted
+    # nor re-keyed (ledger/db_guards.py). The ORM still deletes a lettering's lines
+    # with it (CASCADE, lines first) and protects a lettered line.
+    lettering = models.ForeignKey(
+        Lettering, on_delete=models.CASCADE, related_name="items", db_constraint=False
+    )
     line = models.OneToOneField(
-        "ledger.JournalLine", on_delete=models.PROTECT, related_name="lettered"
+        "ledger.JournalLine",
+        on_delete=models.PROTECT,
+        related_name="lettered",
+        db_constraint=False,
     )
 
     class Meta:

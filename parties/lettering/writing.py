@@ -3,7 +3,9 @@ then a few multi-row INSERTs (COPY on PostgreSQL from 1,000 rows), so that confi
 45,000 letterings costs a few statements, not 45,000 ORM saves; then the audit.
 
 Called by the services of parties/lettering/services.py inside their transaction, after
-their checks; the database guards (parties/db_guards.py) check the rows again.
+their checks; the database guards (parties/db_guards.py) check the rows again. The
+letterings are written before their lines: a lettered line's lettering is no foreign key
+(parties/models.py), and the guards refuse a line whose lettering is not there yet.
 """
 
 from collections.abc import Sequence
@@ -53,10 +55,12 @@ class Lettered(NamedTuple):
 def lock_counters(account_ids: Sequence[int]) -> dict[int, LetteringCounter]:
     """The counters of the accounts, created when missing, locked in account order (the
     first write of the transaction: on SQLite it takes the write lock)."""
+    # Each account once: a confirmation passes one account a group (43,828 of them).
+    accounts = sorted(set(account_ids))
     LetteringCounter.objects.bulk_create(
-        [LetteringCounter(account_id=a) for a in sorted(set(account_ids))], ignore_conflicts=True
+        [LetteringCounter(account_id=a) for a in accounts], ignore_conflicts=True
     )
-    counters = LetteringCounter.objects.select_for_update().filter(account_id__in=account_ids)
+    counters = LetteringCounter.objects.select_for_update().filter(account_id__in=accounts)
     return {c.account_id: c for c in counters.order_by("account_id")}
 
 
@@ -64,8 +68,12 @@ def _ids(count: int) -> list[int]:
     """`count` new ids for letterings, taken before the rows are written."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence looked up once (OFFSET 0 keeps the subquery apart): named in
+            # nextval()'s argument, the lookup ran for each id (0.13 s for 43,828 ids,
+            # against 0.014 s).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass"
+                " AS seq OFFSET 0) s, generate_series(1, %s)",
                 [LETTERING, count],
             )
             return [row[0] for row in cursor.fetchall()]

@@ -3,6 +3,10 @@
 On PostgreSQL the check that a complete lettering sums to zero runs at commit (a deferred
 constraint trigger): each attack runs in a savepoint that asks for the deferred checks
 at once (SET CONSTRAINTS ALL IMMEDIATE), as a COMMIT would.
+
+The keys of a lettered line (its lettering, its journal line) and a lettering's lab are
+not foreign keys in the database: the guards hold them, and the attacks below that name
+a missing row, delete or re-key one check that nothing was lost with the foreign keys.
 """
 
 from datetime import date
@@ -10,9 +14,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from irls import services as irls_services
 from parties import db_guards
 from parties.lettering.exceptions import (
     LetteringCodeError,
@@ -144,6 +149,119 @@ def test_a_line_in_two_letterings_is_refused(story):
     assert isinstance(from_integrity_error(error), LetteringLineError)
 
 
+MISSING = 2_000_000_000  # an id no row has
+
+
+def test_a_lettered_line_of_a_missing_journal_line_or_lettering_is_refused(story):
+    for lettering_id, line_id in (
+        (story["partial"].pk, MISSING),
+        (MISSING, story["open_payment"].pk),
+    ):
+        error = refused(
+            "INSERT INTO parties_letteredline (lettering_id, line_id) VALUES (%s, %s)",
+            [lettering_id, line_id],
+        )
+        _tagged(error, LetteringLineError, "LETTERING_LINE")
+    item = story["partial"].items.first()
+    for column in ("lettering_id", "line_id"):
+        error = refused(
+            f"UPDATE parties_letteredline SET {column} = %s WHERE id = %s", [MISSING, item.pk]
+        )
+        _tagged(error, LetteringLineError, "LETTERING_LINE")
+
+
+def test_lines_written_before_their_lettering_are_refused(story, cintra):
+    """The writer writes a lettering, then its lines: lines naming a lettering still to
+    come name a missing one."""
+    paid, bill = story["open_payment"], story["open_invoice"]
+    with pytest.raises(IntegrityError) as info, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) + 1 FROM parties_lettering")
+        (coming,) = cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO parties_letteredline (lettering_id, line_id) VALUES (%s, %s), (%s, %s)",
+            [coming, paid.pk, coming, bill.pk],
+        )
+        cursor.execute(*_insert_lettering(cintra, account(cintra, "401").pk, "QQ", False))
+    _tagged(info.value, LetteringLineError, "LETTERING_LINE")
+
+
+def test_a_lettering_with_lines_cannot_be_deleted(story):
+    for lettering in (story["partial"], story["complete"]):
+        error = refused("DELETE FROM parties_lettering WHERE id = %s", [lettering.pk])
+        _tagged(error, LetteringLineError, "LETTERING_LINE")
+    assert LetteredLine.objects.filter(lettering=story["partial"]).count() == 2
+    # The ORM deletes its lines first (CASCADE), as undoing a partial lettering does.
+    story["partial"].delete()
+    assert not LetteredLine.objects.filter(lettering_id=story["partial"].pk).exists()
+
+
+def test_a_lettered_journal_line_cannot_be_deleted_re_keyed_or_undated(story):
+    """A lettered line is posted: the ledger's guards freeze it."""
+    line = story["paid"].pk
+    for sql, params in (
+        ("DELETE FROM ledger_journalline WHERE id = %s", [line]),
+        ("UPDATE ledger_journalline SET id = %s WHERE id = %s", [MISSING, line]),
+        ("UPDATE ledger_journalline SET entry_date = NULL WHERE id = %s", [line]),
+    ):
+        assert "LEDGER_FROZEN" in str(refused(sql, params))
+    assert LetteredLine.objects.get(line_id=line).lettering == story["complete"]
+
+
+def test_an_account_with_letterings_keeps_its_lab(story, cintra):
+    """A lettering's lab is its account's (no foreign key of its own to the lab)."""
+    empty = irls_services.lab_create(
+        acting_user=None,
+        code="EMPTY",
+        name="A lab without a chart",
+        unit_number="IRL 0001",
+        field="physics",
+        start_date=date(2020, 1, 1),
+        fec_identifier="180089013",
+    )
+    moved = "UPDATE ledger_account SET lab_id = %s WHERE id = %s"
+    error = refused(moved, [empty.pk, account(cintra, "401").pk])
+    _tagged(error, LetteringLineError, "LETTERING_LINE")
+    accepted(moved, [empty.pk, account(cintra, "411").pk])  # no lettering on it
+
+
+@pytest.mark.postgres_only
+def test_postgresql_refuses_truncating_letterings_or_their_lines_apart(story):
+    with connection.cursor() as cursor:  # the story's checks, due at commit, run first
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    error = refused("TRUNCATE parties_lettering", [])
+    _tagged(error, LetteringLineError, "LETTERING_LINE")
+    error = refused("TRUNCATE parties_letteredline", [])
+    _tagged(error, LetteringUnbalancedError, "LETTERING_UNBALANCED")
+    accepted("TRUNCATE parties_lettering, parties_letteredline", [])
+    assert not Lettering.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_locks_the_lettering_lines_join(accountant, cintra):
+    """As a foreign key would: the lettering a transaction gives lines to cannot be
+    deleted by another until it ends (which then sees the lines and refuses)."""
+    half = invoice(accountant, cintra, "500.00", piece="INV-2")
+    part = payment(accountant, cintra, "200.00")
+    partial = lettering_letter(acting_user=accountant, lab=cintra, line_ids=[half.pk, part.pk])
+    more = payment(accountant, cintra, "100.00")
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO parties_letteredline (lettering_id, line_id) VALUES (%s, %s)",
+                    [partial.pk, more.pk],
+                )
+            with other.cursor() as theirs:
+                theirs.execute("SET lock_timeout = '200ms'")
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    theirs.execute("DELETE FROM parties_lettering WHERE id = %s", [partial.pk])
+    finally:
+        other.close()
+    assert LetteredLine.objects.filter(lettering=partial).count() == 3
+
+
 def test_codes_keep_their_shape_and_their_lettering(story, cintra):
     supplier = account(cintra, "401").pk
     for code in ("A", "A1", "aa", "A-B", ""):
@@ -209,7 +327,7 @@ def test_flush_lifts_and_restores_the_lettering_guards(accountant, cintra):
     assert _guards() == _GUARDS[connection.vendor]
 
 
-_GUARDS = {"sqlite": 7, "postgresql": 7}
+_GUARDS = {"sqlite": 9, "postgresql": 11}
 
 
 def _guards() -> int:
