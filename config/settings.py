@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "parties",
     "reports",
     "banking",
+    "api",
+    # django-ninja: its static files (the API documentation page's Swagger UI, served
+    # by whitenoise like ours) and templates.
+    "ninja",
     # Background work: the tasks API (django_tasks), its database queue (django_tasks_db,
     # whose admin jobs/admin.py takes away: the Jobs pages show what users may see).
     "django_tasks",
@@ -312,6 +316,9 @@ CACHES = {"default": _CACHE_BACKENDS[CACHE_BACKEND]}
 # The auditor's ledger verification recomputes every hash chain: one run per user every
 # AUDIT_VERIFY_INTERVAL seconds.
 AUDIT_VERIFY_INTERVAL = _env_int("AUDIT_VERIFY_INTERVAL", 10)
+
+# The REST API: requests a minute per personal token (0: no limit); api/security.py.
+API_RATE_LIMIT = _env_int("API_RATE_LIMIT", 120)
 
 # -- Background work (jobs/; README: "Background work") --------------------------------------
 # Tasks go to the database (TASKS_BACKEND=database, the default): `manage.py jobs_worker`

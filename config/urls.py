@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from api.main import api
+from api.views import api_not_found
 from config.health import healthz
 from irls.login import LoginView, ThrottledAdminAuthenticationForm
 
@@ -20,6 +22,12 @@ urlpatterns = [
     path("labs/<str:code>/bank/", include("banking.urls")),
     path("labs/<str:code>/jobs/", include("jobs.urls")),
     path("audit/", include("ledger.audit.urls")),
+    # The REST API (api/main.py) and the page where each person manages their tokens.
+    path("api/v1/", api.urls),
+    # Any other address under /api/ (an id that is no number, a version that does not
+    # exist): the API's JSON 404.
+    path("api/<path:rest>", api_not_found, name="api_not_found"),
+    path("account/api-tokens/", include("api.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where a password-reset link lands (sent or shown by the office head, People page).

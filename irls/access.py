@@ -84,3 +84,12 @@ def lab_to_act_in_or_404(
     if not has_role(user, lab, roles):
         raise PermissionDenied
     return lab
+
+
+def roles_in(user: UserLike | None, lab: Lab) -> list[str]:
+    """The roles `user` holds for `lab` (its own grants and office-wide ones), sorted."""
+    user_id = _active_id(user)
+    if user_id is None:
+        return []
+    grants = RoleGrant.objects.filter(Q(lab=lab) | Q(lab__isnull=True), user_id=user_id)
+    return sorted(set(grants.values_list("role", flat=True)))

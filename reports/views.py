@@ -14,9 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,19 +24,18 @@ from irls.access import has_role, lab_for_user_or_404, labs_for_user
 from irls.models import Lab
 from jobs.services import job_enqueue_audit_package, job_enqueue_statement
 from ledger.exceptions import LedgerError
-from reports import archive
 from reports.audit_package import AUDIT_PACKAGE_ROLES
+from reports.downloads import statement_attachment
 from reports.fec import FIELDS as FEC_FIELDS
 from reports.fec import fec_validate
 from reports.forms import MAX_UPLOAD, TOO_BIG, AuditPackageForm, CheckForm, StatementForm
-from reports.models import IssuedStatement
 from reports.selectors import (
     StatementCheck,
     issued_statement_for_user_or_404,
     issued_statements,
     statement_check,
 )
-from reports.services import CONTENT_TYPES, statement_download, statement_issue, statement_size
+from reports.services import statement_download, statement_issue, statement_size
 
 ARCHIVE_PER_PAGE = 25
 # A request body this much above the upload limit is refused before it is read.
@@ -71,7 +69,7 @@ def issue(request: HttpRequest, code: str) -> HttpResponseBase:
         except LedgerError as exc:
             form.add_error(None, str(exc))
         else:
-            return _attachment(issued)
+            return statement_attachment(issued)
     return _page(request, lab, form, CheckForm(), status=400)
 
 
@@ -107,7 +105,7 @@ def download(request: HttpRequest, code: str, statement_id: int) -> HttpResponse
     """An archived statement again, byte for byte."""
     lab = lab_for_user_or_404(request.user, code)
     issued = issued_statement_for_user_or_404(request.user, lab=lab, statement_id=statement_id)
-    return _attachment(statement_download(acting_user=_user(request), issued=issued))
+    return statement_attachment(statement_download(acting_user=_user(request), issued=issued))
 
 
 @login_required
@@ -194,21 +192,3 @@ def _page(
         "package_form": package_form if may_package else None,
     }
     return render(request, "reports/statements.html", context, status=status)
-
-
-def _attachment(issued: IssuedStatement) -> HttpResponseBase:
-    """The archived file as an attachment, read from the database in chunks: a file of
-    one chunk in one response, a larger one streamed (memory stays bounded)."""
-    content_type = CONTENT_TYPES[issued.format]
-    response: HttpResponse | StreamingHttpResponse
-    if issued.size <= archive.CHUNK:
-        response = HttpResponse(b"".join(archive.archive_chunks(issued)), content_type=content_type)
-    else:
-        response = StreamingHttpResponse(archive.archive_chunks(issued), content_type=content_type)
-    response["Content-Disposition"] = (
-        content_disposition_header(True, issued.file_name) or "attachment"
-    )
-    response["Content-Length"] = str(issued.size)
-    response["Cache-Control"] = "no-store"
-    response["X-Statement-SHA256"] = issued.sha256
-    return response

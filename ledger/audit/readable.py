@@ -112,6 +112,8 @@ ACTION_WORDS: dict[str, Promise] = {
     "job.enqueue": _("Background task requested"),
     "job.retry": _("Background task retried"),
     "ledger.bulk_load": _("Benchmark ledger loaded in bulk"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
 }
 
 # What the events keep that is no field of their object's model (or means something

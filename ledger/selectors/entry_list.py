@@ -76,6 +76,8 @@ class EntryFilters:
     budget_line_id: int | None = None
     search: str = ""
     language: str = "en"  # how a searched amount is read ("1,000": one thousand, or 1,00)
+    date_from: date | None = None  # entries dated on or after (the API's filters)
+    date_to: date | None = None  # entries dated on or before
 
 
 @dataclass(frozen=True, order=True)
@@ -281,6 +283,10 @@ def filtered_entries(
     if filters.month:
         start, end = _month_bounds(filters.month)
         entries = entries.filter(date__gte=start, date__lt=end)
+    if filters.date_from:
+        entries = entries.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        entries = entries.filter(date__lte=filters.date_to)
     if filters.status:
         entries = entries.filter(status=filters.status)
     if filters.import_batch_id:
@@ -578,6 +584,17 @@ def entry_list_page(
         older=page[-1] if page and more_older else None,
         newer=page[0] if page and more_newer else None,
     )
+
+
+def entry_rows_after(
+    lab: Lab, filters: EntryFilters, older: Cursor | None, size: int
+) -> tuple[list[EntryRow], Cursor | None]:
+    """Up to `size` rows after `older` (newest first) and the cursor of the next page
+    (None on the last): the API's cursor pagination, by the list's own keyset."""
+    cursors = _page_ids(lab, filters, older, None, size + 1)
+    page = cursors[:size]
+    following = page[-1] if len(cursors) > size else None
+    return entry_rows([c.id for c in page]), following
 
 
 def entry_rows_all(lab: Lab, filters: EntryFilters, chunk: int = 2000) -> Iterator[EntryRow]:

@@ -17,6 +17,8 @@ from irls.models import Lab
 from reports.builders.common import (
     AccountInfo,
     Figures,
+    MonthRates,
+    StatementOptions,
     account_figures,
     accounts_by_id,
     annex,
@@ -61,14 +63,13 @@ def trial_balance_build(
     )
     lang = options.language
     rates = month_rates(options)
-    figures = account_figures(options, rates)
-    accounts = accounts_by_id(figures)
+    balances = trial_balance_figures(options, rates)
     sections = []
     total = Figures()
-    for pcg_class, members in groupby(accounts, key=lambda a: a.code[0]):
+    for pcg_class, members in groupby(balances, key=lambda pair: pair[0].code[0]):
         members_list = list(members)
-        rows = [_row(account, figures[account.id], lang) for account in members_list]
-        subtotal = sum((figures[account.id] for account in members_list), Figures())
+        rows = [_row(account, figures, lang) for account, figures in members_list]
+        subtotal = sum((figures for _account, figures in members_list), Figures())
         total += subtotal
         rows.append(_figures_row("", common(lang, "subtotal_class", n=pcg_class), subtotal))
         sections.append(Section(class_title(lang, pcg_class), tuple(rows)))
@@ -99,6 +100,15 @@ def trial_balance_build(
         parameters=options.parameters(KIND),
         **annex(options, rates),
     )
+
+
+def trial_balance_figures(
+    options: StatementOptions, rates: MonthRates | None
+) -> list[tuple[AccountInfo, Figures]]:
+    """Per account, ordered by code: its opening balance, debits and credits of the
+    period (the statement's rows; the API's account balances)."""
+    figures = account_figures(options, rates)
+    return [(account, figures[account.id]) for account in accounts_by_id(figures)]
 
 
 def columns(language: str) -> tuple[Column, ...]:

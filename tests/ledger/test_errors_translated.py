@@ -22,6 +22,12 @@ from django.utils import translation
 from django.utils.functional import Promise
 from openpyxl import load_workbook
 
+import api.entries_io
+import api.errors
+import api.idempotency
+import api.routers.entries
+import api.routers.reports
+import api.services
 import banking.exceptions
 import irls.exceptions
 import ledger.audit.readable
@@ -66,6 +72,12 @@ from tests.books import account, close_months, draft, journal, posted
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 
 MODULES: tuple[ModuleType, ...] = (
+    api.entries_io,
+    api.errors,
+    api.idempotency,
+    api.routers.entries,
+    api.routers.reports,
+    api.services,
     ledger.exceptions,
     irls.exceptions,
     reports.exceptions,

@@ -114,7 +114,67 @@ THIRD_PARTY_ADMIN_LIST = "302 302 200 200 200 403 403 200 200 200 200"
 THIRD_PARTY_ADMIN_CHANGE = "302 302 200 200 200 404 404 403 403 403 200"
 THIRD_PARTY_ADMIN_DELETE = "302 302 403 403 403 404 404 403 403 403 403"
 
+# The REST API (api/): no login page, 401 for who is not signed in (or whose account is
+# closed); a method the address does not take, 405 before anything else. Lab-bound
+# addresses answer 404 to the other lab's people, 403 to a reader when they write.
+API_PUBLIC = "200 200 200 200 200 200 200 200 200 200 200"
+API_EVERY_ROLE = "401 401 200 200 200 200 200 200 200 200 200"
+API_OWN_LAB = "401 401 200 200 404 200 404 200 200 404 200"
+# Written with an empty form, not JSON: refused (400) to who may write, 403 to readers.
+API_WRITE_EMPTY = "401 401 400 400 404 403 404 403 403 404 400"
+# Posting the lab's posted invoice again: refused as frozen (409) to who may write.
+API_POST_POSTED = "401 401 409 409 404 403 404 403 403 404 409"
+# A statement asked for with an empty form: refused (400) to every reader of the lab.
+API_READ_EMPTY = "401 401 400 400 404 400 404 400 400 404 400"
+# The hash chain recomputed: the audit workspace's people; a director 403.
+API_VERIFY = "401 401 200 200 404 403 404 200 200 404 200"
+API_NO_PAGE = "404 404 404 404 404 404 404 404 404 404 404"
+API_NOT_ALLOWED = "405 405 405 405 405 405 405 405 405 405 405"
+# The API tokens page: every signed-in person's own; a form posted empty: 400.
+TOKENS_FORM_EMPTY = "302 302 400 400 400 400 400 400 400 400 400"
+# Revoking the office-wide accountant's revoked token: said on the page (302) to its
+# owner and the office head, 404 to anyone else.
+TOKEN_REVOKE = "302 302 302 404 404 404 404 404 404 404 302"
+
 MATRIX: dict[str, dict[str, str]] = {
+    "api/v1/": {"GET": API_NO_PAGE, "POST": API_NO_PAGE},
+    "api/<path:rest>": {"GET": API_NO_PAGE, "POST": API_NO_PAGE},
+    "api/v1/openapi.json": {"GET": API_PUBLIC, "POST": API_NOT_ALLOWED},
+    "api/v1/docs": {"GET": API_PUBLIC, "POST": API_NOT_ALLOWED},
+    "api/v1/labs": {"GET": API_EVERY_ROLE, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/accounts": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/journals": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/years": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/rates": {"GET": API_EVERY_ROLE, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/entries": {"GET": API_OWN_LAB, "POST": API_WRITE_EMPTY},
+    "api/v1/labs/<str:code>/entries/<int:entry_id>": {
+        "GET": API_OWN_LAB,
+        "POST": API_NOT_ALLOWED,
+    },
+    "api/v1/labs/<str:code>/entries/<int:entry_id>/post": {
+        "GET": API_NOT_ALLOWED,
+        "POST": API_POST_POSTED,
+    },
+    "api/v1/labs/<str:code>/entries/<int:entry_id>/reverse": {
+        "GET": API_NOT_ALLOWED,
+        "POST": API_WRITE_EMPTY,
+    },
+    "api/v1/labs/<str:code>/balances": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/budget/<int:year>": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/statements": {"GET": API_OWN_LAB, "POST": API_READ_EMPTY},
+    "api/v1/labs/<str:code>/statements/<int:statement_id>": {
+        "GET": API_OWN_LAB,
+        "POST": API_NOT_ALLOWED,
+    },
+    "api/v1/labs/<str:code>/statements/<int:statement_id>/file": {
+        "GET": API_OWN_LAB,
+        "POST": API_NOT_ALLOWED,
+    },
+    "api/v1/labs/<str:code>/verify": {"GET": API_NOT_ALLOWED, "POST": API_VERIFY},
+    "account/api-tokens/": {"GET": EVERY_ROLE, "POST": NOT_ALLOWED},
+    "account/api-tokens/new/": {"GET": NOT_ALLOWED, "POST": TOKENS_FORM_EMPTY},
+    "account/api-tokens/<int:token_id>/revoke/": {"GET": NOT_ALLOWED, "POST": TOKEN_REVOKE},
     "": {"GET": HOME, "POST": NOT_ALLOWED},
     "people/": {"GET": PEOPLE, "POST": NOT_ALLOWED},
     "people/new/": {"GET": NOT_ALLOWED, "POST": PEOPLE_FORM},

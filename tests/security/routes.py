@@ -55,8 +55,12 @@ def _walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str)
 
 
 def all_routes() -> list[Route]:
-    """Every URL pattern the project defines, in the resolver's order."""
-    return _walk(get_resolver().url_patterns, "", "")
+    """Every URL pattern the project defines, in the resolver's order; a pattern named
+    several times (the API names each operation on one address) once."""
+    routes: dict[str, Route] = {}
+    for route in _walk(get_resolver().url_patterns, "", ""):
+        routes.setdefault(route.route, route)
+    return list(routes.values())
 
 
 def _object_id(route: Route, world: World, side: str) -> int:
@@ -100,6 +104,9 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         # A third party is the office's: the same page for people of either lab.
         "<path:party>": cast(ThirdParty, world.office["thirdparty"]).code,
         "<int:user_id>": str(lab["user"].pk),
+        # A personal API token is its owner's: the office-wide accountant's, revoked.
+        "<int:token_id>": str(world.office["apitoken"].pk),
+        "<path:rest>": "v2/labs",  # a version that does not exist
         # A password-reset link that does not work (the page says so, to anyone).
         "<uidb64>": "MQ",
         "<token>": "no-such-token",

@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db import models
 
+from api.models import ApiToken
+from api.services import token_create, token_revoke
 from irls import services as irls_services
 from irls.models import Institution, Lab, Partnership, Role, RoleGrant
 from jobs.services import job_enqueue_statement
@@ -203,6 +205,11 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
     return world
 
 
+def _revoked_token(user: User) -> ApiToken:
+    token, _secret = token_create(acting_user=user, name="Nightly export", days=30)
+    return token_revoke(acting_user=user, token=token)
+
+
 def world_build() -> World:
     """Both labs, the office's records and the personas (all staff, as the demo's)."""
     users = {name: _user(name) for name in OFFICE_PERSONAS}
@@ -238,6 +245,9 @@ def world_build() -> World:
         "group": Group.objects.create(name="Unused group"),
         # The third party of lab A's invoice: lab B's people see its record, not its lines.
         "thirdparty": ThirdParty.objects.get(code="SUP-CIN"),
+        # A personal API token of the office-wide accountant, already revoked: revoking
+        # it again writes nothing, whoever asks.
+        "apitoken": _revoked_token(users["accountant"]),
     }
     return World(labs, users, office)
 
