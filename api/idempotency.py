@@ -6,7 +6,7 @@ request is refused (422 `idempotency_key_reused`).
 
 The key is taken in the operation's transaction: a retry sent while the first request
 runs waits for it (PostgreSQL: on the key's unique index; SQLite: on the write lock),
-then gets its answer. A request refused (4xx) keeps nothing: sent again, it is tried
+then gets its answer. A refused request does not keep its key: sent again, it is tried
 again.
 """
 
@@ -77,7 +77,9 @@ def idempotent(respond: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
                 )
                 response = respond(request, *args, **kwargs)
                 if response.status_code >= 400:
-                    transaction.set_rollback(True)
+                    # Refused: the key is not kept (sent again, the request is tried
+                    # again); what the refusal recorded (a refused import's batch) stays.
+                    taken.delete()
                     return response
                 taken.status = response.status_code
                 taken.body = response.content

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 
 from api.errors import install_handlers
-from api.routers import entries, reference, reports
+from api.routers import entries, imports, reference, reports
 from api.security import TokenRateThrottle
 
 DESCRIPTION = """The books of the IRLs of the CNRS office in Singapore, for the CNRS's
@@ -45,5 +45,6 @@ install_handlers(api)
 api.add_router("", reference.router)
 api.add_router("", entries.router)
 api.add_router("", reports.router)
+api.add_router("", imports.router)
 
 __all__ = ["_", "api"]

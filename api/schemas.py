@@ -268,11 +268,16 @@ class BudgetOut(Schema):
 
 class CommitmentOut(Schema):
     id: int
+    kind: str
     reference: str
+    third_party: str
     label: str
     budget_line: str
     year: int
+    date: dt.date
     amount: Amount
+    settled: Amount = Field(description="Invoiced so far")
+    open_amount: Amount
     status: str
 
 
@@ -281,7 +286,29 @@ class ImportBatchOut(Schema):
     kind: str
     file_name: str
     sha256: str
+    size: int
+    rows: int
+    created: int = Field(description="Objects created")
+    posted: bool
+    result: str
+    message: str
     created_at: dt.datetime
     created_by: str | None
+    withdrawn_at: dt.datetime | None
+
+
+class ProblemOut(Schema):
+    message: str
+    row: int | None
+    column: str | None
+
+
+class ImportPreviewOut(Schema):
+    preview_id: str = Field(description="Confirm the import with it, within a day")
+    kind: str
+    file_name: str
+    sha256: str
     rows: int
-    status: str
+    post: bool
+    notes: list[str]
+    confirm: str = Field(description="The address to POST to import the file")

@@ -22,6 +22,7 @@ from api.schemas import (
     BudgetFiguresOut,
     BudgetLineOut,
     BudgetOut,
+    CommitmentOut,
     JobOut,
     StatementIn,
     StatementOut,
@@ -33,7 +34,11 @@ from irls.models import Role
 from jobs.services import job_enqueue_statement
 from ledger.selectors.books import ledger_verify
 from ledger.selectors.budget import BudgetFigures, budget_execution
-from ledger.selectors.reference import lab_fiscal_year, lab_fiscal_year_before
+from ledger.selectors.reference import (
+    lab_commitments,
+    lab_fiscal_year,
+    lab_fiscal_year_before,
+)
 from reports.builders.common import Figures, month_rates, statement_options
 from reports.builders.trial_balance import trial_balance_figures
 from reports.downloads import statement_attachment
@@ -125,6 +130,39 @@ def _figures(figures: BudgetFigures | None) -> BudgetFiguresOut | None:
         spent=figures.spent,
         available=figures.available,
     )
+
+
+class CommitmentFilters(Schema):
+    year: int | None = Field(None, ge=1900, le=2999)
+    status: str | None = Field(None, max_length=20)
+
+
+@router.get(
+    "/labs/{str:code}/commitments",
+    response={200: list[CommitmentOut], **ERRORS},
+    auth=auth(READ),
+    summary="The lab's commitments (purchase and mission orders): amount, invoiced, open",
+)
+def commitments(
+    request: HttpRequest, code: str, filters: Query[CommitmentFilters]
+) -> list[CommitmentOut]:
+    return [
+        CommitmentOut(
+            id=c.pk,
+            kind=c.kind,
+            reference=c.reference,
+            third_party=c.third_party,
+            label=c.label,
+            budget_line=c.budget_line.code,
+            year=c.budget_line.fiscal_year.year,
+            date=c.date,
+            amount=c.amount,
+            settled=c.settled,
+            open_amount=c.open_amount,
+            status=c.status,
+        )
+        for c in lab_commitments(lab_of(request), year=filters.year, status=filters.status)
+    ]
 
 
 @router.get(

@@ -5,7 +5,15 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from irls.models import Lab
-from ledger.models import Account, ExchangeRate, FiscalYear, ImportBatch, Journal, Period
+from ledger.models import (
+    Account,
+    Commitment,
+    ExchangeRate,
+    FiscalYear,
+    ImportBatch,
+    Journal,
+    Period,
+)
 
 
 def fiscal_years_with_periods(lab: Lab) -> QuerySet[FiscalYear]:
@@ -65,3 +73,15 @@ def lab_fiscal_year(
 def lab_fiscal_year_before(lab: Lab, on: date) -> FiscalYear | None:
     """The lab's last fiscal year begun on or before `on`."""
     return FiscalYear.objects.filter(lab=lab, start_date__lte=on).order_by("-year").first()
+
+
+def lab_commitments(
+    lab: Lab, *, year: int | None = None, status: str | None = None
+) -> QuerySet[Commitment]:
+    """The lab's commitments (purchase and mission orders), by year and status."""
+    found = Commitment.objects.filter(lab=lab).select_related("budget_line__fiscal_year")
+    if year is not None:
+        found = found.filter(budget_line__fiscal_year__year=year)
+    if status:
+        found = found.filter(status=status)
+    return found.order_by("date", "reference", "id")

@@ -26,6 +26,7 @@ import api.entries_io
 import api.errors
 import api.idempotency
 import api.routers.entries
+import api.routers.imports
 import api.routers.reports
 import api.services
 import banking.exceptions
@@ -76,6 +77,7 @@ MODULES: tuple[ModuleType, ...] = (
     api.errors,
     api.idempotency,
     api.routers.entries,
+    api.routers.imports,
     api.routers.reports,
     api.services,
     ledger.exceptions,

@@ -128,6 +128,10 @@ API_POST_POSTED = "401 401 409 409 404 403 404 403 403 404 409"
 API_READ_EMPTY = "401 401 400 400 404 400 404 400 400 404 400"
 # The hash chain recomputed: the audit workspace's people; a director 403.
 API_VERIFY = "401 401 200 200 404 403 404 200 200 404 200"
+# An import previewed with nothing sent: invalid (422) to who may import, 403 to readers.
+API_IMPORT_EMPTY = "401 401 422 422 404 403 404 403 403 404 422"
+# Confirming a preview that does not exist: 404 to who may import, 403 to readers.
+API_NO_SUCH_PREVIEW = "401 401 404 404 404 403 404 403 403 404 404"
 API_NO_PAGE = "404 404 404 404 404 404 404 404 404 404 404"
 API_NOT_ALLOWED = "405 405 405 405 405 405 405 405 405 405 405"
 # The API tokens page: every signed-in person's own; a form posted empty: 400.
@@ -172,6 +176,16 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": API_NOT_ALLOWED,
     },
     "api/v1/labs/<str:code>/verify": {"GET": API_NOT_ALLOWED, "POST": API_VERIFY},
+    "api/v1/labs/<str:code>/commitments": {"GET": API_OWN_LAB, "POST": API_NOT_ALLOWED},
+    "api/v1/labs/<str:code>/imports": {"GET": API_OWN_LAB, "POST": API_IMPORT_EMPTY},
+    "api/v1/labs/<str:code>/imports/<int:batch_id>": {
+        "GET": API_OWN_LAB,
+        "POST": API_NOT_ALLOWED,
+    },
+    "api/v1/labs/<str:code>/imports/<str:preview_id>/confirm": {
+        "GET": API_NOT_ALLOWED,
+        "POST": API_NO_SUCH_PREVIEW,
+    },
     "account/api-tokens/": {"GET": EVERY_ROLE, "POST": NOT_ALLOWED},
     "account/api-tokens/new/": {"GET": NOT_ALLOWED, "POST": TOKENS_FORM_EMPTY},
     "account/api-tokens/<int:token_id>/revoke/": {"GET": NOT_ALLOWED, "POST": TOKEN_REVOKE},

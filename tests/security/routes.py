@@ -106,7 +106,9 @@ def url_for(route: Route, world: World, side: str = "A") -> str:
         "<int:user_id>": str(lab["user"].pk),
         # A personal API token is its owner's: the office-wide accountant's, revoked.
         "<int:token_id>": str(world.office["apitoken"].pk),
-        "<path:rest>": "v2/labs",  # a version that does not exist
+        "<path:rest>": "v2/labs",
+        # A preview the API never made (its id is the previewed file's sha256).
+        "<str:preview_id>": "0" * 64,  # a version that does not exist
         # A password-reset link that does not work (the page says so, to anyone).
         "<uidb64>": "MQ",
         "<token>": "no-such-token",
