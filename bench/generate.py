@@ -448,15 +448,29 @@ class BudgetPlan:
 
 
 BENCH_SUPPLIERS = 60
+BENCH_STAFF = 40  # bench/chart.py's staff codes E001..E040
 
 
 def bench_third_parties() -> None:
-    """The bench's suppliers S0001..S0060, office-wide, once."""
+    """Every third party the bench's entries name, office-wide, once: the suppliers
+    S0001..S0060, the staff E001..E040 (missions, advances), the partners (recharges) and
+    the CNRS (its allocation received)."""
+    from bench.chart import PARTNERS
+
+    parties = [
+        ThirdParty(code=f"S{n:04d}", name=f"Supplier {n}", kind=ThirdParty.Kind.SUPPLIER)
+        for n in range(1, BENCH_SUPPLIERS + 1)
+    ]
+    parties += [
+        ThirdParty(code=f"E{n:03d}", name=f"Staff member {n}", kind=ThirdParty.Kind.STAFF)
+        for n in range(1, BENCH_STAFF + 1)
+    ]
+    parties += [
+        ThirdParty(code=code, name=code, kind=ThirdParty.Kind.PARTNER)
+        for code in [*PARTNERS, "CNRS"]
+    ]
     ThirdParty.objects.bulk_create(
-        [
-            ThirdParty(code=f"S{n:04d}", name=f"Supplier {n}", kind=ThirdParty.Kind.SUPPLIER)
-            for n in range(1, BENCH_SUPPLIERS + 1)
-        ],
+        parties,
         ignore_conflicts=True,
     )
 
