@@ -20,7 +20,8 @@ HEADER = "X-Request-ID"
 # What a proxy sends (nginx's $request_id: 32 hex digits; a UUID): anything else, or
 # nothing, and the request gets an id of its own (a client cannot write into the logs).
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,127}")
-LAB = re.compile(r"/labs/(?P<code>[^/]{1,40})/")
+# The lab an address names: a page's (/labs/CODE/...) or the API's (/api/v1/labs/CODE).
+LAB = re.compile(r"(?:/api/v[0-9]{1,3})?/labs/(?P<code>[^/]{1,40})(?:/|$)")
 # A password-reset link carries its token in the path: never written to a log.
 RESET = re.compile(r"^/reset/[^/]+/[^/]+/")
 HIDDEN = "***"

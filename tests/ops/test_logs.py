@@ -80,6 +80,22 @@ def test_a_request_logs_one_json_line_with_who_where_and_how_long(
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] > 0
 
 
+def test_an_api_request_names_its_token_user_and_lab(
+    cintra: Lab, accountant: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.services import token_create
+
+    _token, secret = token_create(acting_user=accountant, name="logs", days=1)
+    capsys.readouterr()
+    Client().get("/api/v1/labs/CINTRA", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    Client().get("/api/v1/labs/CINTRA/entries?limit=5", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    first, second = request_lines(capsys)
+    assert first["user"] == {"id": accountant.pk, "username": "accountant"}
+    assert (first["lab"], second["lab"], second["query"]) == ("CINTRA", "CINTRA", "limit=5")
+    # The token itself is never written to the log.
+    assert secret not in json.dumps([first, second])
+
+
 def test_the_proxy_request_id_is_kept_and_a_malformed_one_replaced(
     client: Client, db: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
