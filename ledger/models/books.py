@@ -325,6 +325,11 @@ class JournalEntry(models.Model):
         indexes = [
             models.Index(fields=["lab", "status", "date"]),
             models.Index(fields=["piece_ref"]),
+            # A year's closing and opening entries, a handful among its hundreds of
+            # thousands: the statements find them here (reports/builders/common.py).
+            models.Index(
+                fields=["lab", "fiscal_year"], condition=~Q(year_end=""), name="entry_year_end_idx"
+            ),
         ]
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
