@@ -24,7 +24,12 @@ from ledger.forms import SheetFileField
 from ledger.imports import kept
 from ledger.models import ImportBatch
 from ledger.selectors.imports import import_batch_in_lab, lab_import_batches
-from ledger.services.imports import ImportOutcome, import_file
+from ledger.services.imports import (
+    ImportOutcome,
+    confirmed_arguments,
+    import_file,
+    preview_asked,
+)
 
 router = Router(tags=["Imports"])
 AREA = "api"  # the API's previews, apart from the pages' (ledger.imports.kept)
@@ -126,15 +131,7 @@ def import_preview(
     )
     if not outcome.ok:
         raise _refused(outcome)
-    asked = {
-        "kind": outcome.kind,
-        "lab": lab.pk,
-        "post": outcome.post,
-        "file_name": outcome.file_name,
-        "date_order": outcome.date_order,
-        "rows": outcome.rows,
-    }
-    kept.keep(AREA, int(request.user.pk or 0), outcome.sha256, data, asked)
+    kept.keep(AREA, int(request.user.pk or 0), outcome.sha256, data, preview_asked(outcome))
     return ImportPreviewOut(
         preview_id=outcome.sha256,
         kind=outcome.kind,
@@ -168,11 +165,8 @@ def import_confirm(request: HttpRequest, code: str, preview_id: str) -> HttpResp
         job = job_enqueue_import(
             acting_user=request.user,  # type: ignore[arg-type]
             lab=lab,
-            kind=asked["kind"],
-            file_name=asked["file_name"],
             data=data,
-            post=bool(asked["post"]),
-            date_order=asked.get("date_order", "auto"),
+            **confirmed_arguments(asked),
             rows=int(asked.get("rows", 0)),
         )
         kept.forget(AREA, user_id, preview_id)
@@ -182,11 +176,8 @@ def import_confirm(request: HttpRequest, code: str, preview_id: str) -> HttpResp
         outcome = import_file(
             acting_user=request.user,  # type: ignore[arg-type]
             lab=lab,
-            kind=asked["kind"],
-            file_name=asked["file_name"],
             data=data,
-            post=bool(asked["post"]),
-            date_order=asked.get("date_order", "auto"),
+            **confirmed_arguments(asked),
         )
     finally:
         kept.forget(AREA, user_id, preview_id)

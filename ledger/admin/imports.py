@@ -34,21 +34,18 @@ from ledger.forms import SheetFileField
 from ledger.imports import kept
 from ledger.imports.templates import template_name, template_workbook
 from ledger.models import ImportBatch
-from ledger.services.imports import ImportOutcome, import_file
+from ledger.services.imports import (
+    ImportOutcome,
+    confirmed_arguments,
+    import_file,
+    preview_asked,
+)
 
 AREA = ""  # the admin's spreadsheet imports (ledger.imports.kept)
 
 
 def _keep_upload(user_id: int, outcome: ImportOutcome, data: bytes) -> None:
-    asked = {
-        "kind": outcome.kind,
-        "lab": outcome.lab.pk,
-        "post": outcome.post,
-        "file_name": outcome.file_name,
-        "date_order": outcome.date_order,
-        "rows": outcome.rows,
-    }
-    kept.keep(AREA, user_id, outcome.sha256, data, asked)
+    kept.keep(AREA, user_id, outcome.sha256, data, preview_asked(outcome))
 
 
 class UploadForm(forms.Form):
@@ -247,11 +244,8 @@ class ImportBatchAdmin(LabScopedAdmin):
             outcome = import_file(
                 acting_user=acting_user(request),
                 lab=lab,
-                kind=asked["kind"],
-                file_name=asked["file_name"],
                 data=data,
-                post=bool(asked["post"]),
-                date_order=asked.get("date_order", "auto"),
+                **confirmed_arguments(asked),
             )
         except NotPermittedError as refusal:
             # The roles changed since the preview (an office-wide grant revoked).
@@ -292,11 +286,8 @@ class ImportBatchAdmin(LabScopedAdmin):
             job = job_enqueue_import(
                 acting_user=user,
                 lab=lab,
-                kind=asked["kind"],
-                file_name=asked["file_name"],
                 data=data,
-                post=bool(asked["post"]),
-                date_order=asked.get("date_order", "auto"),
+                **confirmed_arguments(asked),
                 rows=int(asked.get("rows", 0)),
             )
         except NotPermittedError as refusal:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -110,6 +111,30 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def preview_asked(outcome: ImportOutcome) -> dict[str, Any]:
+    """What a preview without problems keeps beside its bytes (ledger/imports/kept.py),
+    for its confirmation: the admin's import page and the API's."""
+    return {
+        "kind": outcome.kind,
+        "lab": outcome.lab.pk,
+        "post": outcome.post,
+        "file_name": outcome.file_name,
+        "date_order": outcome.date_order,
+        "rows": outcome.rows,
+    }
+
+
+def confirmed_arguments(asked: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of `import_file` (and of the worker's `job_enqueue_import`) for a
+    preview confirmed, from what it kept: the file is imported as it was previewed."""
+    return {
+        "kind": asked["kind"],
+        "file_name": asked["file_name"],
+        "post": bool(asked["post"]),
+        "date_order": asked.get("date_order", "auto"),
+    }
 
 
 def file_sha256(data: bytes) -> str:
