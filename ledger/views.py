@@ -7,6 +7,7 @@ answer the same 404.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,6 +25,13 @@ from ledger.selectors import (
     funding_source_execution,
 )
 from ledger.selectors.budget import BudgetExecution, BudgetGroup, PostingsByDate
+from ledger.selectors.forecast import (
+    FORECAST_METHOD,
+    Status,
+    funding_source_forecast,
+    line_forecasts,
+    source_forecasts,
+)
 
 POSTINGS_PER_PAGE = 50
 EUR = "EUR"
@@ -90,8 +98,19 @@ def budget(request: HttpRequest, code: str, year: int) -> HttpResponse:
     years = _fiscal_years(lab)
     fiscal_year = _fiscal_year_or_404(years, year)
     eur = _currency(request, lab) == EUR
-    execution = budget_execution(lab=lab, fiscal_year=fiscal_year, eur=eur)
-    return _execution_page(request, lab, years, execution, fiscal_year=fiscal_year)
+    today = timezone.localdate()
+    execution = budget_execution(lab=lab, fiscal_year=fiscal_year, on=today, eur=eur)
+    forecasts: dict[str, Any] = {}
+    if fiscal_year.start_date <= today <= fiscal_year.end_date:
+        # The forecast looks ahead from today: a year not yet begun or already over has none.
+        lines = line_forecasts(execution, fiscal_year=fiscal_year, on=today)
+        forecasts = {
+            "sources": source_forecasts(lab=lab, on=today),
+            "lines": [(row, lines[row.id]) for row in execution.lines if row.id in lines],
+        }
+    return _execution_page(
+        request, lab, years, execution, fiscal_year=fiscal_year, forecasts=forecasts
+    )
 
 
 @login_required
@@ -102,9 +121,19 @@ def budget_source(request: HttpRequest, code: str, source: str) -> HttpResponse:
     lab = lab_for_user_or_404(request.user, code)
     funding_source = get_object_or_404(FundingSource, lab=lab, code=source)
     eur = _currency(request, lab) == EUR
-    execution = funding_source_execution(funding_source=funding_source, eur=eur)
+    today = timezone.localdate()
+    execution = funding_source_execution(funding_source=funding_source, on=today, eur=eur)
+    found = funding_source_forecast(funding_source, on=today)
+    forecasts: dict[str, Any] = {}
+    if found is not None and found.forecast.status != Status.ENDED:
+        forecasts = {"sources": [found]}
     return _execution_page(
-        request, lab, _fiscal_years(lab), execution, funding_source=funding_source
+        request,
+        lab,
+        _fiscal_years(lab),
+        execution,
+        funding_source=funding_source,
+        forecasts=forecasts,
     )
 
 
@@ -116,6 +145,7 @@ def _execution_page(
     *,
     fiscal_year: FiscalYear | None = None,
     funding_source: FundingSource | None = None,
+    forecasts: dict[str, Any] | None = None,
 ) -> HttpResponse:
     currency = _currency(request, lab)
     return render(
@@ -131,6 +161,9 @@ def _execution_page(
             "sections": _sections(execution),
             "currency": currency,
             "total": execution.total_eur if currency == EUR else execution.total_book,
+            "forecasts": forecasts or {},
+            "forecast_method": FORECAST_METHOD,
+            "today": timezone.localdate(),
         },
     )
 

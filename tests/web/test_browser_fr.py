@@ -92,9 +92,18 @@ def test_the_director_finds_what_is_left_for_equipment_on_a_phone(
     page.get_by_label("Mot de passe").fill(site.passwords["director_cintra"])
     page.get_by_role("button", name="Se connecter").click()
 
-    # The home page sends the director to the budget of the year under way.
+    # The home page: the lab at a glance (the year's figures, each funding source at the
+    # current pace, last month's spending), then the budget of the year under way.
+    page.wait_for_selector(f"#overview-{LAB}")
+    assert page.url == f"{site.url}/"
+    card = page.locator(f"#overview-{LAB}")
+    assert "Au rythme actuel" in card.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_page(page, "home-phone")
+    card.get_by_role("link", name=f"Budget {site.year}").click()
     page.wait_for_url(f"**/labs/{LAB}/budget/{site.year}/")
     assert page.locator("h1").inner_text() == f"Exécution budgétaire {site.year}"
+    assert page.locator("#forecast-title").inner_text() == "Prévision au rythme actuel"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_page(page, "budget-phone")
 

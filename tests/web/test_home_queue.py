@@ -157,13 +157,16 @@ def test_a_lab_accountant_sees_only_their_lab(lab_at_work, majulab):
     assert "CINTRA" not in html and "april.csv" not in html and "EQ-LAB" not in html
 
 
-def test_directors_and_auditors_keep_their_pages(director_cintra, auditor, lab_at_work, majulab):
-    response = logged_in(director_cintra).get("/")
-    assert response.status_code == 302 and response["Location"] == "/labs/CINTRA/"
+def test_directors_and_auditors_see_their_labs_at_a_glance(
+    director_cintra, auditor, lab_at_work, majulab
+):
+    html = logged_in(director_cintra).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="overview-CINTRA"' in html and 'id="overview-MAJULAB"' not in html
+    assert 'id="queue-' not in html
 
     html = logged_in(auditor).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Your labs</h1>" in html and 'id="queue-' not in html
-    assert 'href="/labs/CINTRA/"' in html and 'href="/labs/MAJULAB/"' in html
+    assert 'id="overview-CINTRA"' in html and 'id="overview-MAJULAB"' in html
 
 
 def test_an_accountant_who_also_directs_another_lab_sees_it_listed(lab_at_work, majulab):

@@ -21,17 +21,15 @@ from irls import services as irls_services
 LOGIN = "/login/"
 
 
-def test_logging_in_takes_a_director_to_the_budget_of_their_lab(client, director_cintra):
+def test_logging_in_takes_a_director_to_their_lab_at_a_glance(client, director_cintra):
     assert "Log in" in client.get(LOGIN).content.decode()
     response = client.post(
         LOGIN, {"username": "director_cintra", "password": "pw-director_cintra"}, follow=True
     )
-    assert [url for url, _ in response.redirect_chain] == [
-        "/",
-        "/labs/CINTRA/",
-        "/labs/CINTRA/budget/2025/",
-    ]
-    assert "Budget execution 2025" in response.content.decode()
+    assert [url for url, _ in response.redirect_chain] == ["/"]
+    html = response.content.decode()
+    assert 'id="overview-CINTRA"' in html
+    assert 'href="/labs/CINTRA/statements/"' in html
 
 
 def test_logging_in_returns_to_the_page_asked_for(client, director_cintra):
