@@ -42,6 +42,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A table of its own after the statement's figures, with its own columns (the
+    burn-rate forecast, say): what stands out first (`lead`), the table, then its notes."""
+
+    title: str
+    columns: tuple[Column, ...]
+    sections: tuple[Section, ...]
+    lead: tuple[str, ...] = ()  # a line or two that stand out (a flag), before the table
+    notes: tuple[str, ...] = ()  # how to read it (the method, the day it is as of)
+    short_title: str = ""  # the name of its sheet in a workbook (the title's when empty)
+
+
+@dataclass(frozen=True)
 class LabHeader:
     code: str
     name: str
@@ -66,6 +79,7 @@ class Statement:
     annex_title: str = ""
     annex_columns: tuple[Column, ...] = ()
     annex_rows: tuple[Row, ...] = ()  # e.g. the chancellery rates used
+    schedules: tuple[Schedule, ...] = ()  # after the totals, before the notes
     landscape: bool = False
     parameters: dict[str, str] = field(default_factory=dict)
 

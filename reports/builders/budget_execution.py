@@ -18,6 +18,7 @@ from ledger.selectors import (
     funding_source_execution,
 )
 from ledger.selectors.budget import BudgetExecution, BudgetGroup, BudgetLineRow, RateUsed
+from ledger.selectors.forecast import funding_source_forecast, line_forecasts, source_forecasts
 from reports.builders.common import (
     MonthRates,
     StatementOptions,
@@ -28,8 +29,17 @@ from reports.builders.common import (
     statement_options,
     word,
 )
+from reports.builders.forecast import execution_forecast, forecast_day
 from reports.exceptions import NO_FUNDING_SOURCE, NO_RATE, WHOLE_YEAR_ONLY, StatementError
-from reports.statement import Column, Row, RowStyle, Section, Statement, format_date
+from reports.statement import (
+    Column,
+    Row,
+    RowStyle,
+    Schedule,
+    Section,
+    Statement,
+    format_date,
+)
 
 KIND = "budget-execution"
 RATIO_PLACES = Decimal("0.0001")
@@ -128,10 +138,12 @@ def budget_execution_build(
     language: str = "en",
     currency: str | None = None,
     grant: str = "",
+    on: date | None = None,
 ) -> Statement:
     """Budget execution of `lab`'s fiscal year, by funding source, envelope and line; with
     `grant` (a funding source's code), of that funding source over its whole life up to
-    the end of the year."""
+    the end of the year. `on`: the day it is issued (today by default), which its figures
+    are known on and, when the period holds it, its forecast at the current pace is as of."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -143,12 +155,13 @@ def budget_execution_build(
     if not options.whole_year:
         raise StatementError(WHOLE_YEAR_ONLY.format(kind=KIND))
     lang = options.language
+    today = on or timezone.localdate()
     source = _funding_source(lab, grant) if grant else None
     if source is None:
-        execution = budget_execution(lab=lab, fiscal_year=options.fiscal_year)
+        execution = budget_execution(lab=lab, fiscal_year=options.fiscal_year, on=today)
     else:
         execution = funding_source_execution(
-            funding_source=source, until_year=options.fiscal_year.year
+            funding_source=source, until_year=options.fiscal_year.year, on=today
         )
     rates = _rates(options, execution.rates, execution.months_without_rate)
     pick = _picker(rates is not None)
@@ -180,7 +193,7 @@ def budget_execution_build(
         notes.append(word(TEXT, lang, "notified"))
     notes += [
         word(TEXT, lang, "formula", book=lab.book_currency),
-        word(TEXT, lang, "as_of", day=format_date(timezone.localdate(), lang)),
+        word(TEXT, lang, "as_of", day=format_date(today, lang)),
     ]
     period_from, period_to = options.date_from, options.date_to
     title = word(TEXT, lang, "title", year=options.fiscal_year.year)
@@ -194,6 +207,9 @@ def budget_execution_build(
             start=format_date(period_from, lang),
             end=format_date(period_to, lang),
         )
+    forecast_on = forecast_day(period_from, period_to, today)
+    forecast = _forecast(options, execution, source, forecast_on) if forecast_on else None
+    schedules = (forecast,) if forecast is not None and forecast.sections else ()
     return Statement(
         kind=KIND,
         title=title,
@@ -209,7 +225,35 @@ def budget_execution_build(
         notes=tuple(notes),
         landscape=True,
         parameters=options.parameters(KIND, grant=source.code if source else ""),
+        schedules=schedules,
         **annex(options, rates),
+    )
+
+
+def _forecast(
+    options: StatementOptions,
+    execution: BudgetExecution,
+    source: FundingSource | None,
+    on: date,
+) -> Schedule:
+    """The forecast at the current pace (book currency) of the lab's funding sources and
+    of the year's lines; of the one funding source over its whole life, given `source`."""
+    if source is None:
+        sources = source_forecasts(lab=options.lab, on=on)
+        lines = execution.lines
+        forecasts = line_forecasts(execution, fiscal_year=options.fiscal_year, on=on)
+    else:
+        found = funding_source_forecast(source, on=on)
+        sources = [found] if found is not None else []
+        lines, forecasts = (), {}
+    return execution_forecast(
+        sources=sources,
+        lines=lines,
+        line_forecasts=forecasts,
+        on=on,
+        language=options.language,
+        book=options.book_currency,
+        converting=options.converting,
     )
 
 

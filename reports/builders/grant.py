@@ -8,10 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils import timezone
 
 from irls.models import FundingSource, Lab
 from ledger.models import BudgetAmendment, BudgetLine, Journal, JournalEntry, JournalLine
 from ledger.selectors.budget import CARRY_KINDS
+from ledger.selectors.forecast import Status, funding_source_forecast
 from reports.builders.categories import category_name, category_of, shown
 from reports.builders.common import (
     ZERO,
@@ -28,8 +30,17 @@ from reports.builders.common import (
     statement_options,
     word,
 )
+from reports.builders.forecast import forecast_day, grant_forecast
 from reports.exceptions import GRANT_NEEDED, NO_FUNDING_SOURCE, StatementError
-from reports.statement import Column, Row, RowStyle, Section, Statement, format_date
+from reports.statement import (
+    Column,
+    Row,
+    RowStyle,
+    Schedule,
+    Section,
+    Statement,
+    format_date,
+)
 
 KIND = "grant"
 FIGURES = ("budget", "before", "period", "cumulative", "remaining")
@@ -94,8 +105,11 @@ def grant_statement_build(
     date_to: date | None = None,
     language: str = "en",
     currency: str | None = None,
+    on: date | None = None,
 ) -> Statement:
-    """Spending of funding source `grant` (its code) by cost category over the period."""
+    """Spending of funding source `grant` (its code) by cost category over the period,
+    and its forecast at the current pace as of `on` (the day it is issued, today by
+    default) when the period holds that day."""
     options = statement_options(
         lab=lab,
         year=year,
@@ -185,7 +199,28 @@ def grant_statement_build(
         notes=(reference, since, *currency_notes(options), *notified, word(TEXT, lang, "how")),
         landscape=True,
         parameters=options.parameters(KIND, grant=source.code),
+        schedules=_forecast(options, source, on or timezone.localdate()),
         **annex(options, rates),
+    )
+
+
+def _forecast(
+    options: StatementOptions, source: FundingSource, today: date
+) -> tuple[Schedule, ...]:
+    """The funding source's forecast at the current pace (book currency), as the budget
+    page shows it: none for a period that does not hold `today`, or a source ended."""
+    on = forecast_day(options.date_from, options.date_to, today)
+    found = funding_source_forecast(source, on=on) if on is not None else None
+    if on is None or found is None or found.forecast.status == Status.ENDED:
+        return ()
+    return (
+        grant_forecast(
+            found,
+            on=on,
+            language=options.language,
+            book=options.book_currency,
+            converting=options.converting,
+        ),
     )
 
 

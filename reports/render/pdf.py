@@ -44,7 +44,7 @@ from reports.render.pdf_layout import (
     wrap,
 )
 from reports.render.text import period_text, title_lines, word
-from reports.statement import CellValue, Row, Section, Statement
+from reports.statement import CellValue, Row, Schedule, Section, Statement
 
 MARGIN = 14 * mm
 FOOTER_HEIGHT = 9 * mm
@@ -296,9 +296,13 @@ def _peek(rows: Iterable[Row]) -> tuple[Row | None, Iterator[Row]]:
     return next(iterator, None), iterator
 
 
-def _draw_section(document: _Document, table: Table, section: Section) -> None:
+def _draw_section(
+    document: _Document, table: Table, section: Section, carried: bool = True
+) -> None:
+    """The section's title and rows; with `carried`, the running totals of its amount
+    columns carried from page to page."""
     first, rest = _peek(section.rows)
-    carry = _Carry(table) if table.has_amounts else None
+    carry = _Carry(table) if carried and table.has_amounts else None
     reserve = carry.line("").height if carry is not None else 0.0
     title = document.section_title(section.title) if section.title else None
     first_line = table.line(first.cells, first.style) if first is not None else None
@@ -321,7 +325,8 @@ def _draw_section(document: _Document, table: Table, section: Section) -> None:
 
 
 def render_pdf(statement: Statement) -> bytes:
-    """The statement as a PDF document: title block, sections, totals, notes, annex."""
+    """The statement as a PDF document: title block, sections, totals, schedules, notes,
+    annex."""
     buffer = io.BytesIO()
     document = _Document(statement, buffer)
     width = document.right - document.left
@@ -336,6 +341,8 @@ def render_pdf(statement: Statement) -> bytes:
         _draw_section(document, table, section)
     _draw_rows(document, table, statement.totals)
     document.table = None
+    for schedule in statement.schedules:
+        _draw_schedule(document, schedule)
     _draw_notes(document, statement)
     _draw_annex(document, statement)
     document.close()
@@ -346,6 +353,31 @@ def _draw_rows(document: _Document, table: Table, rows: Iterable[Row]) -> None:
     page_break = _PageBreak(document)
     for row in rows:
         document.place(table.line(row.cells, row.style), 0.0, page_break)
+
+
+def _draw_schedule(document: _Document, schedule: Schedule) -> None:
+    """A schedule over the page width: its title, its lead in bold, its table (heads
+    repeated on each page it runs over; nothing carried: its rows are not summed), its
+    notes."""
+    _free_heading(document, schedule.title, keep_with=60)
+    for text in schedule.lead:
+        document.paragraph(text, BOLD, BODY_SIZE + 1, INK)
+        document.y -= 2
+    if schedule.columns and schedule.sections:
+        document.y -= 2
+        boxes = layout_columns(schedule.columns, document.left, document.right - document.left)
+        table = Table(schedule.columns, boxes, document.language)
+        if document.room() < table.heads.height + 30:
+            document.new_page()  # draws the previous table's heads, if any: there is none
+        document.table = table
+        document.draw(table.heads)
+        document.fresh = True
+        for section in schedule.sections:
+            _draw_section(document, table, section, carried=False)
+        document.table = None
+    for note in schedule.notes:
+        document.y -= 3
+        document.paragraph(note, REGULAR, BODY_SIZE, MUTED)
 
 
 def _draw_notes(document: _Document, statement: Statement) -> None:
