@@ -10,7 +10,6 @@ text, and a value a spreadsheet could take for a formula or a command ("=cmd", "
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import IO
 
 from django.utils import timezone
@@ -22,9 +21,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from irls.models import Lab
-from ledger.audit.export import text_cell
+from ledger.audit.export import amount_cell, text_cell
 from ledger.selectors.entry_list import EntryRow, EntryTotals
-from reports.render.xlsx import AMOUNT_FORMAT, DATE_FORMATS
+from reports.render.xlsx import DATE_FORMATS
 
 # Excel holds 1,048,576 rows: the title rows and the totals take a few.
 MAX_ROWS = 1_048_000
@@ -46,16 +45,6 @@ def _headers(currency: str) -> list[str]:
         _("Difference (%(currency)s)") % {"currency": currency},
         _("Flags"),
     ]
-
-
-def _amount(sheet: WriteOnlyWorksheet, value: Decimal, *, bold: bool = False) -> WriteOnlyCell:
-    """A number cell holding the exact decimal text (openpyxl would go through a float)."""
-    cell = WriteOnlyCell(sheet, value=format(value, "f"))
-    cell.data_type = "n"
-    cell.number_format = AMOUNT_FORMAT
-    if bold:
-        cell.font = BOLD
-    return cell
 
 
 def _date(sheet: WriteOnlyWorksheet, value: date, date_format: str) -> WriteOnlyCell:
@@ -91,9 +80,9 @@ def _row(sheet: WriteOnlyWorksheet, row: EntryRow, date_format: str) -> list[obj
         _date(sheet, row.date, date_format),
         *(text_cell(sheet, text) for text in texts),
         text_cell(sheet, parties),
-        _amount(sheet, row.debit),
-        _amount(sheet, row.credit),
-        _amount(sheet, row.difference),
+        amount_cell(sheet, row.debit),
+        amount_cell(sheet, row.credit),
+        amount_cell(sheet, row.difference),
         text_cell(sheet, _flags(row)),
     ]
 
@@ -137,9 +126,9 @@ def entry_list_xlsx(
         [
             text_cell(sheet, label, bold=True),
             *[None] * 6,
-            _amount(sheet, totals.debit, bold=True),
-            _amount(sheet, totals.credit, bold=True),
-            _amount(sheet, totals.difference, bold=True),
+            amount_cell(sheet, totals.debit, bold=True),
+            amount_cell(sheet, totals.credit, bold=True),
+            amount_cell(sheet, totals.difference, bold=True),
         ]
     )
     workbook.save(out)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from ledger import (
     views,
+    views_charts,
     views_closing,
     views_documents,
     views_entries,
@@ -18,6 +19,17 @@ urlpatterns = [
     path("", views_home.home, name="home"),
     path("labs/<str:code>/", views.lab_index, name="lab"),
     path("labs/<str:code>/budget/<int:year>/", views.budget, name="budget"),
+    path(
+        "labs/<str:code>/budget/<int:year>/charts.xlsx",
+        views_charts.budget_charts_xlsx_view,
+        name="budget_charts_xlsx",
+    ),
+    # Before the page's pattern, whose <path:source> would take any suffix.
+    path(
+        "labs/<str:code>/budget/source/<path:source>/charts.xlsx",
+        views_charts.budget_source_charts_xlsx_view,
+        name="budget_source_charts_xlsx",
+    ),
     path(
         "labs/<str:code>/budget/source/<path:source>/",
         views.budget_source,

@@ -25,6 +25,7 @@ from ledger.selectors import (
     funding_source_execution,
 )
 from ledger.selectors.budget import BudgetExecution, BudgetGroup, PostingsByDate
+from ledger.selectors.charts import budget_charts
 from ledger.selectors.forecast import (
     FORECAST_METHOD,
     Status,
@@ -164,6 +165,9 @@ def _execution_page(
             "forecasts": forecasts or {},
             "forecast_method": FORECAST_METHOD,
             "today": timezone.localdate(),
+            "charts": budget_charts(
+                lab=lab, execution=execution, fiscal_year=fiscal_year, funding_source=funding_source
+            ),
         },
     )
 

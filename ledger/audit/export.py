@@ -9,6 +9,7 @@ as text (quote prefix), never evaluated. Ids stay numbers and times stay dates.
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -23,7 +24,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from ledger.audit.readable import action_words, changes_text, decoded, object_words
 from ledger.models import AuditEvent
 from ledger.selectors.audit import SYSTEM
-from reports.render.xlsx import is_formula_like
+from reports.render.xlsx import AMOUNT_FORMAT, is_formula_like
 
 # Excel keeps at most 32,767 characters in a cell and 1,048,576 rows in a sheet.
 CELL_LIMIT = 32_767
@@ -66,6 +67,16 @@ def _headers() -> list[str]:
 
 
 WIDTHS = (9, 20, 10, 16, 22, 28, 36, 60, 22, 10, 40, 40)
+
+
+def amount_cell(sheet: WriteOnlyWorksheet, value: Decimal, *, bold: bool = False) -> WriteOnlyCell:
+    """A number cell holding the exact decimal text (openpyxl would go through a float)."""
+    cell = WriteOnlyCell(sheet, value=format(value, "f"))
+    cell.data_type = "n"
+    cell.number_format = AMOUNT_FORMAT
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def text_cell(
