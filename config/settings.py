@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "parties",
     "reports",
     "banking",
+    # Budget alerts (issue 16): thresholds of budget lines and forecast flags, e-mailed.
+    "alerts",
     "api",
     # django-ninja: its static files (the API documentation page's Swagger UI, served
     # by whitenoise like ours) and templates.
@@ -174,7 +176,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ledger:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# E-mail: the password-reset links the office head sends (People page). Printed on the
+# E-mail: the password-reset links the office head sends (People page) and the budget
+# alerts (alerts/). Printed on the
 # console in development (DEBUG=1); sent through SMTP (EMAIL_HOST, EMAIL_PORT...) otherwise.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -188,6 +191,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IRL Ledger <irl-ledger@localhost>")
+# The site's address, for the links of e-mails sent outside a request (budget alerts).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip()
 # A password-reset link works for three days at most (and once).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 

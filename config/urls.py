@@ -21,6 +21,7 @@ urlpatterns = [
     path("labs/<str:code>/statements/", include("reports.urls")),
     path("labs/<str:code>/bank/", include("banking.urls")),
     path("labs/<str:code>/jobs/", include("jobs.urls")),
+    path("labs/<str:code>/alerts/", include("alerts.urls")),
     path("audit/", include("ledger.audit.urls")),
     # The REST API (api/main.py) and the page where each person manages their tokens.
     path("api/v1/", api.urls),

@@ -252,6 +252,12 @@ BUDGET_OTHER_YEAR = _("Entry {ref}: budget line {code} belongs to {year}, not to
 BUDGET_EXCEEDED = _(
     "Budget line {code} ({label}): {what} exceeds the available amount by {excess} {currency}"
 )
+# A budget line's alert thresholds (ledger.alert_thresholds): names the field, then says
+# what is expected and what was given.
+ALERT_THRESHOLDS_INVALID = _(
+    "Alert thresholds: write at most 5 whole percentages from 1 to 999, in increasing "
+    'order, separated by commas (e.g. 80,100), or leave it empty for no alert; not "{value}"'
+)
 TRANSFER_EXCEEDS = _("Budget line {code} has only {available} {currency} available to transfer")
 TRANSFER_SAME_LINE = _("A transfer needs two different budget lines of the same lab and year")
 AMOUNT_NOT_POSITIVE = _("{what}: the amount must be greater than zero")

@@ -13,7 +13,7 @@ from ledger.exceptions import FIXTURE_REFUSED, FixtureRefusedError
 # The apps whose tables are the books, the audit trail or the archive of statements.
 # A new app of ours with models is either added here or named in
 # tests/ledger/test_commands_audited.py as holding no books.
-BOOK_APPS = frozenset({"banking", "irls", "ledger", "parties", "reports"})
+BOOK_APPS = frozenset({"alerts", "banking", "irls", "ledger", "parties", "reports"})
 
 
 def refuse_raw_save(sender: type[models.Model], raw: bool = False, **kwargs: Any) -> None:

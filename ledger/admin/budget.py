@@ -3,8 +3,10 @@
 Lines are created through `budget_line_create`, with their allocation in book currency or
 as notified in another currency (the CNRS and the ANR notify in EUR: the amount and the
 rate it is booked at, the chancellery rate of the notification day by default); afterwards
-only their labels, funder's category and policy change (`budget_line_update`): the
-allocation never does (the database refuses it). Top-ups, cuts and transfers are
+only their labels, funder's category, policy and alert thresholds ("80,100": the
+percentages consumed at which the lab's director and accountants are alerted) change
+(`budget_line_update`): the allocation never does (the database refuses it). Top-ups,
+cuts and transfers are
 amendments, recorded on the line's intermediate pages through `budget_line_amend` and
 `budget_transfer`, and read-only once recorded (carry-overs between years are recorded
 at closing by `budget_carry_forward`). Access follows irls.admin_base.
@@ -48,8 +50,8 @@ from ledger.services import (
 from ledger.services.budget import budget_line_notified_allocation
 
 LINE_FIELDS = ["lab", "fiscal_year", "funding_source", "code", "label_fr", "label_en"]
-LINE_KIND = ["envelope", "nature", "funder_category", "policy"]
-LINE_CHANGEABLE = ["label_fr", "label_en", "funder_category", "policy"]
+LINE_KIND = ["envelope", "nature", "funder_category", "policy", "alert_thresholds"]
+LINE_CHANGEABLE = ["label_fr", "label_en", "funder_category", "policy", "alert_thresholds"]
 NOTIFIED_FIELDS = ["notified_currency", "notified_amount", "notified_rate"]
 LINE_FIGURES = [
     "allocation",
@@ -387,6 +389,7 @@ class BudgetLineAdmin(LabScopedAdmin):
             allocated=None if line.notified_currency else line.allocated,
             allocated_on=line.allocated_on,
             policy=line.policy,
+            alert_thresholds=line.alert_thresholds,
             notified_currency=line.notified_currency,
             notified_amount=line.notified_amount,
             notified_rate=line.notified_rate,

@@ -67,6 +67,11 @@ ACTION_WORDS: dict[str, Promise] = {
     "budget_line.carry_in": _("Budget carried in from the previous year"),
     "budget_line.carry_out": _("Budget carried out to the next year"),
     "budget.carry_forward": _("Budgets carried forward"),
+    "budget_alert.sent": _("Budget alert raised and sent"),
+    "budget_alert.cleared": _("Budget alert cleared"),
+    "budget_alert.emailed": _("Budget alerts e-mailed"),
+    "budget_alert.email_failed": _("Budget alerts e-mail refused"),
+    "alert_preference.set": _("Language of alert e-mails chosen"),
     "commitment.create": _("Commitment created"),
     "commitment.amend": _("Commitment amended"),
     "commitment.cancel": _("Commitment cancelled"),
@@ -138,6 +143,8 @@ KEY_WORDS: dict[str, Promise] = {
     "budget_carry_overs": _("Budgets carried over"),
     "chain_head": _("Hash-chain head"),
     "scope": _("Scope"),
+    "recipients": _("Told"),
+    "address": _("E-mail address"),
 }
 ACTION_KEY_WORDS: dict[tuple[str, str], Promise] = {
     ("entry.reverse", "date"): _("Reversal date"),

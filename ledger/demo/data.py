@@ -154,6 +154,7 @@ class UserRow:
     password: str
     role: str
     lab: str  # "" for an office-wide role
+    email: str  # where the budget alerts go (.example.org: nobody's); "" for none
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,7 @@ def _users(data: DemoData, result: DemoResult) -> User:
     for row in new:
         # Staff, so they can sign in to the admin site; their role grants decide what
         # they see there.
-        users[row.username] = User(username=row.username, is_staff=True)
+        users[row.username] = User(username=row.username, email=row.email, is_staff=True)
         try:
             validate_password(row.password, users[row.username])
         except ValidationError as exc:

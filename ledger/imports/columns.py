@@ -288,6 +288,16 @@ BUDGET = (
         ("catégorie financeur",),
     ),
     Column("policy", _("warn (default) or block overspending"), "warn", False, ("politique",)),
+    Column(
+        "alert_thresholds",
+        _(
+            "Percentages consumed at which the lab's director and accountants are alerted, "
+            "e.g. 80,100 (the default when empty); optional"
+        ),
+        "80,100",
+        False,
+        ("seuils d'alerte", "seuils"),
+    ),
 )
 
 # Other apps add their kinds here, with their sheet names in reading.SHEET_NAMES, when

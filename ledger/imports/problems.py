@@ -112,6 +112,8 @@ REQUIRED = _("Row {row}, column {column}: a value is required")
 NOT_AN_AMOUNT = _("Row {row}, column {column}: '{value}' is not an amount")
 TOO_MANY_DECIMALS = _("Row {row}, column {column}: {value} has more than {places} decimals")
 NEGATIVE = _("Row {row}, column {column}: {value} is negative")
+# A budget line's alert thresholds that are not thresholds: the field's own message.
+ALERT_THRESHOLDS_CELL = _("Row {row}, column {column}: {problem}")
 NEGATIVE_SIDE = _(
     "Row {row}, column {column}: '{value}' is negative: negative amounts go in the other "
     "column ({other}), written positive"

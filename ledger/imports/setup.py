@@ -10,9 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 
 from irls.models import FundingSource, Lab
+from ledger.alert_thresholds import DEFAULT_ALERT_THRESHOLDS, alert_thresholds_text
 from ledger.exceptions import RATE_SOURCES
 from ledger.imports import cells
 from ledger.imports.cells import CellError
@@ -34,6 +36,7 @@ from ledger.imports.plans import (
 from ledger.imports.problems import (
     ACCOUNT_CODE,
     ACCOUNT_EXISTS,
+    ALERT_THRESHOLDS_CELL,
     BUDGET_LINE_EXISTS,
     DUPLICATE_ACCOUNT,
     DUPLICATE_BUDGET_LINE,
@@ -378,6 +381,7 @@ class BudgetRow:
     allocated_on: date
     funder_category: str
     policy: str
+    alert_thresholds: str = DEFAULT_ALERT_THRESHOLDS
 
 
 @dataclass
@@ -412,6 +416,15 @@ class BudgetPlan(Plan):
 def _label(choices: Any, value: str) -> str:
     """A choice in words, in the active language (as it is if it is no choice)."""
     return str(dict(choices.choices).get(value, value))
+
+
+def _thresholds(value: Any) -> str:
+    """A budget line's alert thresholds ("80,100"; a single number is one threshold)."""
+    written = cells.text(value)
+    try:
+        return alert_thresholds_text(written)
+    except ValidationError as error:
+        raise CellError(ALERT_THRESHOLDS_CELL, problem=" ".join(error.messages)) from None
 
 
 def _year(value: Any) -> int:
@@ -464,6 +477,7 @@ def plan_budget(
         allocated_on = cells_.date("allocated_on")
         category = cells_.read("funder_category", cells.choice, CATEGORIES, required=False)
         policy = cells_.read("policy", cells.choice, POLICIES, required=False)
+        thresholds = cells_.read("alert_thresholds", _thresholds, required=False)
         if code and year is not None:
             key = (year, code)
             if key in seen:
@@ -497,6 +511,7 @@ def plan_budget(
                     allocated_on,
                     category or "",
                     policy or BudgetLine.Policy.WARN,
+                    DEFAULT_ALERT_THRESHOLDS if thresholds is None else thresholds,
                 )
             )
     values = reader.conventions().values

@@ -8,6 +8,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from irls.models import FundingSource, Lab
+from ledger.alert_thresholds import (
+    DEFAULT_ALERT_THRESHOLDS,
+    alert_thresholds_parse,
+    validate_alert_thresholds,
+)
 from ledger.fields import CentsField
 from ledger.models.books import ExchangeRate, FiscalYear
 
@@ -89,6 +94,22 @@ class BudgetLine(models.Model):
     policy = models.CharField(
         _("overspending policy"), max_length=10, choices=Policy.choices, default=Policy.WARN
     )
+    # When the lab's director and accountants are alerted (the alerts app): percentages of
+    # the budget consumed, spent and committed (ledger.alert_thresholds).
+    alert_thresholds = models.CharField(
+        _("alert thresholds"),
+        max_length=40,
+        blank=True,
+        default=DEFAULT_ALERT_THRESHOLDS,
+        # Also the database's default: a line written by raw SQL gets the usual thresholds.
+        db_default=DEFAULT_ALERT_THRESHOLDS,
+        validators=[validate_alert_thresholds],
+        help_text=_(
+            "Percentages of the budget consumed (spent and committed) at which the lab's "
+            "director and accountants are alerted, in increasing order, separated by commas "
+            "(e.g. 80,100); empty: no alert"
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -136,6 +157,11 @@ class BudgetLine(models.Model):
     @property
     def notified_in_eur(self) -> bool:
         return self.notified_currency == "EUR" and self.notified_amount is not None
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        """The alert thresholds, in increasing order (80, 100)."""
+        return alert_thresholds_parse(self.alert_thresholds)
 
 
 class BudgetAmendment(models.Model):

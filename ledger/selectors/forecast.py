@@ -108,6 +108,7 @@ class Forecast:
     run_out: date | None  # the month the projected spending reaches the budget
     status: str
     months_early: int = 0  # how many months before the end's month it runs out
+    carries_over: bool = False  # what is left at the end goes on to next year's line
 
     @property
     def available(self) -> Decimal:
@@ -144,8 +145,8 @@ def forecast(
     end: date,
     carries_over: bool = False,
 ) -> Forecast:
-    """The forecast of a budget of `figures` (book currency; `figures.spent_this_month` is
-    the spending of `on`'s month) whose spending by month (first days) is `spending`, for
+    """The forecast of a budget of `figures` (book currency) whose spending by month
+    (first days, `on`'s month included) is `spending`, for
     the period `start`..`end`, as of `on`. `carries_over`: the unspent budget at `end`
     goes on to the next year (no *unspent* flag)."""
     current = month_start(on)
@@ -178,7 +179,8 @@ def forecast(
 
     if on > end:
         return made(spent + committed, None, Status.ENDED)
-    rest_of_month = max(pace - figures.spent_this_month, ZERO)
+    # What the month under way has spent so far, from the same monthly totals as the pace.
+    rest_of_month = max(pace - spending.get(current, ZERO), ZERO)
     later_months = months_between(current, end)
     projected = spent + committed + rest_of_month + pace * later_months
     run_out = _run_out(available, pace, rest_of_month, current)

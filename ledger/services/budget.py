@@ -1,18 +1,19 @@
 """Budget lines, amendments and commitments, and the budget check made at posting."""
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from irls.models import FundingSource, Lab
+from ledger.alert_thresholds import DEFAULT_ALERT_THRESHOLDS, alert_thresholds_text
 from ledger.exceptions import (
     AMOUNT_NOT_POSITIVE,
     AMOUNT_OF_AMENDMENT,
@@ -43,6 +44,7 @@ from ledger.selectors.books import book_rate, format_amount
 from ledger.selectors.budget import budget_availability
 from ledger.services.access import require_role
 from ledger.services.audit import audit_record
+from ledger.signals import budget_lines_changed
 
 ZERO = Decimal("0.00")
 
@@ -73,6 +75,57 @@ def budget_line_label(line: BudgetLine) -> str:
     return line.label_en
 
 
+# -- telling other apps (ledger.signals) ------------------------------------------------------
+
+# The attribute of the on-commit callback that holds the ids of the lines it will name.
+_TOUCHED = "budget_line_ids"
+
+
+def budget_lines_touched(line_ids: Iterable[int], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Say that the transaction under way changes what these budget lines hold: once it
+    commits, `ledger.signals.budget_lines_changed` is sent with every line touched. One
+    callback per transaction whatever the number of calls (a demo load or an import of
+    thousands of postings sends one signal); nothing else is done in the transaction. A
+    rolled-back savepoint drops its callback; a line of a rolled-back part may still be
+    named (a receiver checks a line for nothing, never misses one)."""
+    ids = {int(line_id) for line_id in line_ids if line_id is not None}
+    if not ids:
+        return
+    connection = transaction.get_connection(using)
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        pending = getattr(callback, _TOUCHED, None)
+        if pending is not None:
+            pending.update(ids)
+            return
+    transaction.on_commit(_touched_callback(ids), using=using, robust=True)
+
+
+def _touched_callback(ids: set[int]) -> Callable[[], None]:
+    def budget_lines_changed_send() -> None:
+        # Sent once: a callback that ran takes no more lines (tests run callbacks that
+        # stay listed, django.test's captureOnCommitCallbacks).
+        setattr(budget_lines_changed_send, _TOUCHED, None)
+        budget_lines_changed.send(sender=BudgetLine, line_ids=frozenset(ids))
+
+    setattr(budget_lines_changed_send, _TOUCHED, ids)
+    return budget_lines_changed_send
+
+
+def budget_lines_hold(line_ids: Iterable[int]) -> None:
+    """Lock these budget lines until the transaction ends (in id order, as every writer
+    does). Every posting, commitment and amendment locks its lines first, so figures read
+    meanwhile hold still, and two holders of the same lines run one after the other (the
+    alerts' check, alerts.services). SQLite's IMMEDIATE transactions serialise anyway."""
+    ids = sorted({int(line_id) for line_id in line_ids})
+    if ids:
+        list(
+            BudgetLine.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
 def _positive(amount: Decimal, what: str) -> Decimal:
     if amount <= 0:
         raise BudgetError(AMOUNT_NOT_POSITIVE.format(what=what))
@@ -99,8 +152,10 @@ def budget_line_create(
     notified_amount: Decimal | None = None,
     notified_rate: Decimal | None = None,
     notified_rate_source: str = ExchangeRate.Source.CHANCELLERY,
+    alert_thresholds: str = DEFAULT_ALERT_THRESHOLDS,
 ) -> BudgetLine:
-    """Open a budget line with its original allocation (never changed afterwards).
+    """Open a budget line with its original allocation (never changed afterwards), and
+    its alert thresholds ("80,100" by default; ledger.alert_thresholds).
 
     An allocation notified in another currency (the CNRS and the ANR notify in EUR) gives
     `notified_currency` and `notified_amount`; the line keeps them with the rate it is
@@ -154,6 +209,7 @@ def budget_line_create(
         allocated=allocated,
         allocated_on=allocated_on,
         policy=policy,
+        alert_thresholds=alert_thresholds_text(alert_thresholds),
         created_by=acting_user,
         **{k: v for k, v in notification.items() if k != "allocated"},
     )
@@ -170,6 +226,11 @@ def budget_line_create(
             "policy": policy,
             "funding_source": funding_source.code,
             **{k: str(v) for k, v in notification.items() if k != "allocated"},
+            **(
+                {"alert_thresholds": line.alert_thresholds}
+                if line.alert_thresholds != DEFAULT_ALERT_THRESHOLDS
+                else {}
+            ),
         },
     )
     return line
@@ -235,9 +296,11 @@ def budget_line_update(
     label_en: str,
     policy: str,
     funder_category: str,
+    alert_thresholds: str | None = None,
 ) -> BudgetLine:
-    """Change a line's labels, overspending policy and funder's category; its allocation,
-    lab, year and code never change (amendments change what it holds)."""
+    """Change a line's labels, overspending policy, funder's category and alert
+    thresholds (None: unchanged); its allocation, lab, year and code never change
+    (amendments change what it holds). New thresholds are checked once it commits."""
     line = _locked_lines(budget_line)[budget_line.pk]
     _require(acting_user, line.lab, "manage budgets")
     changes = {
@@ -246,6 +309,8 @@ def budget_line_update(
         "policy": policy,
         "funder_category": funder_category,
     }
+    if alert_thresholds is not None:  # written the one way lines keep it ("80,100")
+        changes["alert_thresholds"] = alert_thresholds_text(alert_thresholds)
     before = {name: getattr(line, name) for name in changes if getattr(line, name) != changes[name]}
     if not before:
         return line
@@ -253,6 +318,8 @@ def budget_line_update(
         setattr(line, name, value)
     line.full_clean()
     line.save(update_fields=sorted(before))
+    if "alert_thresholds" in before:
+        budget_lines_touched([line.pk])
     audit_record(
         actor=acting_user,
         action="budget_line.update",
@@ -304,6 +371,7 @@ def _amendment(
     )
     amendment.full_clean()
     amendment.save()
+    budget_lines_touched([line.pk])
     audit_record(
         actor=user,
         action=f"budget_line.{kind}",
@@ -446,6 +514,7 @@ def commitment_create(
     )
     commitment.full_clean()
     commitment.save()
+    budget_lines_touched([line.pk])
     audit_record(
         actor=acting_user,
         action="commitment.create",
@@ -531,9 +600,12 @@ def posting_budget_effects(
 def posting_budget_check(lines: Sequence[Mapping[str, Any]], describe: str) -> list[Overspending]:
     """Check what a posting consumes: refuse on 'block' lines it would overspend, return
     the excess on 'warn' lines. `lines` are value dicts with budget_line_id,
-    commitment_id, debit and credit. Locks the budget lines until the posting commits."""
+    commitment_id, debit and credit. Locks the budget lines until the posting commits,
+    and names them to `budget_lines_touched` (every way of posting comes here)."""
     flagged = []
-    for effect in posting_budget_effects(lines, lock=True):
+    effects = posting_budget_effects(lines, lock=True)
+    budget_lines_touched(effect.budget_line.pk for effect in effects)
+    for effect in effects:
         if not effect.excess:
             continue
         line = effect.budget_line

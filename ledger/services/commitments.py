@@ -54,6 +54,7 @@ from ledger.services.budget import (
     _flag_overspending,
     _locked_lines,
     _require,
+    budget_lines_touched,
 )
 
 __all__ = [
@@ -252,6 +253,7 @@ def commitment_carry_over(
     before = {"status": old.status, "open": str(amount), "budget_line": old.budget_line.code}
     old.status = Commitment.Status.CARRIED
     old.save(update_fields=["status"])
+    budget_lines_touched([old.budget_line_id, target.pk])
     audit_record(
         actor=acting_user,
         action="commitment.carry_over",
@@ -302,6 +304,7 @@ def commitment_cancel(
     commitment.cancelled_reason = reason
     commitment.full_clean()
     commitment.save(update_fields=["status", "cancelled_reason"])
+    budget_lines_touched([commitment.budget_line_id])
     audit_record(
         actor=acting_user,
         action="commitment.cancel",
@@ -386,6 +389,7 @@ def commitment_amend(
     commitment.status = _status_for(amount, commitment.settled)
     commitment.full_clean()
     commitment.save(update_fields=["amount", "status"])
+    budget_lines_touched([line.pk])
     audit_record(
         actor=acting_user,
         action="commitment.amend",

@@ -322,6 +322,7 @@ def _write_plan(
             allocated_on=line.allocated_on,
             funder_category=line.funder_category,
             policy=line.policy,
+            alert_thresholds=line.alert_thresholds,
         )
     return len(plan.lines)
 

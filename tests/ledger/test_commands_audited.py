@@ -96,6 +96,7 @@ REFUSES_BOOKS = {"loaddata"}
 BOOK_WRITERS = {
     "add_bank_account",
     "audit_package",
+    "budget_alerts",
     "close_period",
     "close_year",
     "import_bank_statement",
@@ -123,6 +124,7 @@ PART_OF = {
     "banking.BankMatchStatementLine": ("match_id", "banking.BankMatch"),
     "banking.BankMatchBookLine": ("match_id", "banking.BankMatch"),
     "parties.LetteredLine": ("lettering_id", "parties.Lettering"),
+    "alerts.AlertDelivery": ("alert_id", "alerts.Alert"),
 }
 # State kept by posting (numbering counters, the hash-chain head, the monthly spending of
 # a budget line, kept by a trigger): accounted for by an `entry.post` event in the lab.
@@ -183,6 +185,14 @@ POSTED_SHEET = csv_bytes(
         line("P1", "401", None, "40.00"),
         line("P2", "6064", "5.00", None, date="2025-05-20"),
         line("P2", "401", None, "5.00", date="2025-05-20"),
+    ]
+)
+# 41,000.00 of OP-SUP's 50,000.00: 82 %, past its 80 % alert threshold.
+ALERT_SHEET = csv_bytes(
+    [
+        JOURNAL_HEADER,
+        line("A1", "6063", "41000.00", None, budget_line="OP-SUP"),
+        line("A1", "401", None, "41000.00"),
     ]
 )
 BAD_SHEET = csv_bytes(
@@ -330,6 +340,13 @@ RUNS = [
         "statement",
         ("trial-balance", "--lab", "CINTRA", "--year", "2025", "--format", "xlsx", "-o", "{dir}"),
         {"statement.issue"},
+    ),
+    Run(
+        "budget_alerts",
+        (*CINTRA, "--today", "2026-01-05"),
+        {"budget_alert.sent"},
+        sheet=ALERT_SHEET,
+        setup=(("import_sheet", "journal", "{file}", *CINTRA, "--post", *AS),),
     ),
     Run(
         "audit_package",

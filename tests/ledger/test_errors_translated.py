@@ -22,6 +22,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from openpyxl import load_workbook
 
+import alerts.exceptions
+import alerts.messages
+import alerts.views
 import api.entries_io
 import api.errors
 import api.idempotency
@@ -48,6 +51,7 @@ import reports.builders.closing
 import reports.builders.common
 import reports.exceptions
 import reports.fec
+from alerts.services import ACTIONS as ALERT_ACTIONS
 from banking.services.access import ACTIONS as BANK_ACTIONS
 from irls.exceptions import OFFICE_HEAD_ACTIONS
 from jobs.services import ACTIONS as JOB_ACTIONS
@@ -73,6 +77,9 @@ from tests.books import account, close_months, draft, journal, posted
 from tests.imports.sheets import JOURNAL_HEADER, csv_bytes, line
 
 MODULES: tuple[ModuleType, ...] = (
+    alerts.exceptions,
+    alerts.messages,
+    alerts.views,
     api.entries_io,
     api.errors,
     api.idempotency,
@@ -174,6 +181,7 @@ def test_every_refused_action_is_said_in_french():
                 *JOB_ACTIONS,
                 *THIRD_PARTY_ACTIONS,
                 *BANK_ACTIONS,
+                *ALERT_ACTIONS,
             )
             if translation.gettext(a) == a
         ]
@@ -193,13 +201,14 @@ def test_every_action_a_service_names_is_listed_for_translation():
         *root.glob("irls/**/*.py"),
         *root.glob("reports/**/*.py"),
         *root.glob("banking/**/*.py"),
+        *root.glob("alerts/**/*.py"),
     ]:
         text = path.read_text(encoding="utf-8")
         for match in call.finditer(text):
             arguments = text[match.end() : match.end() + 200].split(")")[0]
             named.update(re.findall(r'"([a-z][a-z ]+)"', arguments))
     assert named, "no role check found"
-    assert named <= set(ACTIONS) | set(OFFICE_HEAD_ACTIONS) | set(JOB_ACTIONS) | set(BANK_ACTIONS)
+    assert named <= {*ACTIONS, *OFFICE_HEAD_ACTIONS, *JOB_ACTIONS, *BANK_ACTIONS, *ALERT_ACTIONS}
 
 
 def test_the_fragments_follow_the_language():

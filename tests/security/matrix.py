@@ -79,8 +79,8 @@ NOT_FOUND = "302 302 404 404 404 404 404 404 404 404 404"
 REDIRECT = "302 302 302 302 302 302 302 302 302 302 302"
 LOGIN = "200 200 302 302 302 302 302 302 302 302 302"
 # "/": accountants and the office head get their work queue (the labs they write in);
-# a director or auditor of one lab goes straight to it, the others get their labs' list.
-HOME = "302 302 200 200 200 302 302 200 302 302 200"
+# directors and auditors each of their labs at a glance.
+HOME = "302 302 200 200 200 200 200 200 200 200 200"
 # "/labs/<CODE>/": to the lab's budget year, or 404.
 LAB_INDEX = "302 302 302 302 404 302 404 302 302 404 302"
 # Logging out is a POST only.
@@ -204,6 +204,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "labs/<str:code>/budget/<int:year>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/<int:year>/lines/<int:line_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/budget/source/<path:source>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/budget/<int:year>/charts.xlsx": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/budget/source/<path:source>/charts.xlsx": {
+        "GET": OWN_LAB,
+        "POST": NOT_ALLOWED,
+    },
     "labs/<str:code>/entries/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/entries/export.xlsx": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/entries/new/": {"GET": ENTRY_FORM, "POST": CLOSING_FORM},
@@ -291,6 +296,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": NOT_ALLOWED,
         "POST": BAD_REQUEST_OWN,
     },
+    "labs/<str:code>/alerts/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
+    "labs/<str:code>/alerts/language/": {"GET": NOT_ALLOWED, "POST": BAD_REQUEST_OWN},
     "labs/<str:code>/jobs/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/jobs/<int:job_id>/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
     "labs/<str:code>/jobs/<int:job_id>/progress/": {"GET": OWN_LAB, "POST": NOT_ALLOWED},
@@ -488,6 +495,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/banking/bankmatch/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
     "admin/banking/bankmatch/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
     "admin/banking/bankmatch/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
+    # Budget alerts: read-only (raised by the check, alerts.services).
+    "admin/alerts/alert/": {"GET": EVERY_ROLE, "POST": EVERY_ROLE},
+    "admin/alerts/alert/add/": {"GET": NOBODY, "POST": NOBODY},
+    "admin/alerts/alert/<path:object_id>/history/": {"GET": OWN_LAB, "POST": OWN_LAB},
+    "admin/alerts/alert/<path:object_id>/delete/": {"GET": NOBODY_OWN, "POST": NOBODY_OWN},
+    "admin/alerts/alert/<path:object_id>/change/": {"GET": OWN_LAB, "POST": NOBODY_OWN},
+    "admin/alerts/alert/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
     "admin/auth/group/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/group/add/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/group/<path:object_id>/history/": {"GET": NOBODY, "POST": NOBODY},
@@ -501,7 +515,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin/auth/user/<path:object_id>/delete/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/user/<path:object_id>/change/": {"GET": NOBODY, "POST": NOBODY},
     "admin/auth/user/<path:object_id>/": {"GET": REDIRECT, "POST": REDIRECT},
-    "admin/^(?P<app_label>irls|ledger|parties|banking|auth)/$": {
+    "admin/^(?P<app_label>irls|ledger|parties|banking|alerts|auth)/$": {
         "GET": EVERY_ROLE,
         "POST": EVERY_ROLE,
     },

@@ -99,7 +99,7 @@ def _admin_urls(lab: Lab) -> list[str]:
 def _lab_urls(lab: Lab, own_code: str) -> list[str]:
     """The pages of `lab`, and its objects' ids guessed under the director's own lab."""
     code = lab.code
-    urls = [f"/labs/{code}/", f"/labs/{code}/statements/"]
+    urls = [f"/labs/{code}/", f"/labs/{code}/statements/", f"/labs/{code}/alerts/"]
     for year in YEARS:
         urls += [f"/labs/{code}/budget/{year}/", f"/labs/{code}/budget/{year}/?currency=EUR"]
     for line in BudgetLine.objects.filter(lab=lab).select_related("fiscal_year"):

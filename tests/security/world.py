@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db import models
 
+from alerts.models import Alert
+from alerts.services import alerts_check
 from api.models import ApiToken
 from api.services import token_create, token_revoke
 from irls import services as irls_services
@@ -160,6 +162,18 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
     statement = statement_issue(
         acting_user=accountant, lab=lab, kind="trial-balance", year=2025, format="xlsx"
     )
+    # A budget alert: the supplies line (30.8 % consumed) watched from 25 %.
+    services.budget_line_update(
+        acting_user=accountant,
+        budget_line=supplies,
+        label_fr=supplies.label_fr,
+        label_en=supplies.label_en,
+        policy=supplies.policy,
+        funder_category=supplies.funder_category,
+        alert_thresholds="25,100",
+    )
+    alerts_check(lab=lab, on=date(2025, 3, 31))
+    alert = Alert.objects.get(lab=lab, kind=Alert.Kind.THRESHOLD)
     world.objects.update(
         {
             "lab": lab,
@@ -179,6 +193,7 @@ def _lab_world(code: str, accountant: User) -> LabWorld:
             "statement": statement,
             "job": job,
             "supportingdocument": receipt,
+            "alert": alert,
             "auditevent": AuditEvent.objects.filter(lab=lab).order_by("-id").first(),  # type: ignore[dict-item]
         }
     )

@@ -6,6 +6,8 @@ from argparse import ArgumentParser, ArgumentTypeError
 from datetime import date
 from typing import Any
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -60,6 +62,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Labs that already existed, left as they were: {skipped}.")
         self.stdout.write("")
         self.stdout.write(_logins(result))
+        # The daily check of the budget alerts, as on the demo's day: a fresh demo sends
+        # its alert e-mails (the console in development). By name: the ledger imports no
+        # app above it; the check is idempotent, a second load sends nothing.
+        if apps.is_installed("alerts"):
+            self.stdout.write("")
+            self.stdout.write(f"Budget alerts as of {today:%Y-%m-%d}:")
+            call_command("budget_alerts", "--today", today.isoformat(), stdout=self.stdout)
 
 
 def _summary(result: DemoResult) -> str:
