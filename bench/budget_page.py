@@ -13,7 +13,11 @@ then a director of the big lab (`force_login`) asks Django's test Client for
 - `/labs/<LAB>/budget/<year>/` (the budget page, in book currency, SGD),
 - the same with `?currency=EUR`,
 - `/labs/<LAB>/budget/<year>/lines/<id>/` for the budget line with the most postings
-  (its first page of postings), and its last page.
+  (its first page of postings), and its last page,
+- `/`, the director's home (the lab at a glance: figures, forecasts, last month).
+
+"Today" is pinned to 5 December of the bench's year, so the pages show the year under
+way with its forecast (issue 16) and its charts.
 
 The whole request is timed (middleware, session, view, selector, template): a few
 unmeasured rounds, then `--runs` rounds, the pages taking turns within a round; median
@@ -40,6 +44,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +260,7 @@ class BudgetPage:
             "budget EUR": f"{budget}?currency=EUR",
             "line": line,
             f"line, page {last}": f"{line}?page={last}",
+            "home": "/",
         }
 
     @classmethod
@@ -301,7 +307,11 @@ class BudgetPage:
         }
 
     def get(self, url: str) -> Any:
-        response = self.client.get(url)
+        from unittest import mock
+
+        today = date(self.year, 12, 5)
+        with mock.patch("django.utils.timezone.localdate", return_value=today):
+            response = self.client.get(url)
         if response.status_code != 200:
             raise AssertionError(f"{url}: {response.status_code}")
         return response
@@ -324,6 +334,10 @@ class BudgetPage:
                 raise AssertionError(f"{name}: not the page of {self.heaviest.code}")
             if name.startswith("budget EUR") and "Conversion to EUR" not in html:
                 raise AssertionError("budget EUR: the amounts are not in EUR")
+            if name.startswith("budget") and 'id="forecast-title"' not in html:
+                raise AssertionError(f"{name}: no forecast")
+            if name == "home" and f'id="overview-{self.lab.code}"' not in html:
+                raise AssertionError("home: the lab is not at a glance")
             sizes[name] = len(html.encode())
         return sizes
 
