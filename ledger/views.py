@@ -166,7 +166,13 @@ def _execution_page(
             "forecast_method": FORECAST_METHOD,
             "today": timezone.localdate(),
             "charts": budget_charts(
-                lab=lab, execution=execution, fiscal_year=fiscal_year, funding_source=funding_source
+                lab=lab,
+                execution=execution,
+                fiscal_year=fiscal_year,
+                funding_source=funding_source,
+                source_forecast=(forecasts or {}).get("sources", [None])[0]
+                if funding_source is not None
+                else None,
             ),
         },
     )

@@ -23,6 +23,7 @@ from irls.models import FundingSource, Lab
 from ledger.models import BudgetLine, BudgetSpending, FiscalYear
 from ledger.selectors.budget import BudgetExecution
 from ledger.selectors.forecast import (
+    SourceForecast,
     Status,
     add_months,
     funding_source_forecast,
@@ -161,16 +162,20 @@ def budget_charts(
     fiscal_year: FiscalYear | None = None,
     funding_source: FundingSource | None = None,
     on: date | None = None,
+    source_forecast: SourceForecast | None = None,
 ) -> BudgetCharts:
     """The charts of the page that shows `execution`: a fiscal year's
     (`budget_execution` of `fiscal_year`) or a funding source's whole life
     (`funding_source_execution` of `funding_source`). `on`: the day of the forecast
-    (today in the office's time zone by default, as the page's)."""
+    (today in the office's time zone by default, as the page's); `source_forecast`: the
+    funding source's forecast when the page has it already (read otherwise)."""
     if funding_source is not None:
+        day = on or timezone.localdate()
+        found = source_forecast or funding_source_forecast(funding_source, on=day)
         return BudgetCharts(
             currency=execution.book_currency,
             month=execution.month,
-            whole_life=_whole_life(funding_source, execution, on=on or timezone.localdate()),
+            whole_life=_whole_life(funding_source, execution, found),
         )
     if fiscal_year is None:
         raise ValueError("the charts of a fiscal year or of a funding source")
@@ -277,7 +282,9 @@ def _burn(
     )
 
 
-def _whole_life(source: FundingSource, execution: BudgetExecution, *, on: date) -> BurnChart:
+def _whole_life(
+    source: FundingSource, execution: BudgetExecution, found: SourceForecast | None
+) -> BurnChart:
     """A funding source from its start to its end date (or the end of its last year
     with budget lines), with the projection of its forecast when it is a multi-year
     source whose forecast runs over its whole life."""
@@ -302,7 +309,6 @@ def _whole_life(source: FundingSource, execution: BudgetExecution, *, on: date) 
         whole_life=True,
         end=source.end_date,
     )
-    found = funding_source_forecast(source, on=on)
     if found is None or not found.whole_life or found.forecast.status in NO_PROJECTION:
         return chart
     forecast = found.forecast
