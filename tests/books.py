@@ -8,7 +8,15 @@ from django.contrib.auth.models import User
 from irls import services as irls_services
 from irls.models import FundingSource, Institution, Lab
 from ledger import services
-from ledger.models import Account, BudgetLine, FiscalYear, Journal, JournalEntry, Period
+from ledger.models import (
+    Account,
+    BudgetLine,
+    Commitment,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    Period,
+)
 from parties.models import ThirdParty
 
 CHART = [
@@ -195,6 +203,55 @@ def draft(
 def posted(user: User, lab: Lab, amount: str = "100.00", **kwargs: object) -> JournalEntry:
     """A posted two-line purchase: supplies debited, supplier credited."""
     entry = draft(user, lab, [("6064", amount, "0"), ("401", "0", amount)], **kwargs)  # type: ignore[arg-type]
+    return services.entry_post(acting_user=user, entry=entry)
+
+
+def anr() -> Institution:
+    """The Agence nationale de la recherche (created on first use)."""
+    return Institution.objects.filter(code="ANR").first() or irls_services.institution_create(
+        acting_user=None,
+        code="ANR",
+        name="Agence nationale de la recherche",
+        kind="agency",
+        country="FR",
+    )
+
+
+def charged_invoice(
+    user: User,
+    lab: Lab,
+    amount: str,
+    line: BudgetLine | None,
+    *,
+    on: date,
+    ref: str = "INV",
+    label: str = "",
+    commitment: Commitment | None = None,
+    supplier: str = "SUP-01",
+) -> JournalEntry:
+    """A posted supplier invoice of `amount` charged to `line` (and `commitment`): 6063
+    debited, 401 credited, both naming `supplier`."""
+    entry = services.entry_create_draft(
+        acting_user=user,
+        lab=lab,
+        journal=journal(lab, "ACH"),
+        date=on,
+        label=label or f"Invoice {ref}",
+        piece_ref=ref,
+        piece_date=on,
+        lines=[
+            services.LineInput(
+                account=account(lab, "6063"),
+                debit=Decimal(amount),
+                budget_line=line,
+                commitment=commitment,
+                third_party=supplier,
+            ),
+            services.LineInput(
+                account=account(lab, "401"), credit=Decimal(amount), third_party=supplier
+            ),
+        ],
+    )
     return services.entry_post(acting_user=user, entry=entry)
 
 

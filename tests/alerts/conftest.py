@@ -13,9 +13,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from irls import services as irls_services
 from irls.models import Lab, Role
-from ledger import services
-from ledger.models import BudgetLine, JournalEntry
-from tests.books import account, budget_line, journal
+from ledger.models import BudgetLine, Commitment, JournalEntry
+from tests.books import budget_line, charged_invoice
 
 D = Decimal
 # The checks' day: early January, 2025 not closed yet, so its lines are still watched;
@@ -32,29 +31,10 @@ def invoice(
     *,
     on: date = date(2025, 3, 10),
     ref: str = "INV",
-    commitment: object = None,
+    commitment: Commitment | None = None,
 ) -> JournalEntry:
     """A posted supplier invoice charged to `line`."""
-    entry = services.entry_create_draft(
-        acting_user=user,
-        lab=lab,
-        journal=journal(lab, "ACH"),
-        date=on,
-        label=f"Invoice {ref}",
-        piece_ref=ref,
-        piece_date=on,
-        lines=[
-            services.LineInput(
-                account=account(lab, "6063"),
-                debit=D(amount),
-                budget_line=line,
-                commitment=commitment,  # type: ignore[arg-type]
-                third_party="SUP-01",
-            ),
-            services.LineInput(account=account(lab, "401"), credit=D(amount), third_party="SUP-01"),
-        ],
-    )
-    return services.entry_post(acting_user=user, entry=entry)
+    return charged_invoice(user, lab, amount, line, on=on, ref=ref, commitment=commitment)
 
 
 def person(username: str, role: str, lab: Lab | None, email: str = "") -> User:

@@ -23,13 +23,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from irls import services as irls_services
-from irls.models import FundingSource, Institution, Lab
+from irls.models import FundingSource, Lab
 from ledger import services
 from ledger.models import BudgetLine, FiscalYear, JournalEntry
 from ledger.selectors import budget_execution, funding_source_execution
 from ledger.selectors.charts import budget_charts
 from ledger.selectors.forecast import funding_source_forecast
-from tests.books import account, budget_line, journal
+from tests.books import anr, budget_line, charged_invoice
 
 D = Decimal
 BUDGET = "/labs/CINTRA/budget/2025/"
@@ -41,42 +41,25 @@ FORMULA = '=HYPERLINK("http://evil.example","click")'
 
 
 def invoice(user, lab: Lab, amount: str, line: BudgetLine, on: date, commitment=None):
-    entry = services.entry_create_draft(
-        acting_user=user,
-        lab=lab,
-        journal=journal(lab, "ACH"),
-        date=on,
+    return charged_invoice(
+        user,
+        lab,
+        amount,
+        line,
+        on=on,
+        ref=f"INV-{line.code}-{on:%m%d}",
         label=f"Invoice {line.code} {on}",
-        piece_ref=f"INV-{line.code}-{on:%m%d}",
-        piece_date=on,
-        lines=[
-            services.LineInput(
-                account=account(lab, "6063"),
-                debit=D(amount),
-                budget_line=line,
-                commitment=commitment,
-                third_party="SUP-01",
-            ),
-            services.LineInput(account=account(lab, "401"), credit=D(amount), third_party="SUP-01"),
-        ],
+        commitment=commitment,
     )
-    return services.entry_post(acting_user=user, entry=entry)
 
 
 def source(lab: Lab, code: str, name: str, **extra) -> FundingSource:
-    anr = Institution.objects.filter(code="ANR").first() or irls_services.institution_create(
-        acting_user=None,
-        code="ANR",
-        name="Agence nationale de la recherche",
-        kind="agency",
-        country="FR",
-    )
     return irls_services.funding_source_create(
         acting_user=None,
         lab=lab,
         code=code,
         name=name,
-        funder=anr,
+        funder=anr(),
         kind="grant",
         start_date=date(2025, 1, 1),
         **extra,

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from irls import services as irls_services
-from irls.models import FundingSource, Institution, Lab
+from irls.models import FundingSource, Lab
 from ledger import services
 from ledger.exceptions import (
     BudgetError,
@@ -36,7 +36,7 @@ from ledger.selectors import (
     matching_budget_line,
 )
 from ledger.services import commitments as commitment_services
-from tests.books import account, budget_line, funding, journal
+from tests.books import anr, budget_line, charged_invoice, funding
 from tests.ledger.rawsql import refused
 from tests.ledger.test_admin import logged_in, messages_of, run_action
 
@@ -56,19 +56,12 @@ def open_2026(lab: Lab) -> FiscalYear:
 
 
 def anr_grant(lab: Lab, **extra: object) -> FundingSource:
-    anr = Institution.objects.filter(code="ANR").first() or irls_services.institution_create(
-        acting_user=None,
-        code="ANR",
-        name="Agence nationale de la recherche",
-        kind="agency",
-        country="FR",
-    )
     return irls_services.funding_source_create(
         acting_user=None,
         lab=lab,
         code="ANR-2D",
         name="ANR 2D materials 2025-2027",
-        funder=anr,
+        funder=anr(),
         kind="grant",
         start_date=date(2025, 1, 1),
         end_date=date(2027, 12, 31),
@@ -118,28 +111,9 @@ def invoice(
     commitment: Commitment | None = None,
     ref: str = "INV",
 ) -> JournalEntry:
-    entry = services.entry_create_draft(
-        acting_user=user,
-        lab=lab,
-        journal=journal(lab, "ACH"),
-        date=on,
-        label=f"Invoice {ref}",
-        piece_ref=ref,
-        piece_date=on,
-        lines=[
-            services.LineInput(
-                account=account(lab, "6063"),
-                debit=D(amount),
-                budget_line=line,
-                commitment=commitment,
-                third_party="WAFER-CO",
-            ),
-            services.LineInput(
-                account=account(lab, "401"), credit=D(amount), third_party="WAFER-CO"
-            ),
-        ],
+    return charged_invoice(
+        user, lab, amount, line, on=on, ref=ref, commitment=commitment, supplier="WAFER-CO"
     )
-    return services.entry_post(acting_user=user, entry=entry)
 
 
 def available(*lines: BudgetLine) -> list[Decimal]:
